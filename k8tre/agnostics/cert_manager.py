@@ -1,0 +1,103 @@
+"""cert-manager and the cluster-wide issuer every TLS certificate comes from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..config.layers import CertManagerSettings
+from ..helm import helm_release
+from ..infrastructure import Cluster
+from ..stage import Stage
+from ..versions import ChartPin
+from ..namespace import platform_namespace
+
+NAMESPACE = "cert-manager"
+_ACME_SERVERS = {
+    "letsencrypt": "https://acme-v02.api.letsencrypt.org/directory",
+    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+}
+GATEWAY_NAME = "k8tre"
+"""The shared Gateway that HTTP-01 challenges are answered through."""
+GATEWAY_NAMESPACE = "gateway-system"
+
+
+def cert_manager_values(stage: Stage) -> dict[str, Any]:
+    """Chart values: CRDs managed by the chart and kept on uninstall, replicas by environment."""
+    replicas = 1 if stage.environment == "dev" else 2
+    return {
+        "crds": {"enabled": True, "keep": True},
+        "replicaCount": replicas,
+        "webhook": {"replicaCount": replicas},
+        "cainjector": {"replicaCount": replicas},
+        "podDisruptionBudget": {"enabled": replicas > 1},
+        "config": {
+            "apiVersion": "controller.config.cert-manager.io/v1alpha1",
+            "kind": "ControllerConfiguration",
+            "enableGatewayAPI": True,
+        },
+    }
+
+
+def cluster_issuer_spec(settings: CertManagerSettings) -> dict[str, Any]:
+    """The ClusterIssuer spec: self-signed for dev, ACME over the shared Gateway otherwise."""
+    if settings.issuer == "selfsigned":
+        return {"selfSigned": {}}
+    return {
+        "acme": {
+            "email": settings.acme_email,
+            "server": _ACME_SERVERS[settings.issuer],
+            "privateKeySecretRef": {"name": f"{settings.issuer}-account-key"},
+            "solvers": [
+                {
+                    "http01": {
+                        "gatewayHTTPRoute": {
+                            "parentRefs": [
+                                {"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "kind": "Gateway"}
+                            ]
+                        }
+                    }
+                }
+            ],
+        }
+    }
+
+
+class CertManager(pulumi.ComponentResource):
+    """The cert-manager release and the default ClusterIssuer."""
+
+    issuer_name: str
+    """Name of the ClusterIssuer applications request certificates from."""
+
+    def __init__(
+        self,
+        name: str,
+        cluster: Cluster,
+        pin: ChartPin,
+        settings: CertManagerSettings,
+        stage: Stage,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:agnostics:CertManager", name, None, opts)
+        namespace = platform_namespace(f"{name}-ns", NAMESPACE, cluster, self, layer="agnostics")
+        self.release = helm_release(
+            f"{name}-release",
+            release_name="cert-manager",
+            pin=pin,
+            namespace=namespace.metadata.name,
+            values=cert_manager_values(stage),
+            opts=cluster.opts(self),
+        )
+        self.issuer_name = settings.issuer
+        self.issuer = k8s.apiextensions.CustomResource(
+            f"{name}-issuer",
+            api_version="cert-manager.io/v1",
+            kind="ClusterIssuer",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=self.issuer_name),
+            spec=cluster_issuer_spec(settings),
+            # The ClusterIssuer kind exists only once the chart has installed its CRDs.
+            opts=cluster.opts(self, depends_on=[self.release]),
+        )
+        self.register_outputs({"issuer": self.issuer_name})

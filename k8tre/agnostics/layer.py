@@ -1,0 +1,39 @@
+"""The agnostics layer: the same platform services on every cloud."""
+
+from __future__ import annotations
+
+import pulumi
+
+from ..config import K8treConfig
+from ..infrastructure import Cluster
+from ..stage import Stage
+from ..versions import chart
+from .argocd import ArgoCd
+from .cert_manager import CertManager
+from .platform import Platform
+
+
+class AgnosticsLayer(pulumi.ComponentResource):
+    """Installs the platform services and hands the application layer a :class:`Platform`."""
+
+    platform: Platform
+    """The typed hand-off to the application layer."""
+
+    def __init__(
+        self, name: str, cluster: Cluster, config: K8treConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("k8tre:agnostics:AgnosticsLayer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        pins = config.versions.charts
+        settings = config.agnostics
+        cert_manager = CertManager(
+            f"{name}-cert-manager", cluster, chart("cert-manager", pins), settings.cert_manager, stage, opts=child
+        )
+        argocd = ArgoCd(f"{name}-argocd", cluster, chart("argo-cd", pins), settings.argocd, stage, opts=child)
+        self.platform = Platform(
+            domain=stage.domain,
+            cluster_issuer=cert_manager.issuer_name,
+            argocd_namespace=argocd.namespace,
+            ready=[argocd.release, cert_manager.issuer],
+        )
+        self.register_outputs({"argocdNamespace": argocd.namespace})

@@ -1,0 +1,22 @@
+"""The typed hand-off from the agnostics layer to the application layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Platform services the applications rely on, as facts rather than strings to guess."""
+
+    domain: str
+    """DNS domain applications are published under."""
+    cluster_issuer: str
+    """Name of the cert-manager ClusterIssuer that signs application certificates."""
+    argocd_namespace: str
+    """Namespace Argo CD watches for Application and AppProject resources."""
+    ready: Sequence[pulumi.Resource]
+    """Resources an application must wait for (Argo CD and its CRDs, the issuers)."""

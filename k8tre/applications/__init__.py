@@ -1,0 +1,5 @@
+"""Application layer: user-facing services delivered as Argo CD Applications."""
+
+from .layer import ApplicationLayer
+
+__all__ = ["ApplicationLayer"]

@@ -1,0 +1,76 @@
+"""Argo CD Applications: how user-facing services are delivered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..agnostics import Platform
+from ..infrastructure import Cluster
+from ..versions import ChartPin
+from .project import IN_CLUSTER
+
+
+@dataclass(frozen=True)
+class HelmSource:
+    """A pinned chart and the values Argo CD renders it with."""
+
+    pin: ChartPin
+    """Chart, repository and exact version."""
+    release_name: str
+    """Helm release name inside the destination namespace."""
+    values: dict[str, Any]
+    """Values, rendered by Argo CD (``valuesObject``)."""
+
+
+def application_spec(project: str, namespace: str, source: HelmSource) -> dict[str, Any]:
+    """An Application spec: one pinned chart into one namespace, kept in sync automatically."""
+    return {
+        "project": project,
+        "source": {
+            "repoURL": source.pin.repository,
+            "chart": source.pin.chart,
+            "targetRevision": source.pin.version,
+            "helm": {"releaseName": source.release_name, "valuesObject": source.values},
+        },
+        "destination": {"server": IN_CLUSTER, "namespace": namespace},
+        "syncPolicy": {
+            # selfHeal reverts hand edits in the cluster: git (and this program) stay the record.
+            "automated": {"prune": True, "selfHeal": True},
+            "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
+            "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+        },
+    }
+
+
+class ArgoApplication(pulumi.ComponentResource):
+    """An Argo CD ``Application`` in the Argo CD namespace."""
+
+    def __init__(
+        self,
+        name: str,
+        app_name: str,
+        spec: dict[str, Any],
+        cluster: Cluster,
+        platform: Platform,
+        depends_on: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:applications:ArgoApplication", name, None, opts)
+        self.resource = k8s.apiextensions.CustomResource(
+            f"{name}-application",
+            api_version="argoproj.io/v1alpha1",
+            kind="Application",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=app_name,
+                namespace=platform.argocd_namespace,
+                # Deleting the Application deletes what it deployed, instead of orphaning it.
+                finalizers=["resources-finalizer.argocd.argoproj.io"],
+            ),
+            spec=spec,
+            opts=cluster.opts(self, depends_on=[*platform.ready, *depends_on]),
+        )
+        self.register_outputs({"application": app_name})

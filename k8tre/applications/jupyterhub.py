@@ -1,0 +1,60 @@
+"""JupyterHub: researchers' notebooks, delivered by Argo CD from the z2jh chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config.layers import JupyterHubSettings
+from ..stage import Stage
+
+NAMESPACE = "jupyterhub"
+OAUTH_SECRET = "jupyterhub-oauth"
+"""Kubernetes Secret holding the OIDC client secret (synced from the cloud secret store)."""
+
+
+def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, Any]:
+    """z2jh values: sign-in through the TRE's identity provider, no cluster-scoped extras."""
+    hub_url = f"https://jupyter.{stage.domain}"
+    realm = f"https://keycloak.{stage.domain}/realms/k8tre/protocol/openid-connect"
+    return {
+        "hub": {
+            "config": {
+                "JupyterHub": {"authenticator_class": "generic-oauth"},
+                "GenericOAuthenticator": {
+                    "client_id": "jupyterhub",
+                    "oauth_callback_url": f"{hub_url}/hub/oauth_callback",
+                    "authorize_url": f"{realm}/auth",
+                    "token_url": f"{realm}/token",
+                    "userdata_url": f"{realm}/userinfo",
+                    "scope": ["openid", "profile", "email"],
+                    "username_claim": "preferred_username",
+                    "allow_all": False,
+                    "allowed_groups": ["researchers"],
+                    "admin_groups": ["tre-admins"],
+                    "claim_groups_key": "groups",
+                },
+            },
+            # The client secret never appears in the Application: the hub reads it from a Secret.
+            "extraEnv": {
+                "OAUTH_CLIENT_SECRET": {"valueFrom": {"secretKeyRef": {"name": OAUTH_SECRET, "key": "client-secret"}}}
+            },
+            "networkPolicy": {"enabled": True},
+        },
+        # Published through the Cilium Gateway, never as its own load balancer.
+        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},
+        "singleuser": {
+            "image": {"name": settings.singleuser_image, "tag": settings.singleuser_tag},
+            "cpu": {"limit": settings.cpu_limit, "guarantee": min(0.5, settings.cpu_limit)},
+            "memory": {"limit": f"{settings.memory_limit_gib}G", "guarantee": "1G"},
+            "networkPolicy": {"enabled": True, "egressAllowRules": {"nonPrivateIPs": False, "privateIPs": False}},
+        },
+        # The project may create no cluster-scoped resources, so the chart's scheduler extras stay off.
+        "scheduling": {
+            "userScheduler": {"enabled": False},
+            "podPriority": {"enabled": False},
+            "userPlaceholder": {"enabled": False},
+        },
+        "prePuller": {"hook": {"enabled": False}, "continuous": {"enabled": False}},
+        "cull": {"enabled": True, "timeout": 3600, "every": 600},
+        "debug": {"enabled": stage.environment == "dev"},
+    }

@@ -1,0 +1,74 @@
+"""The application layer: user-facing services as Argo CD Applications in restricted projects."""
+
+from __future__ import annotations
+
+import pulumi
+
+from ..agnostics import Platform
+from ..config import K8treConfig
+from ..infrastructure import Cluster
+from ..namespace import platform_namespace
+from ..stage import Stage
+from ..versions import chart
+from . import jupyterhub
+from .application import ArgoApplication, HelmSource, application_spec
+from .project import ArgoProject, app_project_spec
+
+RESEARCH_PROJECT = "research-apps"
+
+
+class ApplicationLayer(pulumi.ComponentResource):
+    """Creates the Argo CD project for research applications and the Applications in it."""
+
+    applications: list[str]
+    """Names of the Applications delivered."""
+
+    def __init__(
+        self,
+        name: str,
+        cluster: Cluster,
+        platform: Platform,
+        config: K8treConfig,
+        stage: Stage,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:applications:ApplicationLayer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        pins = config.versions.charts
+        hub = config.applications.jupyterhub
+        self.applications = []
+        namespaces = [jupyterhub.NAMESPACE] if hub.enabled else []
+        project = ArgoProject(
+            f"{name}-research",
+            RESEARCH_PROJECT,
+            app_project_spec(
+                "Research applications: no cluster-scoped resources, no changes to namespace guard rails",
+                [chart("jupyterhub", pins).repository],
+                namespaces,
+            ),
+            cluster,
+            platform,
+            opts=child,
+        )
+        if hub.enabled:
+            namespace = platform_namespace(
+                f"{name}-jupyterhub-ns",
+                jupyterhub.NAMESPACE,
+                cluster,
+                self,
+                layer="applications",
+                # Notebook images run as a fixed non-root user but not with every restricted-profile field set.
+                pod_security="baseline",
+            )
+            source = HelmSource(chart("jupyterhub", pins), "jupyterhub", jupyterhub.jupyterhub_values(hub, stage))
+            ArgoApplication(
+                f"{name}-jupyterhub",
+                "jupyterhub",
+                application_spec(project.project_name, jupyterhub.NAMESPACE, source),
+                cluster,
+                platform,
+                depends_on=[project.resource, namespace],
+                opts=child,
+            )
+            self.applications.append("jupyterhub")
+        self.register_outputs({"applications": self.applications})

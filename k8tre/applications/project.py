@@ -1,0 +1,64 @@
+"""Argo CD projects: the boundary of what an application's authors may deploy, and where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..agnostics import Platform
+from ..infrastructure import Cluster
+
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+# Kinds that set a namespace's guard rails; the platform owns them, an application may not change them.
+GUARD_RAIL_KINDS: tuple[tuple[str, str], ...] = (
+    ("", "ResourceQuota"),
+    ("", "LimitRange"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("cilium.io", "CiliumNetworkPolicy"),
+    ("cilium.io", "CiliumClusterwideNetworkPolicy"),
+)
+
+
+def app_project_spec(description: str, source_repos: Sequence[str], namespaces: Sequence[str]) -> dict[str, Any]:
+    """An AppProject spec: named sources, named namespaces, no cluster-scoped resources."""
+    return {
+        "description": description,
+        "sourceRepos": list(source_repos),
+        "destinations": [{"server": IN_CLUSTER, "namespace": namespace} for namespace in namespaces],
+        # An empty allow-list: nothing cluster-scoped (CRDs, ClusterRoles, namespaces) can be created.
+        "clusterResourceWhitelist": [],
+        "namespaceResourceBlacklist": [{"group": group, "kind": kind} for group, kind in GUARD_RAIL_KINDS],
+        "orphanedResources": {"warn": True},
+    }
+
+
+class ArgoProject(pulumi.ComponentResource):
+    """An Argo CD ``AppProject`` restricting sources, destinations and kinds."""
+
+    project_name: str
+    """The project's name, for Applications to reference."""
+
+    def __init__(
+        self,
+        name: str,
+        project_name: str,
+        spec: dict[str, Any],
+        cluster: Cluster,
+        platform: Platform,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:applications:ArgoProject", name, None, opts)
+        self.project_name = project_name
+        self.resource = k8s.apiextensions.CustomResource(
+            f"{name}-appproject",
+            api_version="argoproj.io/v1alpha1",
+            kind="AppProject",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=project_name, namespace=platform.argocd_namespace),
+            spec=spec,
+            opts=cluster.opts(self, depends_on=platform.ready),
+        )
+        self.register_outputs({"project": project_name})

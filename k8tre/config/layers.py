@@ -1,0 +1,67 @@
+"""Configuration of the agnostics and application layers, and version overrides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ..versions import ChartName
+from .base import K8treModel
+from .types import ChartVersion
+
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class CertManagerSettings(K8treModel):
+    """How TLS certificates are issued."""
+
+    issuer: Literal["selfsigned", "letsencrypt-staging", "letsencrypt"] = "selfsigned"
+    """The default ClusterIssuer; ACME issuers need ``acmeEmail``."""
+    acme_email: Annotated[str, Field(pattern=_EMAIL)] | None = None
+    """Contact address registered with the ACME CA."""
+
+
+class ArgoCdSettings(K8treModel):
+    """The GitOps engine that delivers the application layer."""
+
+    high_availability: bool | None = None
+    """Run Argo CD's controllers replicated; default on in prod."""
+
+
+class AgnosticsConfig(K8treModel):
+    """Platform services installed on every cloud."""
+
+    cert_manager: CertManagerSettings = CertManagerSettings()
+    """Certificate issuance."""
+    argocd: ArgoCdSettings = ArgoCdSettings()
+    """Argo CD."""
+
+
+class JupyterHubSettings(K8treModel):
+    """The researchers' notebook service."""
+
+    enabled: bool = True
+    """Deliver JupyterHub."""
+    singleuser_image: str = "quay.io/jupyter/scipy-notebook"
+    """The notebook image researchers start."""
+    singleuser_tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] = "2025-10-20"
+    """Image tag; ``latest`` is refused so what runs is what was reviewed."""
+    cpu_limit: Annotated[float, Field(gt=0, le=64)] = 2.0
+    """CPU cores per notebook server."""
+    memory_limit_gib: Annotated[int, Field(ge=1, le=512)] = 8
+    """Memory per notebook server."""
+
+
+class ApplicationsConfig(K8treModel):
+    """User-facing services delivered by Argo CD."""
+
+    jupyterhub: JupyterHubSettings = JupyterHubSettings()
+    """JupyterHub."""
+
+
+class VersionOverrides(K8treModel):
+    """Per-stack overrides of the pins in :mod:`k8tre.versions`."""
+
+    charts: dict[ChartName, ChartVersion] = {}
+    """Chart name to exact version."""

@@ -1,0 +1,44 @@
+"""References to Pulumi secrets held in the stack file.
+
+The model never holds a secret's plaintext: a :class:`SecretRef` names the
+top-level ``k8tre:`` key that holds a ``secure:`` value, and :meth:`SecretRef.output`
+asks Pulumi for it as a secret ``Output`` only when a resource needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from .base import K8treModel
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A named ``k8tre:`` config key whose value is a Pulumi secret."""
+
+    key: str
+    """The config key without its namespace, e.g. ``sshPrivateKey``."""
+
+    def output(self) -> pulumi.Output[str]:
+        """The secret's value as a secret Output (decrypted by Pulumi, never logged)."""
+        return pulumi.Config("k8tre").require_secret(self.key)
+
+    def __repr__(self) -> str:
+        return f"SecretRef(k8tre:{self.key})"
+
+
+class Secrets(K8treModel):
+    """The secrets a stack may hold, each a top-level ``secure:`` key of the stack file."""
+
+    ssh_private_key: SecretRef | None = None
+    """SSH private key that reaches the K3s machines (``k8tre:sshPrivateKey``)."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+
+SECRET_KEYS: frozenset[str] = frozenset(
+    field.alias or name for name, field in Secrets.model_fields.items()
+)
+"""Top-level config keys that must be ``secure:`` values."""

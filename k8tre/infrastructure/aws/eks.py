@@ -1,0 +1,178 @@
+"""EKS created bare (no VPC CNI, no kube-proxy), so Cilium is the CNI and service proxy."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from ...config import AwsClusterConfig
+from ...stage import Stage
+from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from ..kubeconfig import exec_kubeconfig
+
+_ASSUME = {
+    "cluster": "eks.amazonaws.com",
+    "node": "ec2.amazonaws.com",
+}
+_NODE_POLICIES = (
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+)
+
+
+def _assume_role_policy(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": ["sts:AssumeRole", "sts:TagSession"]}],
+        }
+    )
+
+
+class EksCluster(pulumi.ComponentResource):
+    """A VPC with private subnets across zones, a KMS key, and an EKS cluster with managed node groups.
+
+    ``bootstrapSelfManagedAddons: false`` stops EKS installing aws-node (the VPC
+    CNI) and kube-proxy; Cilium replaces both.
+    """
+
+    result: ProvisionedCluster
+    """What the infrastructure layer hands on."""
+
+    def __init__(
+        self, name: str, config: AwsClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("k8tre:infrastructure:EksCluster", name, None, opts)
+        self._name = name
+        self._stage = stage
+        child = pulumi.ResourceOptions(parent=self)
+        subnets = self._network(config, child)
+        self.secrets_key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"EKS envelope encryption of Kubernetes secrets for {stage.slug}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=dict(stage.tags),
+            opts=stage.stateful(child),
+        )
+        cluster_role = self._role("cluster", ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",), child)
+        self.cluster = aws.eks.Cluster(
+            f"{name}-cluster",
+            name=f"eks-{stage.slug}",
+            version=config.kubernetes_version,
+            role_arn=cluster_role.arn,
+            bootstrap_self_managed_addons=False,
+            vpc_config={
+                "subnet_ids": [subnet.id for subnet in subnets],
+                "endpoint_private_access": True,
+                "endpoint_public_access": not stage.is_prod,
+            },
+            kubernetes_network_config={"service_ipv4_cidr": config.network.service_cidr},
+            encryption_config={"resources": ["secrets"], "provider": {"key_arn": self.secrets_key.arn}},
+            access_config={"authentication_mode": "API"},
+            enabled_cluster_log_types=["api", "audit", "authenticator"],
+            deletion_protection=stage.is_prod,
+            tags=dict(stage.tags),
+            opts=stage.stateful(child),
+        )
+        node_role = self._role("node", _NODE_POLICIES, child)
+        groups = [
+            aws.eks.NodeGroup(
+                f"{name}-{group.name}",
+                cluster_name=self.cluster.name,
+                node_group_name=group.name,
+                node_role_arn=node_role.arn,
+                subnet_ids=[subnet.id for subnet in subnets],
+                instance_types=list(group.instance_types),
+                disk_size=group.disk_size_gib,
+                scaling_config={
+                    "min_size": group.min_size,
+                    "desired_size": group.desired_size,
+                    "max_size": group.max_size,
+                },
+                # Nodes start NotReady until Cilium runs; without the taint, pods land before networking does.
+                taints=[{"key": "node.cilium.io/agent-not-ready", "value": "true", "effect": "NO_EXECUTE"}],
+                tags=dict(stage.tags),
+                opts=child,
+            )
+            for group in config.node_groups
+        ]
+        kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
+                lambda args: exec_kubeconfig(
+                    name=args[0],
+                    endpoint=args[1],
+                    ca_data=args[2] or "",
+                    command="aws",
+                    args=["eks", "get-token", "--cluster-name", args[0], "--region", config.region],
+                )
+            )
+        )
+        provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.result = ProvisionedCluster(
+            name=self.cluster.name,
+            kubeconfig=kubeconfig,
+            provider=provider,
+            # The node groups come up only once Cilium runs, so Cilium waits for the control plane alone.
+            ready=[self.cluster],
+            cilium=CiliumFacts(
+                api_server_host=self.cluster.endpoint.apply(lambda url: url.removeprefix("https://")),
+                api_server_port=443,
+                cloud_values={},
+            ),
+            platform=PlatformFacts(
+                storage_provisioner="ebs.csi.aws.com",
+                storage_parameters={"type": "gp3", "encrypted": "true"},
+                internal_lb_annotations={
+                    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                },
+            ),
+        )
+        self.node_groups = groups
+        self.register_outputs({"clusterName": self.cluster.name, "endpoint": self.cluster.endpoint})
+
+    def _network(self, config: AwsClusterConfig, child: pulumi.ResourceOptions) -> list[aws.ec2.Subnet]:
+        vpc = aws.ec2.Vpc(
+            f"{self._name}-vpc",
+            cidr_block=config.vpc_cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={**self._stage.tags, "Name": f"vpc-{self._stage.slug}"},
+            opts=child,
+        )
+        zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=self))
+        # One private subnet per zone, each an eighth of the VPC, leaving room for public and spare ranges.
+        ranges = list(ipaddress.ip_network(config.vpc_cidr).subnets(prefixlen_diff=3))
+        return [
+            aws.ec2.Subnet(
+                f"{self._name}-private-{index}",
+                vpc_id=vpc.id,
+                cidr_block=str(ranges[index]),
+                availability_zone=zones.names[index],
+                map_public_ip_on_launch=False,
+                tags={**self._stage.tags, "kubernetes.io/role/internal-elb": "1"},
+                opts=child,
+            )
+            for index in range(config.availability_zones)
+        ]
+
+    def _role(self, kind: str, policies: tuple[str, ...], child: pulumi.ResourceOptions) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{self._name}-{kind}-role",
+            assume_role_policy=_assume_role_policy(_ASSUME[kind]),
+            tags=dict(self._stage.tags),
+            opts=child,
+        )
+        for index, policy in enumerate(policies):
+            aws.iam.RolePolicyAttachment(
+                f"{self._name}-{kind}-policy-{index}", role=role.name, policy_arn=policy, opts=child
+            )
+        return role

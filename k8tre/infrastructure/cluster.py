@@ -1,0 +1,80 @@
+"""The typed hand-off from the infrastructure layer to the layers above it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+Cloud = Literal["azure", "aws", "k3s"]
+
+
+@dataclass(frozen=True)
+class CiliumFacts:
+    """What the Cilium chart needs to know about the cluster it runs in."""
+
+    api_server_host: pulumi.Input[str]
+    """Host of the Kubernetes API: Cilium replaces kube-proxy, so it cannot use the Service IP."""
+    api_server_port: int
+    """Port of the Kubernetes API."""
+    cloud_values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values only this cloud needs (e.g. ``aksbyocni``)."""
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    """Per-cloud facts the agnostics layer consumes instead of branching on the cloud."""
+
+    storage_provisioner: str
+    """CSI provisioner of the default block storage class."""
+    storage_parameters: Mapping[str, str]
+    """Parameters of that storage class (encryption, disk kind)."""
+    internal_lb_annotations: Mapping[str, str]
+    """Service annotations that keep a LoadBalancer on the private network."""
+
+
+@dataclass(frozen=True)
+class ProvisionedCluster:
+    """A cluster as a cloud component leaves it: API reachable, no CNI yet."""
+
+    name: pulumi.Output[str]
+    """The cluster's name in its cloud."""
+    kubeconfig: pulumi.Output[str]
+    """Credentials to reach the API: always a secret Output."""
+    provider: k8s.Provider
+    """The Kubernetes provider every Kubernetes resource must use."""
+    ready: Sequence[pulumi.Resource]
+    """Resources that must exist before anything is installed in the cluster."""
+    cilium: CiliumFacts
+    """What Cilium needs."""
+    platform: PlatformFacts
+    """What the agnostics layer needs."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A running cluster with its CNI: what agnostics and applications build on."""
+
+    cloud: Cloud
+    """Which cloud built it (for labels and outputs, not for branching)."""
+    name: pulumi.Output[str]
+    """The cluster's name in its cloud."""
+    kubernetes_version: str
+    """Kubernetes version, as configured."""
+    kubeconfig: pulumi.Output[str]
+    """Credentials to reach the API: always a secret Output."""
+    provider: k8s.Provider
+    """The Kubernetes provider every Kubernetes resource must use."""
+    ready: Sequence[pulumi.Resource]
+    """Resources later layers depend on: the cluster, its nodes and its CNI."""
+    platform: PlatformFacts
+    """Per-cloud facts for the agnostics layer."""
+
+    def opts(self, parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        """Options for a Kubernetes resource: this cluster's provider, after the cluster is ready."""
+        return pulumi.ResourceOptions(
+            parent=parent, provider=self.provider, depends_on=[*self.ready, *depends_on]
+        )

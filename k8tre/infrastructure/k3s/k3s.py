@@ -1,0 +1,103 @@
+"""K3s installed and joined over SSH, with flannel, kube-proxy, traefik and servicelb off."""
+
+from __future__ import annotations
+
+import shlex
+from importlib import resources as package_files
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+from pulumi_command import remote
+
+from ...config import K3sClusterConfig, K3sHost, SecretRef
+from ...stage import Stage
+from ...versions import K3S_DEFAULT_VERSION
+from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from ..kubeconfig import point_at
+
+API_PORT = 6443
+INSTALL_SCRIPT = package_files.files(__package__).joinpath("scripts/install-k3s.sh").read_text()
+"""The shell run on every machine (checked by shellcheck in the tests)."""
+
+
+class K3sCluster(pulumi.ComponentResource):
+    """Installs K3s on the configured servers and agents and fetches the kubeconfig as a secret."""
+
+    result: ProvisionedCluster
+    """What the infrastructure layer hands on."""
+
+    def __init__(
+        self,
+        name: str,
+        config: K3sClusterConfig,
+        stage: Stage,
+        ssh_private_key: SecretRef,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:infrastructure:K3sCluster", name, None, opts)
+        self._name = name
+        self._config = config
+        self._ssh_key = ssh_private_key.output()
+        self._version = config.k3s_version or K3S_DEFAULT_VERSION
+        child = pulumi.ResourceOptions(parent=self)
+        # The join token is generated, kept only in the (encrypted) state, never typed by a person.
+        self.token = random.RandomPassword(f"{name}-token", length=48, special=False, opts=child)
+        url = f"https://{config.api_host}:{API_PORT}"
+        first, *others = config.servers
+        first_server = self._install(first, "server", None, [])
+        servers = [first_server] + [self._install(host, "server", url, [first_server]) for host in others]
+        agents = [self._install(host, "agent", url, servers) for host in config.agents]
+        fetched = remote.Command(
+            f"{name}-kubeconfig",
+            connection=self._connection(first),
+            create="sudo cat /etc/rancher/k3s/k3s.yaml",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=servers, additional_secret_outputs=["stdout"]),
+        )
+        kubeconfig = pulumi.Output.secret(fetched.stdout.apply(lambda text: point_at(text, url)))
+        provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
+        )
+        self.result = ProvisionedCluster(
+            name=pulumi.Output.from_input(f"k3s-{stage.slug}"),
+            kubeconfig=kubeconfig,
+            provider=provider,
+            ready=[*servers, *agents, fetched],
+            cilium=CiliumFacts(api_server_host=config.api_host, api_server_port=API_PORT),
+            platform=PlatformFacts(
+                storage_provisioner="rancher.io/local-path",
+                storage_parameters={},
+                internal_lb_annotations={},
+            ),
+        )
+        self.register_outputs({"apiServer": url})
+
+    def _connection(self, host: K3sHost) -> remote.inputs.ConnectionArgs:
+        return remote.inputs.ConnectionArgs(
+            host=host.address, port=host.port, user=host.user, private_key=self._ssh_key
+        )
+
+    def _install(
+        self, host: K3sHost, role: str, server_url: str | None, after: list[remote.Command]
+    ) -> remote.Command:
+        network = self._config.network
+        settings = {
+            "K3S_ROLE": role,
+            "K3S_VERSION": self._version,
+            "K3S_URL": server_url or "",
+            "NODE_NAME": host.name,
+            "API_HOST": self._config.api_host,
+            "POD_CIDR": ",".join(network.pod_cidrs),
+            "SERVICE_CIDR": network.service_cidr,
+        }
+        exports = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in settings.items())
+        script = self.token.result.apply(
+            lambda token: f"{exports}export K3S_TOKEN={shlex.quote(token)}\n{INSTALL_SCRIPT}"
+        )
+        return remote.Command(
+            f"{self._name}-{role}-{host.name}",
+            connection=self._connection(host),
+            create="sudo sh -s",
+            stdin=pulumi.Output.secret(script),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+        )

@@ -1,0 +1,59 @@
+"""The infrastructure layer: one cloud's cluster, then Cilium on it."""
+
+from __future__ import annotations
+
+import pulumi
+
+from ..config import AwsClusterConfig, AzureClusterConfig, K3sClusterConfig, K8treConfig
+from ..stage import Stage
+from ..versions import chart
+from .cilium import Cilium, cilium_values
+from .cluster import Cluster, ProvisionedCluster
+
+
+class InfrastructureLayer(pulumi.ComponentResource):
+    """Builds the cluster for ``cluster.provider`` and installs Cilium; hands on a :class:`Cluster`."""
+
+    cluster: Cluster
+    """The typed hand-off to the agnostics and application layers."""
+
+    def __init__(self, name: str, config: K8treConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("k8tre:infrastructure:InfrastructureLayer", name, None, opts)
+        provisioned = self._provision(name, config, stage)
+        self.cilium = Cilium(
+            f"{name}-cilium",
+            provisioned,
+            chart("cilium", config.versions.charts),
+            cilium_values(provisioned, config.cluster.network, config.cluster.cilium, stage),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.cluster = Cluster(
+            cloud=config.cluster.provider,
+            name=provisioned.name,
+            kubernetes_version=config.cluster.kubernetes_version,
+            kubeconfig=provisioned.kubeconfig,
+            provider=provisioned.provider,
+            ready=[*provisioned.ready, self.cilium.release],
+            platform=provisioned.platform,
+        )
+        self.register_outputs({"clusterName": provisioned.name})
+
+    def _provision(self, name: str, config: K8treConfig, stage: Stage) -> ProvisionedCluster:
+        # The one place the cloud is chosen; a new cloud is a new module and one case here.
+        child = pulumi.ResourceOptions(parent=self)
+        match config.cluster:
+            case AzureClusterConfig() as azure_config:
+                from .azure import AksCluster
+
+                return AksCluster(f"{name}-aks", azure_config, stage, opts=child).result
+            case AwsClusterConfig() as aws_config:
+                from .aws import EksCluster
+
+                return EksCluster(f"{name}-eks", aws_config, stage, opts=child).result
+            case K3sClusterConfig() as k3s_config:
+                from .k3s import K3sCluster
+
+                assert config.secrets.ssh_private_key is not None  # guaranteed by the config rules
+                return K3sCluster(
+                    f"{name}-k3s", k3s_config, stage, config.secrets.ssh_private_key, opts=child
+                ).result

@@ -1,0 +1,42 @@
+"""Namespaces created by the platform, labelled for Pod Security admission."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .infrastructure import Cluster
+
+PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
+
+
+def platform_namespace(
+    name: str,
+    namespace: str,
+    cluster: Cluster,
+    parent: pulumi.Resource,
+    *,
+    layer: str,
+    pod_security: PodSecurityLevel = "restricted",
+) -> k8s.core.v1.Namespace:
+    """A namespace with Pod Security admission enforced and the owning layer labelled.
+
+    Every namespace the program makes carries ``k8tre.io/layer`` so that policies
+    (default-deny, compliance checks) can tell platform from workload namespaces.
+    """
+    return k8s.core.v1.Namespace(
+        name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=namespace,
+            labels={
+                "k8tre.io/layer": layer,
+                "app.kubernetes.io/managed-by": "pulumi",
+                "pod-security.kubernetes.io/enforce": pod_security,
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        ),
+        opts=cluster.opts(parent),
+    )

@@ -1,0 +1,1 @@
+"""Offline checks of what the program renders, against pinned upstream schemas."""

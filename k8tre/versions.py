@@ -1,0 +1,49 @@
+"""Pinned versions of every chart the program installs: the one place they live.
+
+A stack may override a pin (``k8tre:versions.charts``); promotion dev -> stg -> prod
+is then a reviewed change of the stack files. Each pin is an exact version, never a
+range, so that what was reviewed is what is deployed (SATRE 2.4.02).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Final, Literal
+
+ChartName = Literal["cilium", "cert-manager", "argo-cd", "jupyterhub"]
+"""The charts the program knows how to configure."""
+
+
+@dataclass(frozen=True)
+class ChartPin:
+    """Where a Helm chart comes from and which exact version is installed."""
+
+    chart: str
+    """The chart's name in its repository."""
+    repository: str
+    """The Helm repository URL."""
+    version: str
+    """The exact chart version."""
+
+    def with_version(self, version: str | None) -> ChartPin:
+        """Return this pin, or a copy at ``version`` when a stack overrides it."""
+        if version is None or version == self.version:
+            return self
+        return ChartPin(self.chart, self.repository, version)
+
+
+CHARTS: Final[dict[ChartName, ChartPin]] = {
+    "cilium": ChartPin("cilium", "https://helm.cilium.io/", "1.19.6"),
+    "cert-manager": ChartPin("cert-manager", "https://charts.jetstack.io", "v1.21.1"),
+    "argo-cd": ChartPin("argo-cd", "https://argoproj.github.io/argo-helm", "10.1.1"),
+    "jupyterhub": ChartPin("jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.2"),
+}
+
+K3S_DEFAULT_VERSION: Final = "v1.33.5+k3s1"
+"""The K3s release installed on machines when a stack does not choose one."""
+
+
+def chart(name: ChartName, overrides: Mapping[ChartName, str]) -> ChartPin:
+    """The pin for ``name``, with this stack's override applied."""
+    return CHARTS[name].with_version(overrides.get(name))
