@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+
+from ..agnostics import Platform
 from ..config.layers import JupyterHubSettings
+from ..infrastructure import Cluster
+from ..namespace import platform_namespace
 from ..stage import Stage
+from ..versions import ChartPin
+from .application import ArgoApplication, HelmSource, application_spec
 
 NAMESPACE = "jupyterhub"
 OAUTH_SECRET = "jupyterhub-oauth"
@@ -58,3 +65,41 @@ def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, A
         "cull": {"enabled": True, "timeout": 3600, "every": 600},
         "debug": {"enabled": stage.environment == "dev"},
     }
+
+
+class JupyterHub(pulumi.ComponentResource):
+    """The JupyterHub namespace and the Argo CD Application that deploys the chart into it."""
+
+    def __init__(
+        self,
+        name: str,
+        cluster: Cluster,
+        platform: Platform,
+        project: pulumi.Resource,
+        project_name: str,
+        pin: ChartPin,
+        settings: JupyterHubSettings,
+        stage: Stage,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:applications:JupyterHub", name, None, opts)
+        namespace = platform_namespace(
+            f"{name}-ns",
+            NAMESPACE,
+            cluster,
+            self,
+            layer="applications",
+            # Notebook images run as a fixed non-root user but do not set every restricted-profile field.
+            pod_security="baseline",
+        )
+        source = HelmSource(pin, "jupyterhub", jupyterhub_values(settings, stage))
+        self.application = ArgoApplication(
+            f"{name}-app",
+            "jupyterhub",
+            application_spec(project_name, NAMESPACE, source),
+            cluster,
+            platform,
+            depends_on=[project, namespace],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"namespace": NAMESPACE})

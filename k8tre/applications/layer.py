@@ -7,11 +7,9 @@ import pulumi
 from ..agnostics import Platform
 from ..config import K8treConfig
 from ..infrastructure import Cluster
-from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import chart
 from . import jupyterhub
-from .application import ArgoApplication, HelmSource, application_spec
 from .project import ArgoProject, app_project_spec
 
 RESEARCH_PROJECT = "research-apps"
@@ -51,23 +49,15 @@ class ApplicationLayer(pulumi.ComponentResource):
             opts=child,
         )
         if hub.enabled:
-            namespace = platform_namespace(
-                f"{name}-jupyterhub-ns",
-                jupyterhub.NAMESPACE,
-                cluster,
-                self,
-                layer="applications",
-                # Notebook images run as a fixed non-root user but not with every restricted-profile field set.
-                pod_security="baseline",
-            )
-            source = HelmSource(chart("jupyterhub", pins), "jupyterhub", jupyterhub.jupyterhub_values(hub, stage))
-            ArgoApplication(
+            jupyterhub.JupyterHub(
                 f"{name}-jupyterhub",
-                "jupyterhub",
-                application_spec(project.project_name, jupyterhub.NAMESPACE, source),
                 cluster,
                 platform,
-                depends_on=[project.resource, namespace],
+                project.resource,
+                project.project_name,
+                chart("jupyterhub", pins),
+                hub,
+                stage,
                 opts=child,
             )
             self.applications.append("jupyterhub")

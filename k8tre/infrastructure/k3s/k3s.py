@@ -72,8 +72,8 @@ class K3sCluster(pulumi.ComponentResource):
         )
         self.register_outputs({"apiServer": url})
 
-    def _connection(self, host: K3sHost) -> remote.inputs.ConnectionArgs:
-        return remote.inputs.ConnectionArgs(
+    def _connection(self, host: K3sHost) -> remote.ConnectionArgs:
+        return remote.ConnectionArgs(
             host=host.address, port=host.port, user=host.user, private_key=self._ssh_key
         )
 

@@ -1,0 +1,79 @@
+"""The ``k8tre`` command: validate and render stacks without the Pulumi CLI or a cloud."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.tree import Tree
+
+from .config import ConfigError
+
+app = typer.Typer(
+    help="K8TRE: validate and render stack configurations offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+StackArg = Annotated[str, typer.Argument(help="A stack name (dev, stg, prod, aws-dev, ...) or the path of a stack file.")]
+
+
+def _fail_config(error: ConfigError) -> typer.Exit:
+    # markup=False: messages contain [0]-style indices that rich would read as markup.
+    err_console.print(str(error), markup=False)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def validate(stack: StackArg) -> None:
+    """Check a stack's k8tre configuration; exit 2 and name every bad key if it is wrong."""
+    from .offline.engine import load, resolve
+
+    try:
+        stack_file = resolve(stack)
+        config = load(stack_file)
+    except ConfigError as error:
+        raise _fail_config(error) from None
+    out_console.print(
+        f"{stack_file.path}: valid ({config.environment} on {config.cluster.provider}, domain {config.domain})",
+        markup=False,
+    )
+
+
+@app.command()
+def render(
+    stack: StackArg,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>).")] = None,
+) -> None:
+    """Run the program offline and write graph.json, manifests/ and helm/."""
+    from .offline.engine import EngineError, resolve, run
+    from .offline.render import summarise, write
+
+    try:
+        stack_file = resolve(stack)
+        graph = run(stack_file)
+    except ConfigError as error:
+        raise _fail_config(error) from None
+    except EngineError as error:
+        err_console.print(str(error), markup=False)
+        raise typer.Exit(code=1) from None
+    target = out or Path("build") / stack_file.stack
+    write(graph, target)
+    tree = Tree(f"{graph.project}/{graph.stack}: {sum(r.custom for r in graph.resources)} resources -> {target}")
+    layers: dict[str, Tree] = {}
+    for summary in summarise(graph):
+        branch = layers.get(summary.layer) or tree.add(summary.layer)
+        layers[summary.layer] = branch
+        detail = ", ".join(f"{count} {kind.split(':')[-1]}" for kind, count in sorted(summary.counts.items()))
+        branch.add(f"{summary.type} {summary.name}: {detail}")
+    out_console.print(tree, markup=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
