@@ -1,0 +1,1 @@
+"""K8TRE on Pulumi: a Kubernetes Trusted Research Environment in three layers."""

@@ -17,8 +17,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: messages are printed whole, never re-wrapped at the terminal width (they are read by CI logs too).
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StackArg = Annotated[str, typer.Argument(help="A stack name (dev, stg, prod, aws-dev, ...) or the path of a stack file.")]
 

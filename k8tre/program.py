@@ -8,6 +8,7 @@ from .agnostics import AgnosticsLayer
 from .applications import ApplicationLayer
 from .config import ConfigError, K8treConfig, load_running_stack
 from .infrastructure import InfrastructureLayer
+from .outputs import secret_text
 from .stage import Stage
 
 
@@ -20,9 +21,7 @@ class K8tre:
         self.infrastructure = InfrastructureLayer(f"{name}-infra", config, self.stage)
         cluster = self.infrastructure.cluster
         self.agnostics = AgnosticsLayer(f"{name}-agnostics", cluster, config, self.stage)
-        self.applications = ApplicationLayer(
-            f"{name}-apps", cluster, self.agnostics.platform, config, self.stage
-        )
+        self.applications = ApplicationLayer(f"{name}-apps", cluster, self.agnostics.platform, config, self.stage)
 
     def export(self) -> None:
         """Publish the stack outputs; the kubeconfig stays a secret."""
@@ -31,7 +30,7 @@ class K8tre:
         pulumi.export("cloud", cluster.cloud)
         pulumi.export("clusterName", cluster.name)
         pulumi.export("kubernetesVersion", cluster.kubernetes_version)
-        pulumi.export("kubeconfig", pulumi.Output.secret(cluster.kubeconfig))
+        pulumi.export("kubeconfig", secret_text(cluster.kubeconfig))
         pulumi.export("domain", self.stage.domain)
         pulumi.export("argocdNamespace", self.agnostics.platform.argocd_namespace)
         pulumi.export("applications", self.applications.applications)

@@ -7,8 +7,8 @@ range, so that what was reviewed is what is deployed (SATRE 2.4.02).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final, Literal
 
 ChartName = Literal["cilium", "cert-manager", "argo-cd", "jupyterhub"]

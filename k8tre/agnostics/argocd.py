@@ -9,9 +9,9 @@ import pulumi
 from ..config.layers import ArgoCdSettings
 from ..helm import helm_release
 from ..infrastructure import Cluster
+from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
-from ..namespace import platform_namespace
 
 NAMESPACE = "argocd"
 FREE_FORM_VALUES = ("configs.cm", "configs.params", "configs.rbac")

@@ -10,9 +10,9 @@ import pulumi_kubernetes as k8s
 from ..config.layers import CertManagerSettings
 from ..helm import helm_release
 from ..infrastructure import Cluster
+from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
-from ..namespace import platform_namespace
 
 NAMESPACE = "cert-manager"
 _ACME_SERVERS = {
@@ -54,9 +54,7 @@ def cluster_issuer_spec(settings: CertManagerSettings) -> dict[str, Any]:
                 {
                     "http01": {
                         "gatewayHTTPRoute": {
-                            "parentRefs": [
-                                {"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "kind": "Gateway"}
-                            ]
+                            "parentRefs": [{"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "kind": "Gateway"}]
                         }
                     }
                 }

@@ -15,7 +15,7 @@ from ..versions import ChartPin
 from .application import ArgoApplication, HelmSource, application_spec
 
 NAMESPACE = "jupyterhub"
-OAUTH_SECRET = "jupyterhub-oauth"
+OAUTH_SECRET = "jupyterhub-oauth"  # noqa: S105 - the name of a Secret, not its value
 """Kubernetes Secret holding the OIDC client secret (synced from the cloud secret store)."""
 
 
@@ -42,9 +42,7 @@ def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, A
                 },
             },
             # The client secret never appears in the Application: the hub reads it from a Secret.
-            "extraEnv": {
-                "OAUTH_CLIENT_SECRET": {"valueFrom": {"secretKeyRef": {"name": OAUTH_SECRET, "key": "client-secret"}}}
-            },
+            "extraEnv": {"OAUTH_CLIENT_SECRET": {"valueFrom": {"secretKeyRef": {"name": OAUTH_SECRET, "key": "client-secret"}}}},
             "networkPolicy": {"enabled": True},
         },
         # Published through the Cilium Gateway, never as its own load balancer.

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .model import K8treConfig, RuleViolations
+from .model import ConfigRuleError, K8treConfig
 from .secrets import SECRET_KEYS, SecretRef
 
 NAMESPACE = "k8tre"
@@ -112,7 +112,9 @@ def build(values: Mapping[str, Any], secret_keys: set[str], *, source: str) -> K
     try:
         config = K8treConfig.model_validate(document)
     except ValidationError as exc:
-        issues += _issues(exc)
+        # A key already reported by the loader (a plaintext secret) is not reported again as missing.
+        reported = {key for key, _ in issues}
+        issues += [issue for issue in _issues(exc) if issue[0] not in reported]
         raise ConfigError(source, issues) from None
     if issues:
         raise ConfigError(source, issues)
@@ -123,7 +125,7 @@ def _issues(exc: ValidationError) -> list[tuple[str, str]]:
     issues: list[tuple[str, str]] = []
     for error in exc.errors(include_url=False):
         ctx_error = (error.get("ctx") or {}).get("error")
-        if isinstance(ctx_error, RuleViolations):
+        if isinstance(ctx_error, ConfigRuleError):
             issues += [(f"{NAMESPACE}:{path}", message) for path, message in ctx_error.issues]
             continue
         loc = list(error["loc"])
@@ -150,6 +152,11 @@ def _message(error: Any) -> str:
         return "is not a known setting (check its spelling and indentation)"
     if kind == "missing":
         return "is required"
+    if kind == "union_tag_invalid":
+        expected = (error.get("ctx") or {}).get("expected_tags", "")
+        return f"must be one of {expected} (got {error['ctx'].get('tag')!r})"
+    if kind == "union_tag_not_found":
+        return "is required: one of 'azure', 'aws', 'k3s'"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     if isinstance(value, (str, int, float, bool)) and kind != "value_error":

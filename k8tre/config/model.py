@@ -15,7 +15,7 @@ from .secrets import Secrets
 from .types import DnsLabel, DnsName, Environment
 
 
-class RuleViolations(ValueError):
+class ConfigRuleError(ValueError):
     """Cross-field rule failures, each as (dotted key path, message)."""
 
     def __init__(self, issues: list[tuple[str, str]]) -> None:
@@ -52,7 +52,7 @@ class K8treConfig(K8treModel):
     def _cross_field_rules(self) -> Self:
         issues = list(_rule_issues(self))
         if issues:
-            raise RuleViolations(issues)
+            raise ConfigRuleError(issues)
         return self
 
 
@@ -74,7 +74,7 @@ def _rule_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
     nets = list(_networks(config))
     for i, (path_a, net_a) in enumerate(nets):
         for path_b, net_b in nets[i + 1 :]:
-            if net_a.version == net_b.version and net_a.overlaps(net_b):  # type: ignore[arg-type]
+            if net_a.version == net_b.version and net_a.overlaps(net_b):
                 yield path_a, f"{net_a} overlaps k8tre:{path_b} ({net_b}); pod, service and node ranges must be disjoint"
     cluster = config.cluster
     if cluster.cilium.encryption == "none" and config.is_prod:
@@ -115,9 +115,12 @@ def _aws_issues(cluster: AwsClusterConfig, prod: bool) -> Iterator[tuple[str, st
     for i, group in enumerate(cluster.node_groups):
         where = f"cluster.nodeGroups[{i}]"
         if not group.min_size <= group.desired_size <= group.max_size:
-            yield f"{where}.desiredSize", (
-                f"{group.desired_size} is not between k8tre:{where}.minSize ({group.min_size}) "
-                f"and k8tre:{where}.maxSize ({group.max_size})"
+            yield (
+                f"{where}.desiredSize",
+                (
+                    f"{group.desired_size} is not between k8tre:{where}.minSize ({group.min_size}) "
+                    f"and k8tre:{where}.maxSize ({group.max_size})"
+                ),
             )
         if prod and group.min_size < 2:
             yield f"{where}.minSize", f"a node group in prod needs at least 2 nodes, not {group.min_size}"
@@ -126,9 +129,7 @@ def _aws_issues(cluster: AwsClusterConfig, prod: bool) -> Iterator[tuple[str, st
 def _k3s_issues(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[tuple[str, str]]:
     servers = len(cluster.servers)
     if servers == 2 or (config.is_prod and servers < 3):
-        yield "cluster.servers", (
-            f"has {servers} machines; embedded etcd needs an odd quorum: 1 (dev/stg only) or 3 or more"
-        )
+        yield "cluster.servers", (f"has {servers} machines; embedded etcd needs an odd quorum: 1 (dev/stg only) or 3 or more")
     node_net = ipaddress.ip_network(cluster.node_cidr)
     seen: set[str] = set()
     for role, members in (("servers", cluster.servers), ("agents", cluster.agents)):
@@ -142,7 +143,10 @@ def _k3s_issues(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[tupl
     if cluster.k3s_version is not None:
         minor = ".".join(cluster.k3s_version.lstrip("v").split("+")[0].split(".")[:2])
         if ".".join(cluster.kubernetes_version.split(".")[:2]) != minor:
-            yield "cluster.k3sVersion", f"{cluster.k3s_version} is not Kubernetes k8tre:cluster.kubernetesVersion ({cluster.kubernetes_version})"
+            yield (
+                "cluster.k3sVersion",
+                (f"{cluster.k3s_version} is not Kubernetes k8tre:cluster.kubernetesVersion ({cluster.kubernetes_version})"),
+            )
     if config.secrets.ssh_private_key is None:
         yield "sshPrivateKey", "is required for K3s: set it with `pulumi config set --secret k8tre:sshPrivateKey < key`"
 

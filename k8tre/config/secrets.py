@@ -38,7 +38,5 @@ class Secrets(K8treModel):
     model_config = {"arbitrary_types_allowed": True}
 
 
-SECRET_KEYS: frozenset[str] = frozenset(
-    field.alias or name for name, field in Secrets.model_fields.items()
-)
+SECRET_KEYS: frozenset[str] = frozenset(field.alias or name for name, field in Secrets.model_fields.items())
 """Top-level config keys that must be ``secure:`` values."""

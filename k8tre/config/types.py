@@ -32,9 +32,7 @@ def _cidr(value: str) -> str:
 
 def _dns_label(value: str) -> str:
     if not _DNS_LABEL.match(value):
-        raise ValueError(
-            f"{value!r} is not a DNS label (lower-case letters, digits and '-', 1-63 characters)"
-        )
+        raise ValueError(f"{value!r} is not a DNS label (lower-case letters, digits and '-', 1-63 characters)")
     return value
 
 

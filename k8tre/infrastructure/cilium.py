@@ -6,16 +6,14 @@ from typing import Any
 
 import pulumi
 
-from ..config.cluster import PodNetwork, CiliumSettings
+from ..config.cluster import CiliumSettings, PodNetwork
 from ..helm import helm_release
 from ..stage import Stage
 from ..versions import ChartPin
 from .cluster import ProvisionedCluster
 
 
-def cilium_values(
-    cluster: ProvisionedCluster, network: PodNetwork, settings: CiliumSettings, stage: Stage
-) -> dict[str, Any]:
+def cilium_values(cluster: ProvisionedCluster, network: PodNetwork, settings: CiliumSettings, stage: Stage) -> dict[str, Any]:
     """The chart values: the same on every cloud, plus the cloud's own facts."""
     encryption = settings.encryption or ("none" if stage.environment == "dev" else "wireguard")
     values: dict[str, Any] = {

@@ -75,6 +75,4 @@ class Cluster:
 
     def opts(self, parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         """Options for a Kubernetes resource: this cluster's provider, after the cluster is ready."""
-        return pulumi.ResourceOptions(
-            parent=parent, provider=self.provider, depends_on=[*self.ready, *depends_on]
-        )
+        return pulumi.ResourceOptions(parent=parent, provider=self.provider, depends_on=[*self.ready, *depends_on])

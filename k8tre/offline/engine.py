@@ -80,13 +80,18 @@ def run(stack: StackFile, *, timeout: float = DEFAULT_TIMEOUT) -> Graph:
     """Validate the config, then run the program under mocks and return its graph."""
     load(stack)  # a bad file stops here: nothing is registered
     values, secret_keys = read_stack_file(stack.path)
+    return execute(stack, values, secret_keys, timeout=timeout)
+
+
+def execute(stack: StackFile, values: dict[str, Any], secret_keys: set[str], *, timeout: float = DEFAULT_TIMEOUT) -> Graph:
+    """Run the program with these config values as the Pulumi CLI would: no validation in front."""
     result: dict[str, Any] = {}
 
     def target() -> None:
         # A fresh thread starts with fresh context variables: no state leaks between runs.
         try:
             result["graph"] = _run_in_thread(stack, values, secret_keys)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+        except BaseException as exc:
             result["error"] = exc
 
     worker = threading.Thread(target=target, name=f"k8tre-offline-{stack.stack}", daemon=True)
@@ -128,7 +133,11 @@ def _run_in_thread(stack: StackFile, values: dict[str, Any], secret_keys: set[st
     # set_mocks made and closed a root stack of its own; run the program in a fresh one as the CLI does.
     settings.ROOT.set(None)
     program = stack.program
-    _sync_await(run_in_stack(lambda: runpy.run_path(str(program), run_name="__main__")))
+
+    def run_program() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
+    _sync_await(run_in_stack(run_program))
     return Graph(
         project=PROJECT,
         stack=stack.stack,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-SECRET_TEXT = "[secret]"
+SECRET_TEXT = "[secret]"  # noqa: S105 - the redaction marker, not a secret
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def contains_secret(value: Any) -> bool:
 def manifest(resource: RecordedResource) -> dict[str, Any]:
     """A Kubernetes resource's inputs as the object the API server would receive."""
     data: dict[str, Any] = redacted(resource.inputs)
-    ordered = {key: data[key] for key in ("apiVersion", "kind", "metadata") if key in data}
+    ordered: dict[str, Any] = {key: data[key] for key in ("apiVersion", "kind", "metadata") if key in data}
     ordered.update({key: value for key, value in data.items() if key not in ordered})
     return ordered
 

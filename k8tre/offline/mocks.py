@@ -75,7 +75,10 @@ def _azure(args: MockResourceArgs) -> tuple[str, Outputs]:
         outputs |= {
             "fqdn": f"{inputs.get('dnsPrefix', name)}-{suffix}.hcp.{location}.azmk8s.io",
             "privateFQDN": f"{inputs.get('dnsPrefix', name)}-{suffix}.privatelink.{location}.azmk8s.io",
-            "oidcIssuerProfile": {"enabled": True, "issuerURL": f"https://{location}.oic.prod-aks.azure.com/{TENANT}/{_uuid(name)}/"},
+            "oidcIssuerProfile": {
+                "enabled": True,
+                "issuerURL": f"https://{location}.oic.prod-aks.azure.com/{TENANT}/{_uuid(name)}/",
+            },
             "identity": {"type": "SystemAssigned", "principalId": _uuid(name + "principal"), "tenantId": TENANT},
             "provisioningState": "Succeeded",
             "powerState": {"code": "Running"},

@@ -66,14 +66,14 @@ class RecordingMonitor(MockMonitor):
         )
         with self._lock:
             self.recorded[urn] = record
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         """Record the call, then let the mocks answer it."""
         args = _plain(rpc.deserialize_properties(request.args, keep_unknowns=True))
         with self._lock:
             self.invokes.append(RecordedInvoke(request.tok, args, _provider_urn(request.provider)))
-        return super().Invoke(request)
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         """Keep the stack's outputs (the component outputs are not part of the graph)."""
@@ -81,4 +81,4 @@ class RecordingMonitor(MockMonitor):
             outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
             with self._lock:
                 self.stack_outputs = outputs
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]

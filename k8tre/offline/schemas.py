@@ -25,15 +25,33 @@ ENV_VAR = "K8TRE_SCHEMA_DIR"
 # API groups served by kube-apiserver itself (kubernetes-validate has their
 # schemas). Listed explicitly because suffix rules fail: gateway.networking.k8s.io
 # and metrics.k8s.io end in k8s.io but are installed separately.
-CORE_GROUPS = frozenset({
-    "", "apps", "batch", "autoscaling", "policy",
-    "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
-    "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
-    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io", "internal.apiserver.k8s.io", "networking.k8s.io",
-    "node.k8s.io", "rbac.authorization.k8s.io", "resource.k8s.io",
-    "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io",
-})
+CORE_GROUPS = frozenset(
+    {
+        "",
+        "apps",
+        "batch",
+        "autoscaling",
+        "policy",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "authentication.k8s.io",
+        "authorization.k8s.io",
+        "certificates.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "internal.apiserver.k8s.io",
+        "networking.k8s.io",
+        "node.k8s.io",
+        "rbac.authorization.k8s.io",
+        "resource.k8s.io",
+        "scheduling.k8s.io",
+        "storage.k8s.io",
+        "storagemigration.k8s.io",
+    }
+)
 
 # jsonschema messages embed the offending instance; a whole PodSpec is unreadable.
 _MAX_MESSAGE = 400
@@ -44,8 +62,9 @@ class SchemaMissingError(Exception):
 
 
 def _missing(what: str, path: pathlib.Path, hint: str = "") -> SchemaMissingError:
-    return SchemaMissingError(f"{what} not found: {path}{hint}. Set {ENV_VAR} to the "
-                              "directory holding the upstream schemas (crds/, helm/).")
+    return SchemaMissingError(
+        f"{what} not found: {path}{hint}. Set {ENV_VAR} to the directory holding the upstream schemas (crds/, helm/)."
+    )
 
 
 def _project_root() -> pathlib.Path | None:
@@ -188,9 +207,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def unknown_value_paths(
-    defaults: Mapping[str, Any], values: Mapping[str, Any], free_form: Collection[str] = ()
-) -> list[str]:
+def unknown_value_paths(defaults: Mapping[str, Any], values: Mapping[str, Any], free_form: Collection[str] = ()) -> list[str]:
     """Sorted dotted paths set in ``values`` that the chart's ``defaults`` lack.
 
     A key is unknown only if its parent is a non-empty mapping in ``defaults`` that
@@ -267,8 +284,5 @@ def validate_helm_values(
     schema_path = _chart_version_dir(chart, version) / "values.schema.json"
     if schema_path.is_file():
         errors += _all_errors(_validator(schema_path, False), deep_merge(defaults, given), prefix)
-    errors += [
-        f"{prefix} {path}: key not in the chart's values.yaml"
-        for path in unknown_value_paths(defaults, given, free_form)
-    ]
+    errors += [f"{prefix} {path}: key not in the chart's values.yaml" for path in unknown_value_paths(defaults, given, free_form)]
     return errors

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ...config import AwsClusterConfig
+from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import exec_kubeconfig
@@ -43,9 +44,7 @@ class EksCluster(pulumi.ComponentResource):
     result: ProvisionedCluster
     """What the infrastructure layer hands on."""
 
-    def __init__(
-        self, name: str, config: AwsClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, config: AwsClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("k8tre:infrastructure:EksCluster", name, None, opts)
         self._name = name
         self._stage = stage
@@ -101,7 +100,7 @@ class EksCluster(pulumi.ComponentResource):
             )
             for group in config.node_groups
         ]
-        kubeconfig = pulumi.Output.secret(
+        kubeconfig = secret_text(
             pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data).apply(
                 lambda args: exec_kubeconfig(
                     name=args[0],
@@ -172,7 +171,5 @@ class EksCluster(pulumi.ComponentResource):
             opts=child,
         )
         for index, policy in enumerate(policies):
-            aws.iam.RolePolicyAttachment(
-                f"{self._name}-{kind}-policy-{index}", role=role.name, policy_arn=policy, opts=child
-            )
+            aws.iam.RolePolicyAttachment(f"{self._name}-{kind}-policy-{index}", role=role.name, policy_arn=policy, opts=child)
         return role

@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice, network, resources
 
 from ...config import AzureClusterConfig, AzureNodePool
+from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 
@@ -24,9 +25,7 @@ class AksCluster(pulumi.ComponentResource):
     result: ProvisionedCluster
     """What the infrastructure layer hands on."""
 
-    def __init__(
-        self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("k8tre:infrastructure:AksCluster", name, None, opts)
         self._name = name
         self._stage = stage
@@ -96,7 +95,7 @@ class AksCluster(pulumi.ComponentResource):
             location=config.location,
             dns_prefix=f"aks-{stage.slug}",
             kubernetes_version=config.kubernetes_version,
-            identity={"type": "SystemAssigned"},
+            identity={"type": containerservice.ResourceIdentityType.SYSTEM_ASSIGNED},
             sku={"name": "Base", "tier": "Standard" if stage.environment != "dev" else "Free"},
             agent_pool_profiles=[self._pool(pool) for pool in config.node_pools],
             network_profile={
@@ -143,4 +142,4 @@ class AksCluster(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         encoded = credentials.kubeconfigs.apply(lambda configs: configs[0].value)
-        return pulumi.Output.secret(encoded.apply(lambda value: base64.b64decode(value).decode()))
+        return secret_text(encoded.apply(lambda value: base64.b64decode(value).decode()))

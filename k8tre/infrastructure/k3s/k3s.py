@@ -11,6 +11,7 @@ import pulumi_random as random
 from pulumi_command import remote
 
 from ...config import K3sClusterConfig, K3sHost, SecretRef
+from ...outputs import secret_text
 from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
@@ -39,7 +40,7 @@ class K3sCluster(pulumi.ComponentResource):
         self._name = name
         self._config = config
         self._ssh_key = ssh_private_key.output()
-        self._version = config.k3s_version or K3S_DEFAULT_VERSION
+        self._version: str = config.k3s_version or K3S_DEFAULT_VERSION
         child = pulumi.ResourceOptions(parent=self)
         # The join token is generated, kept only in the (encrypted) state, never typed by a person.
         self.token = random.RandomPassword(f"{name}-token", length=48, special=False, opts=child)
@@ -54,7 +55,7 @@ class K3sCluster(pulumi.ComponentResource):
             create="sudo cat /etc/rancher/k3s/k3s.yaml",
             opts=pulumi.ResourceOptions(parent=self, depends_on=servers, additional_secret_outputs=["stdout"]),
         )
-        kubeconfig = pulumi.Output.secret(fetched.stdout.apply(lambda text: point_at(text, url)))
+        kubeconfig = secret_text(fetched.stdout.apply(lambda text: point_at(text, url)))
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
@@ -73,15 +74,11 @@ class K3sCluster(pulumi.ComponentResource):
         self.register_outputs({"apiServer": url})
 
     def _connection(self, host: K3sHost) -> remote.ConnectionArgs:
-        return remote.ConnectionArgs(
-            host=host.address, port=host.port, user=host.user, private_key=self._ssh_key
-        )
+        return remote.ConnectionArgs(host=host.address, port=host.port, user=host.user, private_key=self._ssh_key)
 
-    def _install(
-        self, host: K3sHost, role: str, server_url: str | None, after: list[remote.Command]
-    ) -> remote.Command:
+    def _install(self, host: K3sHost, role: str, server_url: str | None, after: list[remote.Command]) -> remote.Command:
         network = self._config.network
-        settings = {
+        settings: dict[str, str] = {
             "K3S_ROLE": role,
             "K3S_VERSION": self._version,
             "K3S_URL": server_url or "",
@@ -91,13 +88,11 @@ class K3sCluster(pulumi.ComponentResource):
             "SERVICE_CIDR": network.service_cidr,
         }
         exports = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in settings.items())
-        script = self.token.result.apply(
-            lambda token: f"{exports}export K3S_TOKEN={shlex.quote(token)}\n{INSTALL_SCRIPT}"
-        )
+        script = self.token.result.apply(lambda token: f"{exports}export K3S_TOKEN={shlex.quote(token)}\n{INSTALL_SCRIPT}")
         return remote.Command(
             f"{self._name}-{role}-{host.name}",
             connection=self._connection(host),
             create="sudo sh -s",
-            stdin=pulumi.Output.secret(script),
+            stdin=secret_text(script),
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )

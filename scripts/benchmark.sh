@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Measure how long the offline engine takes on this machine, and how much memory it needs.
+#
+#   scripts/benchmark.sh [RUNS]        RUNS defaults to 3; the median of the runs is reported
+#
+# It measures:
+#   floor   a bare Python process that only imports the Pulumi SDK modules the dev stack uses;
+#           no program can be faster than the imports it needs, so this is the yardstick
+#   render  `uv run --frozen k8tre render dev` (what a person types), RUNS times
+#   direct  `.venv/bin/k8tre render dev`: the same render without uv's start-up work
+#   uv      `uv run --frozen true`: what uv itself costs before the program starts
+#   tests   `uv run --frozen pytest -q -p no:cacheprovider`, once
+# and prints a markdown table for docs/benchmarks.md, with the target
+# "a full render in <= 2x the floor + 1 s".
+#
+# Wall time and peak resident memory come from GNU time (/usr/bin/time) when it is
+# installed, otherwise from Python's resource module around subprocess.run. Peak RSS is
+# the largest single process in the measured tree (uv starts the program as a child).
+set -euo pipefail
+
+runs="${1:-3}"
+if ! [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
+    echo "usage: $0 [RUNS]   (RUNS is a positive whole number, default 3)" >&2
+    exit 2
+fi
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export UV_COMPILE_BYTECODE=1
+
+if command -v uv >/dev/null 2>&1; then
+    uv=(uv)
+else
+    uv=(python3 -m uv)
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# The SDK packages load their submodules lazily, so importing a package is not enough:
+# touching each name the dev stack uses makes Python load the module that defines it.
+# The dev stack is on Azure; pulumi_random and pulumi_command are used by K3s stacks only,
+# pulumi_aws by AWS stacks only, so they are not part of dev's floor.
+floor_code='
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import containerservice, network, resources
+
+used = (
+    pulumi.ComponentResource,
+    k8s.Provider,
+    k8s.helm.v3.Release,
+    k8s.core.v1.Namespace,
+    k8s.meta.v1.ObjectMetaArgs,
+    k8s.apiextensions.CustomResource,
+    containerservice.ManagedCluster,
+    containerservice.list_managed_cluster_user_credentials_output,
+    network.VirtualNetwork,
+    network.Subnet,
+    resources.ResourceGroup,
+)
+'
+
+# measure OUTPUT_FILE COMMAND...: run COMMAND (its output to OUTPUT_FILE) and print
+# "<seconds> <peak RSS in KiB> <exit code>".
+measure() {
+    local output="$1"
+    shift
+    local timing="$work/timing"
+    local status=0
+    if [[ -x /usr/bin/time ]]; then
+        /usr/bin/time -f '%e %M' -o "$timing" "$@" >"$output" 2>&1 || status=$?
+        # GNU time writes "Command exited with non-zero status N" before the figures.
+        printf '%s %s\n' "$(tail -n 1 "$timing")" "$status"
+    else
+        python3 - "$output" "$@" <<'PY'
+import resource
+import subprocess
+import sys
+import time
+
+output, command = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+with open(output, "wb") as sink:
+    status = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT).returncode
+elapsed = time.perf_counter() - start
+# On Linux ru_maxrss is in KiB: the largest resident set of any waited-for child.
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(f"{elapsed:.2f} {peak} {status}")
+PY
+    fi
+}
+
+# repeat LABEL COMMAND...: run COMMAND $runs times; print "<median s> <median KiB>".
+# A failing run stops the benchmark: the time of a broken command means nothing.
+repeat() {
+    local label="$1"
+    shift
+    local seconds=() peaks=() line elapsed peak status i
+    for ((i = 1; i <= runs; i++)); do
+        line="$(measure "$work/$label.out" "$@")"
+        read -r elapsed peak status <<<"$line"
+        if [[ "$status" != 0 ]]; then
+            echo "$label: '$*' exited with $status; its output:" >&2
+            cat "$work/$label.out" >&2
+            exit 1
+        fi
+        echo "  $label run $i/$runs: ${elapsed} s, $((peak / 1024)) MiB" >&2
+        seconds+=("$elapsed")
+        peaks+=("$peak")
+    done
+    printf '%s %s\n' "$(median "${seconds[@]}")" "$(median "${peaks[@]}")"
+}
+
+# median VALUE...: the middle value (the lower of the two middle ones for an even count).
+median() {
+    local sorted
+    mapfile -t sorted < <(printf '%s\n' "$@" | sort -g)
+    printf '%s\n' "${sorted[$(((${#sorted[@]} - 1) / 2))]}"
+}
+
+mib() { awk -v kib="$1" 'BEGIN { printf "%.0f MiB", kib / 1024 }'; }
+locked() { awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' uv.lock; }
+
+echo "Preparing the environment (not timed): uv creates or updates .venv from uv.lock if needed" >&2
+"${uv[@]}" run --frozen k8tre validate dev >/dev/null
+
+echo "Measuring the floor ($runs runs)" >&2
+result="$(repeat floor .venv/bin/python -c "$floor_code")"
+read -r floor_s floor_kib <<<"$result"
+echo "Measuring uv run --frozen k8tre render dev ($runs runs)" >&2
+result="$(repeat render "${uv[@]}" run --frozen k8tre render dev)"
+read -r render_s render_kib <<<"$result"
+echo "Measuring .venv/bin/k8tre render dev ($runs runs)" >&2
+result="$(repeat direct .venv/bin/k8tre render dev)"
+read -r direct_s direct_kib <<<"$result"
+echo "Measuring uv run --frozen true ($runs runs)" >&2
+result="$(repeat uv "${uv[@]}" run --frozen true)"
+read -r uv_s uv_kib <<<"$result"
+
+echo "Running the test suite once" >&2
+result="$(measure "$work/tests.out" "${uv[@]}" run --frozen pytest -q -p no:cacheprovider)"
+read -r tests_s tests_kib tests_status <<<"$result"
+tests_summary="$(grep -E '(passed|failed|error|no tests ran)' "$work/tests.out" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')"
+if [[ "$tests_status" != 0 ]]; then
+    tests_summary="exit code $tests_status: ${tests_summary:-no summary line}"
+fi
+
+target="$(awk -v f="$floor_s" 'BEGIN { printf "%.2f", 2 * f + 1 }')"
+verdict() { awk -v t="$1" -v limit="$target" 'BEGIN { print (t <= limit ? "met" : "not met") }'; }
+
+cat <<EOF
+
+Measured $(date -u +%Y-%m-%d) on $(nproc) cores / $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(.venv/bin/python --version), $("${uv[@]}" --version).
+uv.lock: pulumi $(locked pulumi), pulumi-azure-native $(locked pulumi-azure-native), pulumi-kubernetes $(locked pulumi-kubernetes).
+
+| What | Runs | Wall time (median) | Peak RSS (median) |
+| --- | ---: | ---: | ---: |
+| Floor: import the SDK modules the dev stack uses | $runs | ${floor_s} s | $(mib "$floor_kib") |
+| \`uv run --frozen k8tre render dev\` | $runs | ${render_s} s | $(mib "$render_kib") |
+| \`.venv/bin/k8tre render dev\` (no uv) | $runs | ${direct_s} s | $(mib "$direct_kib") |
+| \`uv run --frozen true\` (uv alone) | $runs | ${uv_s} s | $(mib "$uv_kib") |
+| \`uv run --frozen pytest -q -p no:cacheprovider\` (${tests_summary}) | 1 | ${tests_s} s | $(mib "$tests_kib") |
+
+Target: a full render in <= 2 x floor + 1 s = ${target} s.
+- through uv (\`uv run --frozen k8tre render dev\`, ${render_s} s): $(verdict "$render_s")
+- without uv (\`.venv/bin/k8tre render dev\`, ${direct_s} s): $(verdict "$direct_s")
+EOF

@@ -1,0 +1,63 @@
+"""Shared fixtures: the project's stacks, rendered once per session, and a clean Pulumi runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pulumi
+import pytest
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings
+
+from k8tre.offline.engine import StackFile, resolve, run
+from k8tre.offline.graph import Graph
+from k8tre.offline.mocks import K8treMocks
+from k8tre.offline.monitor import RecordingMonitor
+
+ROOT = Path(__file__).resolve().parents[1]
+STACKS = ("dev", "stg", "prod")
+EXAMPLES = tuple(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (ROOT / "examples").glob("Pulumi.*.yaml")))
+ALL_STACKS = STACKS + EXAMPLES
+
+_graphs: dict[str, Graph] = {}
+
+
+def stack_file(name: str) -> StackFile:
+    """The project's stack (or example) called ``name``."""
+    return resolve(name, ROOT)
+
+
+def graph_of(name: str) -> Graph:
+    """Run the program for a stack under the offline engine, once per session."""
+    if name not in _graphs:
+        _graphs[name] = run(stack_file(name))
+    return _graphs[name]
+
+
+@pytest.fixture(params=ALL_STACKS)
+def any_stack(request: pytest.FixtureRequest) -> str:
+    """Each stack and example in turn."""
+    return str(request.param)
+
+
+@pytest.fixture
+def pulumi_runtime() -> Iterator[RecordingMonitor]:
+    """Pulumi mocks with a recording monitor for component tests; runtime state and config reset after.
+
+    ``preview=False`` so that every Output resolves and every assertion really runs.
+    """
+    previous_loop = None
+    with contextlib.suppress(RuntimeError):
+        previous_loop = asyncio.get_event_loop()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    runtime_config.set_all_config({}, [])
+    monitor = RecordingMonitor(K8treMocks())
+    pulumi.runtime.set_mocks(K8treMocks(), project="k8tre", stack="test", preview=False, monitor=monitor)
+    yield monitor
+    settings.reset_options()
+    runtime_config.set_all_config({}, [])
+    if previous_loop is not None:
+        asyncio.set_event_loop(previous_loop)

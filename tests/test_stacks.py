@@ -1,0 +1,161 @@
+"""Whole-stack tests: every stack and example runs end to end under the offline engine."""
+
+from __future__ import annotations
+
+import base64
+
+import yaml
+
+from conftest import graph_of
+from k8tre.offline.graph import Secret, contains_secret
+
+LAYER_TYPES = {
+    "infrastructure": "k8tre:infrastructure:InfrastructureLayer",
+    "agnostics": "k8tre:agnostics:AgnosticsLayer",
+    "applications": "k8tre:applications:ApplicationLayer",
+}
+
+
+def test_stack_builds_all_three_layers(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    types = {r.type for r in graph.resources}
+    for layer_type in LAYER_TYPES.values():
+        assert layer_type in types
+    assert "kubernetes:helm.sh/v3:Release" in types
+    releases = {release["chart"] for release in graph.helm_releases()}
+    assert {"cilium", "cert-manager", "argo-cd"} <= releases
+    kinds = {(m["apiVersion"], m["kind"]) for m in graph.manifests()}
+    assert ("argoproj.io/v1alpha1", "Application") in kinds
+    assert ("argoproj.io/v1alpha1", "AppProject") in kinds
+
+
+def test_kubeconfig_output_is_secret(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    kubeconfig = graph.outputs["kubeconfig"]
+    assert isinstance(kubeconfig, Secret)
+    document = yaml.safe_load(kubeconfig.value)
+    server = document["clusters"][0]["cluster"]["server"]
+    assert server.startswith("https://")
+    assert "127.0.0.1" not in server, "the kubeconfig must reach the cluster from outside"
+    assert graph.to_json()["outputs"]["kubeconfig"] == "[secret]"
+
+
+def test_kubernetes_provider_gets_the_kubeconfig_as_a_secret(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    (provider,) = graph.of_type("pulumi:providers:kubernetes")
+    assert isinstance(provider.inputs["kubeconfig"], Secret)
+
+
+def test_every_kubernetes_resource_uses_the_cluster_provider(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    (provider,) = graph.of_type("pulumi:providers:kubernetes")
+    kubernetes = [r for r in graph.resources if r.type.startswith("kubernetes:")]
+    assert kubernetes
+    for resource in kubernetes:
+        assert resource.provider == provider.urn, f"{resource.urn} uses {resource.provider or 'the default provider'}"
+
+
+def test_every_component_is_parented_in_its_own_layer(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    layer_of_type = {t: layer for layer, t in LAYER_TYPES.items()}
+    for resource in graph.resources:
+        if resource.type == "pulumi:pulumi:Stack":
+            continue
+        chain = list(graph.ancestors(resource))
+        layers = [layer_of_type[a.type] for a in chain if a.type in layer_of_type]
+        if resource.type in layer_of_type:
+            assert not chain, f"layer {resource.name} must sit directly under the stack"
+            continue
+        assert len(layers) == 1, f"{resource.urn} is under {layers or 'no layer'}"
+        if resource.type.startswith("k8tre:"):
+            token_layer = resource.type.split(":")[1]
+            assert token_layer == layers[0], f"{resource.type} sits in the {layers[0]} layer"
+
+
+def test_component_names_follow_their_parent(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    for resource in graph.resources:
+        parent = next(graph.ancestors(resource), None)
+        if parent is not None:
+            assert resource.name.startswith(f"{parent.name}-"), f"{resource.name} is not named after {parent.name}"
+
+
+def test_kubernetes_resources_wait_for_cilium(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    (cilium,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    for resource in graph.kubernetes_objects() + graph.of_type("kubernetes:helm.sh/v3:Release"):
+        if resource is cilium:
+            continue
+        assert cilium.urn in resource.dependencies, f"{resource.name} may start before the CNI exists"
+
+
+def test_no_plaintext_secret_in_inputs(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    rendered = str(graph.to_json())
+    for resource in graph.resources:
+        for key, value in resource.inputs.items():
+            if key in ("kubeconfig", "stdin", "connection", "privateKey", "password", "token"):
+                assert contains_secret(value), f"{resource.name}.{key} is not a secret"
+    assert "offline-placeholder" not in rendered
+    assert "BEGIN CERTIFICATE" not in rendered and "client-key-data" not in rendered
+
+
+def test_stateful_resources_are_protected_only_in_prod() -> None:
+    for stack, expected in (("dev", False), ("stg", False), ("prod", True)):
+        graph = graph_of(stack)
+        (cluster,) = graph.of_type("azure-native:containerservice:ManagedCluster")
+        (group,) = graph.of_type("azure-native:resources:ResourceGroup")
+        assert cluster.options.protect is expected, stack
+        assert group.options.protect is expected, stack
+
+
+def test_aks_is_bring_your_own_cni_with_entra_id() -> None:
+    for stack in ("dev", "stg", "prod"):
+        (cluster,) = graph_of(stack).of_type("azure-native:containerservice:ManagedCluster")
+        assert cluster.inputs["networkProfile"]["networkPlugin"] == "none"
+        assert cluster.inputs["oidcIssuerProfile"] == {"enabled": True}
+        assert cluster.inputs["aadProfile"]["enableAzureRBAC"] is True
+        assert cluster.inputs["disableLocalAccounts"] is (stack != "dev")
+        assert cluster.inputs["apiServerAccessProfile"]["enablePrivateCluster"] is (stack == "prod")
+
+
+def test_aks_kubeconfig_comes_from_the_user_credentials_call() -> None:
+    graph = graph_of("dev")
+    calls = [i for i in graph.invokes if i.token.endswith("listManagedClusterUserCredentials")]
+    assert len(calls) == 1
+    assert calls[0].args["resourceName"] == "aks-k8tre-dev"
+    kubeconfig = yaml.safe_load(graph.outputs["kubeconfig"].value)
+    assert kubeconfig["users"][0]["user"]["exec"]["command"] == "kubelogin"
+
+
+def test_eks_is_created_without_default_networking_addons() -> None:
+    graph = graph_of("aws-dev")
+    (cluster,) = graph.of_type("aws:eks/cluster:Cluster")
+    assert cluster.inputs["bootstrapSelfManagedAddons"] is False
+    assert cluster.inputs["encryptionConfig"]["resources"] == ["secrets"]
+    assert not graph.of_type("aws:eks/addon:Addon"), "no vpc-cni or kube-proxy add-on"
+    kubeconfig = yaml.safe_load(graph.outputs["kubeconfig"].value)
+    assert kubeconfig["users"][0]["user"]["exec"]["args"][:2] == ["eks", "get-token"]
+    assert base64.b64decode(kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"])
+
+
+def test_k3s_installs_without_flannel_kube_proxy_or_traefik() -> None:
+    graph = graph_of("k3s-dev")
+    installs = [r for r in graph.of_type("command:remote:Command") if r.inputs["create"] == "sudo sh -s"]
+    assert len(installs) == 3  # one server, two agents
+    script = installs[0].inputs["stdin"]
+    assert isinstance(script, Secret), "the install script carries the join token"
+    for flag in ("--flannel-backend=none", "--disable-kube-proxy", "--disable=traefik", "--disable=servicelb"):
+        assert flag in script.value
+    (fetch,) = [r for r in graph.of_type("command:remote:Command") if "k3s.yaml" in r.inputs["create"]]
+    assert "stdout" in fetch.options.additional_secret_outputs
+    server = yaml.safe_load(graph.outputs["kubeconfig"].value)["clusters"][0]["cluster"]["server"]
+    assert server == "https://192.168.50.10:6443"
+
+
+def test_outputs_describe_the_environment(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    assert graph.outputs["environment"] in ("dev", "stg", "prod")
+    assert graph.outputs["cloud"] in ("azure", "aws", "k3s")
+    assert graph.outputs["clusterName"]
+    assert graph.outputs["applications"] == ["jupyterhub"]
