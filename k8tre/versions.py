@@ -47,3 +47,13 @@ K3S_DEFAULT_VERSION: Final = "v1.33.5+k3s1"
 def chart(name: ChartName, overrides: Mapping[ChartName, str]) -> ChartPin:
     """The pin for ``name``, with this stack's override applied."""
     return CHARTS[name].with_version(overrides.get(name))
+
+GATEWAY_API_VERSION: Final = "v1.4.1"
+"""Gateway API CRD release installed before Cilium: the release Cilium 1.19's Gateway controller implements."""
+GATEWAY_API_MANIFESTS: Final = (
+    f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{GATEWAY_API_VERSION}/standard-install.yaml",
+    # TLSRoute is still experimental in this release and Cilium's controller watches it.
+    "https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/"
+    f"{GATEWAY_API_VERSION}/config/crd/experimental/gateway.networking.k8s.io_tlsroutes.yaml",
+)
+"""Pinned manifests of the Gateway API CRDs."""

@@ -57,7 +57,7 @@ class ArgoCd(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:agnostics:ArgoCd", name, None, opts)
-        namespace = platform_namespace(f"{name}-ns", NAMESPACE, cluster, self, layer="agnostics")
+        namespace = platform_namespace(f"{name}-ns", NAMESPACE, cluster, self, layer="agnostics", gateway_access=True)
         self.namespace = NAMESPACE
         self.release = helm_release(
             f"{name}-release",

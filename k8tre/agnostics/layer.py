@@ -10,6 +10,9 @@ from ..stage import Stage
 from ..versions import chart
 from .argocd import ArgoCd
 from .cert_manager import CertManager
+from .gateway import SharedGateway
+from .isolation import DefaultDeny, LoadBalancerPool
+from .publish import publish
 from .platform import Platform
 
 
@@ -30,10 +33,28 @@ class AgnosticsLayer(pulumi.ComponentResource):
             f"{name}-cert-manager", cluster, chart("cert-manager", pins), settings.cert_manager, stage, opts=child
         )
         argocd = ArgoCd(f"{name}-argocd", cluster, chart("argo-cd", pins), settings.argocd, stage, opts=child)
+        gateway = SharedGateway(
+            f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
+        )
+        self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
+        if cluster.platform.lb_ip_pool:
+            LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)
+        publish(
+            f"{name}-argocd-route",
+            gateway=gateway.ref,
+            app="argocd",
+            namespace=argocd.namespace,
+            service="argocd-server",
+            port=80,
+            cluster=cluster,
+            parent=argocd,
+            depends_on=[argocd.release, gateway.gateway],
+        )
         self.platform = Platform(
             domain=stage.domain,
             cluster_issuer=cert_manager.issuer_name,
             argocd_namespace=argocd.namespace,
-            ready=[argocd.release, cert_manager.issuer],
+            gateway=gateway.ref,
+            ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from .gateway import GatewayRef
+
 
 @dataclass(frozen=True)
 class Platform:
@@ -18,5 +20,7 @@ class Platform:
     """Name of the cert-manager ClusterIssuer that signs application certificates."""
     argocd_namespace: str
     """Namespace Argo CD watches for Application and AppProject resources."""
+    gateway: GatewayRef
+    """The shared Gateway applications publish behind."""
     ready: Sequence[pulumi.Resource]
     """Resources an application must wait for (Argo CD and its CRDs, the issuers)."""

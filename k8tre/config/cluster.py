@@ -71,6 +71,8 @@ class AzureClusterConfig(_ClusterBase):
     """The environment's spoke VNet address space."""
     node_subnet_cidr: Cidr = "10.10.0.0/22"
     """Subnet the nodes live in (inside ``vnetCidr``)."""
+    ingress_subnet_cidr: Cidr = "10.10.8.0/24"
+    """Subnet of the internal load balancer in front of the Gateway (inside ``vnetCidr``)."""
     node_pools: tuple[AzureNodePool, ...] = Field(min_length=1)
     """Agent pools; at least one must be a System pool."""
 
@@ -133,6 +135,8 @@ class K3sClusterConfig(_ClusterBase):
     """Address of the Kubernetes API (first server or a virtual IP)."""
     node_cidr: Cidr
     """The machines' own network."""
+    load_balancer_cidrs: tuple[Cidr, ...] = Field(min_length=1)
+    """Addresses on the machines' network that Cilium announces (L2) for LoadBalancer services."""
     servers: tuple[K3sHost, ...] = Field(min_length=1)
     """Control-plane machines (1, or 3 or more for HA)."""
     agents: tuple[K3sHost, ...] = ()

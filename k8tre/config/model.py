@@ -96,8 +96,13 @@ def _rule_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
 
 
 def _azure_issues(cluster: AzureClusterConfig, prod: bool) -> Iterator[tuple[str, str]]:
-    if not ipaddress.ip_network(cluster.node_subnet_cidr).subnet_of(ipaddress.ip_network(cluster.vnet_cidr)):  # type: ignore[arg-type]
-        yield "cluster.nodeSubnetCidr", f"{cluster.node_subnet_cidr} is not inside k8tre:cluster.vnetCidr ({cluster.vnet_cidr})"
+    vnet = ipaddress.ip_network(cluster.vnet_cidr)
+    subnets = {"nodeSubnetCidr": cluster.node_subnet_cidr, "ingressSubnetCidr": cluster.ingress_subnet_cidr}
+    for key, cidr in subnets.items():
+        if not ipaddress.ip_network(cidr).subnet_of(vnet):  # type: ignore[arg-type]
+            yield f"cluster.{key}", f"{cidr} is not inside k8tre:cluster.vnetCidr ({vnet})"
+    if ipaddress.ip_network(cluster.node_subnet_cidr).overlaps(ipaddress.ip_network(cluster.ingress_subnet_cidr)):
+        yield "cluster.ingressSubnetCidr", f"{cluster.ingress_subnet_cidr} overlaps k8tre:cluster.nodeSubnetCidr"
     if not any(pool.mode == "System" for pool in cluster.node_pools):
         yield "cluster.nodePools", "needs at least one pool with mode 'System'"
     names = [pool.name for pool in cluster.node_pools]
@@ -131,6 +136,9 @@ def _k3s_issues(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[tupl
     if servers == 2 or (config.is_prod and servers < 3):
         yield "cluster.servers", (f"has {servers} machines; embedded etcd needs an odd quorum: 1 (dev/stg only) or 3 or more")
     node_net = ipaddress.ip_network(cluster.node_cidr)
+    for i, cidr in enumerate(cluster.load_balancer_cidrs):
+        if not ipaddress.ip_network(cidr).subnet_of(node_net):  # type: ignore[arg-type]
+            yield f"cluster.loadBalancerCidrs[{i}]", f"{cidr} is not inside k8tre:cluster.nodeCidr ({node_net}): L2 announcements reach only that network"
     seen: set[str] = set()
     for role, members in (("servers", cluster.servers), ("agents", cluster.agents)):
         for i, host in enumerate(members):

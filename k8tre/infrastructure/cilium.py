@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -45,6 +46,7 @@ class Cilium(pulumi.ComponentResource):
         cluster: ProvisionedCluster,
         pin: ChartPin,
         values: dict[str, Any],
+        after: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:Cilium", name, None, opts)
@@ -54,6 +56,6 @@ class Cilium(pulumi.ComponentResource):
             pin=pin,
             namespace="kube-system",
             values=values,
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=list(cluster.ready)),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[*cluster.ready, *after]),
         )
         self.register_outputs({"status": self.release.status})

@@ -34,6 +34,8 @@ class PlatformFacts:
     """Parameters of that storage class (encryption, disk kind)."""
     internal_lb_annotations: Mapping[str, str]
     """Service annotations that keep a LoadBalancer on the private network."""
+    lb_ip_pool: Sequence[str] = ()
+    """Address ranges Cilium hands to LoadBalancer services itself (no cloud load balancer)."""
 
 
 @dataclass(frozen=True)

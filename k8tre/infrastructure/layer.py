@@ -9,6 +9,7 @@ from ..stage import Stage
 from ..versions import chart
 from .cilium import Cilium, cilium_values
 from .cluster import Cluster, ProvisionedCluster
+from .gateway_api import GatewayApiCrds
 
 
 class InfrastructureLayer(pulumi.ComponentResource):
@@ -20,11 +21,13 @@ class InfrastructureLayer(pulumi.ComponentResource):
     def __init__(self, name: str, config: K8treConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("k8tre:infrastructure:InfrastructureLayer", name, None, opts)
         provisioned = self._provision(name, config, stage)
+        self.gateway_api = GatewayApiCrds(f"{name}-gateway-api", provisioned, opts=pulumi.ResourceOptions(parent=self))
         self.cilium = Cilium(
             f"{name}-cilium",
             provisioned,
             chart("cilium", config.versions.charts),
             cilium_values(provisioned, config.cluster.network, config.cluster.cilium, stage),
+            after=self.gateway_api.resources,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.cluster = Cluster(

@@ -15,6 +15,10 @@ from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 
 
+INGRESS_SUBNET = "snet-ingress"
+"""Subnet of the internal load balancer that fronts the Gateway."""
+
+
 class AksCluster(pulumi.ComponentResource):
     """A resource group, the environment's spoke VNet and node subnet, and the AKS cluster.
 
@@ -60,7 +64,10 @@ class AksCluster(pulumi.ComponentResource):
             platform=PlatformFacts(
                 storage_provisioner="disk.csi.azure.com",
                 storage_parameters={"skuName": "Premium_ZRS"},
-                internal_lb_annotations={"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
+                internal_lb_annotations={
+                    "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+                    "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,
+                },
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
@@ -75,6 +82,14 @@ class AksCluster(pulumi.ComponentResource):
             tags=dict(self._stage.tags),
             # Subnets are separate resources; declaring them inline as well would fight over them.
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["subnets"])),
+        )
+        network.Subnet(
+            f"{self._name}-ingress",
+            resource_group_name=self.resource_group.name,
+            virtual_network_name=vnet.name,
+            subnet_name=INGRESS_SUBNET,
+            address_prefix=config.ingress_subnet_cidr,
+            opts=child,
         )
         return network.Subnet(
             f"{self._name}-nodes",

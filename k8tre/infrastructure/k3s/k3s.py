@@ -64,11 +64,17 @@ class K3sCluster(pulumi.ComponentResource):
             kubeconfig=kubeconfig,
             provider=provider,
             ready=[*servers, *agents, fetched],
-            cilium=CiliumFacts(api_server_host=config.api_host, api_server_port=API_PORT),
+            cilium=CiliumFacts(
+                api_server_host=config.api_host,
+                api_server_port=API_PORT,
+                # No cloud load balancer: Cilium answers ARP for LoadBalancer addresses itself.
+                cloud_values={"l2announcements": {"enabled": True}},
+            ),
             platform=PlatformFacts(
                 storage_provisioner="rancher.io/local-path",
                 storage_parameters={},
                 internal_lb_annotations={},
+                lb_ip_pool=tuple(config.load_balancer_cidrs),
             ),
         )
         self.register_outputs({"apiServer": url})
