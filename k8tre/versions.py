@@ -48,6 +48,7 @@ def chart(name: ChartName, overrides: Mapping[ChartName, str]) -> ChartPin:
     """The pin for ``name``, with this stack's override applied."""
     return CHARTS[name].with_version(overrides.get(name))
 
+
 GATEWAY_API_VERSION: Final = "v1.4.1"
 """Gateway API CRD release installed before Cilium: the release Cilium 1.19's Gateway controller implements."""
 GATEWAY_API_MANIFESTS: Final = (

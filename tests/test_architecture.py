@@ -45,10 +45,26 @@ def _files(sub: str) -> list[Path]:
     [
         ("config", ("k8tre.infrastructure", "k8tre.agnostics", "k8tre.applications", "k8tre.offline")),
         ("infrastructure", ("k8tre.agnostics", "k8tre.applications", "k8tre.offline")),
-        ("agnostics", ("k8tre.applications", "k8tre.infrastructure.azure", "k8tre.infrastructure.aws",
-                       "k8tre.infrastructure.k3s", "k8tre.offline")),
-        ("applications", ("k8tre.infrastructure.azure", "k8tre.infrastructure.aws", "k8tre.infrastructure.k3s",
-                          "k8tre.infrastructure.cilium", "k8tre.offline")),
+        (
+            "agnostics",
+            (
+                "k8tre.applications",
+                "k8tre.infrastructure.azure",
+                "k8tre.infrastructure.aws",
+                "k8tre.infrastructure.k3s",
+                "k8tre.offline",
+            ),
+        ),
+        (
+            "applications",
+            (
+                "k8tre.infrastructure.azure",
+                "k8tre.infrastructure.aws",
+                "k8tre.infrastructure.k3s",
+                "k8tre.infrastructure.cilium",
+                "k8tre.offline",
+            ),
+        ),
     ],
 )
 def test_imports_run_one_way(layer: str, forbidden: tuple[str, ...]) -> None:
@@ -82,11 +98,7 @@ def _public_definitions(tree: ast.Module) -> list[ast.FunctionDef | ast.ClassDef
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
             found.append(node)
             if isinstance(node, ast.ClassDef):
-                found += [
-                    item
-                    for item in node.body
-                    if isinstance(item, ast.FunctionDef) and not item.name.startswith("_")
-                ]
+                found += [item for item in node.body if isinstance(item, ast.FunctionDef) and not item.name.startswith("_")]
     return found
 
 

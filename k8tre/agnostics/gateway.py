@@ -85,30 +85,56 @@ class SharedGateway(pulumi.ComponentResource):
     """What applications need to publish behind it."""
 
     def __init__(
-        self, name: str, cluster: Cluster, domain: str, issuer: pulumi.Resource, issuer_name: str,
+        self,
+        name: str,
+        cluster: Cluster,
+        domain: str,
+        issuer: pulumi.Resource,
+        issuer_name: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:agnostics:SharedGateway", name, None, opts)
         namespace = platform_namespace(f"{name}-ns", GATEWAY_NAMESPACE, cluster, self, layer="agnostics")
         after = [namespace]
         certificate = self._object(
-            f"{name}-certificate", "cert-manager.io/v1", "Certificate", "k8tre-wildcard",
-            certificate_spec(domain, issuer_name), cluster, [*after, issuer],
+            f"{name}-certificate",
+            "cert-manager.io/v1",
+            "Certificate",
+            "k8tre-wildcard",
+            certificate_spec(domain, issuer_name),
+            cluster,
+            [*after, issuer],
         )
         self.gateway = self._object(
-            f"{name}-gateway", "gateway.networking.k8s.io/v1", "Gateway", GATEWAY_NAME,
-            gateway_spec(domain, dict(cluster.platform.internal_lb_annotations)), cluster, [*after, certificate],
+            f"{name}-gateway",
+            "gateway.networking.k8s.io/v1",
+            "Gateway",
+            GATEWAY_NAME,
+            gateway_spec(domain, dict(cluster.platform.internal_lb_annotations)),
+            cluster,
+            [*after, certificate],
         )
         self._object(
-            f"{name}-redirect", "gateway.networking.k8s.io/v1", "HTTPRoute", "https-redirect",
-            redirect_route_spec(), cluster, [self.gateway],
+            f"{name}-redirect",
+            "gateway.networking.k8s.io/v1",
+            "HTTPRoute",
+            "https-redirect",
+            redirect_route_spec(),
+            cluster,
+            [self.gateway],
         )
         self.ref = GatewayRef(GATEWAY_NAME, GATEWAY_NAMESPACE, "https", domain)
         self.register_outputs({"gateway": GATEWAY_NAME})
 
     def _object(
-        self, name: str, api_version: str, kind: str, object_name: str, spec: dict[str, Any],
-        cluster: Cluster, after: list[pulumi.Resource],
+        self,
+        name: str,
+        api_version: str,
+        kind: str,
+        object_name: str,
+        spec: dict[str, Any],
+        cluster: Cluster,
+        after: list[pulumi.Resource],
     ) -> k8s.apiextensions.CustomResource:
         return k8s.apiextensions.CustomResource(
             name,

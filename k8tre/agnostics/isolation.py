@@ -55,9 +55,7 @@ def lb_pool_objects(cidrs: Sequence[str]) -> list[dict[str, object]]:
 class LoadBalancerPool(pulumi.ComponentResource):
     """LoadBalancer addresses on machines' own network, announced by Cilium (used where no cloud LB exists)."""
 
-    def __init__(
-        self, name: str, cluster: Cluster, cidrs: Sequence[str], opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, cluster: Cluster, cidrs: Sequence[str], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("k8tre:agnostics:LoadBalancerPool", name, None, opts)
         pool, l2 = lb_pool_objects(cidrs)
         _custom(f"{name}-pool", pool, cluster, self)

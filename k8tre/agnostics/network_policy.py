@@ -50,9 +50,7 @@ def default_deny_policy(exempt: Mapping[str, str] = SYSTEM_NAMESPACES) -> dict[s
         "metadata": {"name": "k8tre-default-deny", "labels": {"k8tre.io/policy": "default-deny"}},
         "spec": {
             "description": "K8TRE default deny: no traffic unless a policy allows it (SATRE 2.2.10, 2.2.11)",
-            "endpointSelector": {
-                "matchExpressions": [{"key": NAMESPACE_LABEL, "operator": "NotIn", "values": sorted(exempt)}]
-            },
+            "endpointSelector": {"matchExpressions": [{"key": NAMESPACE_LABEL, "operator": "NotIn", "values": sorted(exempt)}]},
             "enableDefaultDeny": {"ingress": True, "egress": True},
             "ingress": [{"fromEntities": ["ingress"]}],
             "egress": [dns_egress_rule()],
@@ -114,3 +112,33 @@ def covered_by_default_deny(policy: Mapping[str, Any], namespace: str) -> bool:
         if expression["operator"] == "In" and namespace not in values:
             return False
     return True
+
+
+def service_policy(namespace: str, service: str, *, egress_fqdns: Sequence[str] = (), api_server: bool = False) -> dict[str, Any]:
+    """A CiliumNetworkPolicy for a shared service's namespace under default-deny.
+
+    Pods of the service talk to each other; the Gateway reaches them; egress goes
+    only to DNS, optionally the Kubernetes API (for services that start pods), and
+    the listed names over HTTPS.
+    """
+    egress: list[dict[str, Any]] = [{"toEndpoints": [{}]}, dns_egress_rule()]
+    if api_server:
+        egress.append({"toEntities": ["kube-apiserver"]})
+    if egress_fqdns:
+        egress.append(
+            {
+                "toFQDNs": [_fqdn_selector(name) for name in egress_fqdns],
+                "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}],
+            }
+        )
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": f"{service}-allow", "namespace": namespace, "labels": {"k8tre.io/policy": "service"}},
+        "spec": {
+            "description": f"{service}: only the traffic it needs",
+            "endpointSelector": {},
+            "ingress": [{"fromEndpoints": [{}]}, {"fromEntities": ["ingress"]}],
+            "egress": egress,
+        },
+    }

@@ -14,9 +14,7 @@ from .gateway import GatewayRef
 def route_spec(gateway: GatewayRef, app: str, service: str, port: int) -> dict[str, Any]:
     """An HTTPRoute spec sending ``https://<app>.<domain>/`` to a Service."""
     return {
-        "parentRefs": [
-            {"name": gateway.name, "namespace": gateway.namespace, "sectionName": gateway.https_listener}
-        ],
+        "parentRefs": [{"name": gateway.name, "namespace": gateway.namespace, "sectionName": gateway.https_listener}],
         "hostnames": [f"{app}.{gateway.domain}"],
         "rules": [
             {

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from ..agnostics import Platform
+from ..agnostics.network_policy import service_policy
+from ..agnostics.publish import publish
 from ..config.layers import JupyterHubSettings
 from ..infrastructure import Cluster
 from ..namespace import platform_namespace
@@ -89,6 +92,17 @@ class JupyterHub(pulumi.ComponentResource):
             layer="applications",
             # Notebook images run as a fixed non-root user but do not set every restricted-profile field.
             pod_security="baseline",
+            gateway_access=True,
+        )
+        # The hub starts notebook pods (Kubernetes API) and signs users in with Keycloak; nothing else.
+        policy = service_policy(NAMESPACE, "jupyterhub", egress_fqdns=[f"keycloak.{stage.domain}"], api_server=True)
+        k8s.apiextensions.CustomResource(
+            f"{name}-policy",
+            api_version=policy["apiVersion"],
+            kind=policy["kind"],
+            metadata=k8s.meta.v1.ObjectMetaArgs(**policy["metadata"]),
+            spec=policy["spec"],
+            opts=cluster.opts(self, depends_on=[namespace]),
         )
         source = HelmSource(pin, "jupyterhub", jupyterhub_values(settings, stage))
         self.application = ArgoApplication(
@@ -99,5 +113,16 @@ class JupyterHub(pulumi.ComponentResource):
             platform,
             depends_on=[project, namespace],
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        publish(
+            f"{name}-route",
+            gateway=platform.gateway,
+            app="jupyter",
+            namespace=NAMESPACE,
+            service="proxy-public",
+            port=80,
+            cluster=cluster,
+            parent=self,
+            depends_on=[namespace],
         )
         self.register_outputs({"namespace": NAMESPACE})

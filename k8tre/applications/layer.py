@@ -11,6 +11,7 @@ from ..stage import Stage
 from ..versions import chart
 from . import jupyterhub
 from .project import ArgoProject, app_project_spec
+from .research_project import ResearchProject
 
 RESEARCH_PROJECT = "research-apps"
 
@@ -61,4 +62,8 @@ class ApplicationLayer(pulumi.ComponentResource):
                 opts=child,
             )
             self.applications.append("jupyterhub")
+        self.projects = [
+            ResearchProject(f"{name}-project-{project.name}", project, cluster, opts=child)
+            for project in config.applications.projects
+        ]
         self.register_outputs({"applications": self.applications})

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ..versions import ChartName
 from .base import K8treModel
-from .types import ChartVersion
+from .types import ChartVersion, Fqdn
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -53,11 +53,22 @@ class JupyterHubSettings(K8treModel):
     """Memory per notebook server."""
 
 
+class ProjectSettings(K8treModel):
+    """A research project: its own namespace, isolated from every other project."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")]
+    """Project name; the namespace is ``project-<name>``."""
+    egress_fqdns: tuple[Fqdn, ...] = ()
+    """Internet names the project may reach over HTTPS (e.g. a package mirror); empty means none."""
+
+
 class ApplicationsConfig(K8treModel):
     """User-facing services delivered by Argo CD."""
 
     jupyterhub: JupyterHubSettings = JupyterHubSettings()
     """JupyterHub."""
+    projects: tuple[ProjectSettings, ...] = ()
+    """Research projects, each isolated in its own namespace."""
 
 
 class VersionOverrides(K8treModel):

@@ -91,6 +91,10 @@ def _rule_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
         yield "agnostics.certManager.acmeEmail", f"is required when agnostics.certManager.issuer is {agn.issuer!r}"
     if config.is_prod and agn.issuer == "selfsigned":
         yield "agnostics.certManager.issuer", "must be an ACME issuer in prod, not 'selfsigned'"
+    names = [project.name for project in config.applications.projects]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            yield f"applications.projects[{i}].name", f"{name!r} is used by more than one project"
     if config.applications.jupyterhub.singleuser_tag == "latest":
         yield "applications.jupyterhub.singleuserTag", "must be a pinned tag, not 'latest'"
 
@@ -138,7 +142,10 @@ def _k3s_issues(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[tupl
     node_net = ipaddress.ip_network(cluster.node_cidr)
     for i, cidr in enumerate(cluster.load_balancer_cidrs):
         if not ipaddress.ip_network(cidr).subnet_of(node_net):  # type: ignore[arg-type]
-            yield f"cluster.loadBalancerCidrs[{i}]", f"{cidr} is not inside k8tre:cluster.nodeCidr ({node_net}): L2 announcements reach only that network"
+            yield (
+                f"cluster.loadBalancerCidrs[{i}]",
+                f"{cidr} is not inside k8tre:cluster.nodeCidr ({node_net}): L2 announcements reach only that network",
+            )
     seen: set[str] = set()
     for role, members in (("servers", cluster.servers), ("agents", cluster.agents)):
         for i, host in enumerate(members):

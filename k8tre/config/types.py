@@ -43,6 +43,14 @@ def _dns_name(value: str) -> str:
     return value.rstrip(".")
 
 
+def _fqdn_pattern(value: str) -> str:
+    name = value.removeprefix("*.")
+    if "://" in value or "/" in value or not name or "*" in name:
+        raise ValueError(f"{value!r} is not a host name: give a name like 'pypi.org' or '*.example.org', no scheme or path")
+    _dns_name(name)
+    return value
+
+
 def _k8s_version(value: str) -> str:
     if not _K8S_VERSION.match(value):
         raise ValueError(f"{value!r} is not a supported Kubernetes version (1.25 to 1.39, e.g. '1.33')")
@@ -83,6 +91,9 @@ DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 
 DnsName = Annotated[str, AfterValidator(_dns_name)]
 """A fully qualified DNS name such as ``dev.tre.example.ac.uk``."""
+
+Fqdn = Annotated[str, AfterValidator(_fqdn_pattern)]
+"""An internet host name, optionally with a leading ``*.`` wildcard label."""
 
 KubernetesVersion = Annotated[str, AfterValidator(_k8s_version)]
 """A Kubernetes minor (``1.33``) or patch (``1.33.4``) version."""

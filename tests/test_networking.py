@@ -1,0 +1,188 @@
+"""Networking on every cloud: Cilium as the only CNI, the Gateway, and default-deny isolation."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from typing import Any
+
+import pytest
+
+from conftest import graph_of
+from k8tre.agnostics.network_policy import SYSTEM_NAMESPACES, covered_by_default_deny, default_deny_policy
+from k8tre.offline.graph import Graph, RecordedResource
+from k8tre.policies.network import uncovered_namespaces, unexplained_exemptions, unisolated_projects
+from k8tre.versions import GATEWAY_API_VERSION
+
+
+def _cilium(graph: Graph) -> RecordedResource:
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    return release
+
+
+def _objects(graph: Graph, kind: str) -> list[dict[str, Any]]:
+    return [m for m in graph.manifests() if m["kind"] == kind]
+
+
+def test_cilium_waits_for_the_cluster_and_the_gateway_api_crds(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    cilium = _cilium(graph)
+    crds = graph.of_type("kubernetes:yaml/v2:ConfigFile")
+    assert crds and all(GATEWAY_API_VERSION in r.inputs["file"] for r in crds)
+    assert {r.urn for r in crds} <= set(cilium.dependencies)
+    cluster_types = {
+        "azure-native:containerservice:ManagedCluster",
+        "aws:eks/cluster:Cluster",
+        "command:remote:Command",
+    }
+    assert any(graph.get(urn).type in cluster_types for urn in cilium.dependencies)
+
+
+def test_kube_proxy_is_not_installed_where_the_program_controls_it() -> None:
+    (eks,) = graph_of("aws-dev").of_type("aws:eks/cluster:Cluster")
+    assert eks.inputs["bootstrapSelfManagedAddons"] is False
+    k3s_script = next(r for r in graph_of("k3s-dev").of_type("command:remote:Command") if "stdin" in r.inputs)
+    assert "--disable-kube-proxy" in k3s_script.inputs["stdin"].value
+    for stack in ("dev", "aws-dev", "k3s-dev"):
+        assert _cilium(graph_of(stack)).inputs["values"]["kubeProxyReplacement"] is True
+
+
+def test_pod_cidrs_match_config_and_stay_clear_of_other_ranges(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    pods = [ipaddress.ip_network(c) for c in _cilium(graph).inputs["values"]["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"]]
+    others = []
+    for resource in graph.resources:
+        inputs = resource.inputs
+        if resource.type == "azure-native:containerservice:ManagedCluster":
+            others.append(inputs["networkProfile"]["serviceCidr"])
+        elif resource.type == "azure-native:network:VirtualNetwork":
+            others += inputs["addressSpace"]["addressPrefixes"]
+        elif resource.type == "aws:ec2/vpc:Vpc":
+            others.append(inputs["cidrBlock"])
+        elif resource.type == "aws:eks/cluster:Cluster":
+            others.append(inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"])
+        elif resource.type == "command:remote:Command" and "stdin" in inputs:
+            script = inputs["stdin"].value
+            others.append(script.split("export SERVICE_CIDR=")[1].split("\n")[0])
+            assert f"export POD_CIDR={','.join(map(str, pods))}" in script
+    assert others
+    for pod in pods:
+        for other in others:
+            assert not pod.overlaps(ipaddress.ip_network(other)), f"{pod} overlaps {other}"
+
+
+def test_gateway_serves_https_for_the_domain_and_redirects_http(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    domain = graph.outputs["domain"]
+    (gateway,) = _objects(graph, "Gateway")
+    assert gateway["spec"]["gatewayClassName"] == "cilium"
+    listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+    assert listeners["https"]["hostname"] == f"*.{domain}"
+    secret = listeners["https"]["tls"]["certificateRefs"][0]["name"]
+    (certificate,) = _objects(graph, "Certificate")
+    assert certificate["spec"]["secretName"] == secret
+    assert f"*.{domain}" in certificate["spec"]["dnsNames"]
+    assert listeners["http"]["allowedRoutes"] == {"namespaces": {"from": "Same"}}
+    redirect = next(r for r in _objects(graph, "HTTPRoute") if r["metadata"]["name"] == "https-redirect")
+    assert redirect["spec"]["rules"][0]["filters"][0]["requestRedirect"]["scheme"] == "https"
+
+
+def test_published_services_attach_to_https_in_labelled_namespaces(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    labelled = {
+        n["metadata"]["name"]
+        for n in _objects(graph, "Namespace")
+        if n["metadata"]["labels"].get("k8tre.io/gateway-access") == "true"
+    }
+    routes = [r for r in _objects(graph, "HTTPRoute") if r["metadata"]["name"] != "https-redirect"]
+    assert {r["spec"]["hostnames"][0].split(".")[0] for r in routes} >= {"argocd", "jupyter"}
+    for route in routes:
+        assert route["metadata"]["namespace"] in labelled
+        assert route["spec"]["parentRefs"][0]["sectionName"] == "https"
+
+
+@pytest.mark.parametrize(
+    ("stack", "annotation"),
+    [
+        ("dev", "service.beta.kubernetes.io/azure-load-balancer-internal"),
+        ("aws-dev", "service.beta.kubernetes.io/aws-load-balancer-scheme"),
+    ],
+)
+def test_cloud_gateways_get_an_internal_load_balancer(stack: str, annotation: str) -> None:
+    (gateway,) = _objects(graph_of(stack), "Gateway")
+    assert annotation in gateway["spec"]["infrastructure"]["annotations"]
+
+
+def test_azure_gateway_lands_in_the_ingress_subnet() -> None:
+    graph = graph_of("dev")
+    (gateway,) = _objects(graph, "Gateway")
+    subnet = gateway["spec"]["infrastructure"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-internal-subnet"]
+    assert subnet in {r.inputs["subnetName"] for r in graph.of_type("azure-native:network:Subnet")}
+
+
+def test_k3s_announces_load_balancer_addresses_itself() -> None:
+    graph = graph_of("k3s-dev")
+    (pool,) = _objects(graph, "CiliumLoadBalancerIPPool")
+    assert pool["spec"]["blocks"] == [{"cidr": "192.168.50.240/28"}]
+    (l2,) = _objects(graph, "CiliumL2AnnouncementPolicy")
+    assert l2["spec"]["loadBalancerIPs"] is True
+    assert _cilium(graph).inputs["values"]["l2announcements"] == {"enabled": True}
+    assert not _objects(graph_of("dev"), "CiliumLoadBalancerIPPool"), "clouds use their own load balancers"
+
+
+def test_every_namespace_is_under_default_deny_or_exempt_with_a_reason(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    assert uncovered_namespaces(graph) == []
+    assert unexplained_exemptions(graph) == []
+    covered = [n["metadata"]["name"] for n in _objects(graph, "Namespace") if n["metadata"]["name"] not in SYSTEM_NAMESPACES]
+    assert "jupyterhub" in covered and any(name.startswith("project-") for name in covered)
+
+
+def test_a_namespace_left_out_of_default_deny_is_caught() -> None:
+    graph = copy.deepcopy(graph_of("dev"))
+    (policy,) = graph.of_type("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy")
+    policy.inputs["spec"]["endpointSelector"]["matchExpressions"][0]["values"].append("jupyterhub")
+    assert uncovered_namespaces(graph) == ["jupyterhub"]
+    assert unexplained_exemptions(graph) == ["jupyterhub"]
+
+
+def test_a_new_namespace_without_default_deny_is_caught() -> None:
+    graph = copy.deepcopy(graph_of("dev"))
+    graph.resources.remove(graph.of_type("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy")[0])
+    assert "jupyterhub" in uncovered_namespaces(graph)
+
+
+def test_default_deny_selector_semantics() -> None:
+    policy = default_deny_policy({"kube-system": "reason"})
+    assert covered_by_default_deny(policy, "anything-new")
+    assert not covered_by_default_deny(policy, "kube-system")
+    policy["spec"]["enableDefaultDeny"] = {"ingress": True, "egress": False}
+    assert not covered_by_default_deny(policy, "anything-new")
+
+
+def test_projects_are_isolated_with_egress_only_to_their_allowlist(any_stack: str) -> None:
+    graph = graph_of(any_stack)
+    assert unisolated_projects(graph) == []
+    policies = {p["metadata"]["namespace"]: p for p in _objects(graph, "CiliumNetworkPolicy")}
+    genomics = policies["project-genomics-demo"]["spec"]
+    fqdns = [rule for rule in genomics["egress"] if "toFQDNs" in rule]
+    assert fqdns[0]["toFQDNs"] == [{"matchName": "pypi.org"}, {"matchName": "files.pythonhosted.org"}]
+    assert fqdns[0]["toPorts"] == [{"ports": [{"port": "443", "protocol": "TCP"}]}]
+    imaging = policies["project-imaging-demo"]["spec"]
+    assert not [rule for rule in imaging["egress"] if "toFQDNs" in rule], "no allowlist, no internet"
+
+
+def test_a_project_policy_that_lets_other_namespaces_in_is_caught() -> None:
+    graph = copy.deepcopy(graph_of("dev"))
+    policy = next(
+        r
+        for r in graph.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
+        if r.inputs["metadata"]["namespace"] == "project-genomics-demo"
+    )
+    policy.inputs["spec"]["ingress"].append({"fromEntities": ["cluster"]})
+    assert unisolated_projects(graph) == ["project-genomics-demo"]
+    policy.inputs["spec"]["ingress"].pop()
+    policy.inputs["spec"]["egress"].append(
+        {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "project-imaging-demo"}}]}
+    )
+    assert unisolated_projects(graph) == ["project-genomics-demo"]
