@@ -75,6 +75,64 @@ def render(
     out_console.print(tree, markup=False)
 
 
+@app.command()
+def check(
+    stack: StackArg,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>).")] = None,
+) -> None:
+    """Render offline, validate every object against upstream schemas, evaluate the SATRE rules, write check.json/md."""
+    from .offline.engine import EngineError, load, resolve, run
+    from .offline.render import write
+    from .offline.schemas import SchemaMissingError
+    from .offline.validation import validate_render
+    from .policies.registry import evaluate_all
+    from .policies.report import report_data, write_report
+
+    try:
+        stack_file = resolve(stack)
+        config = load(stack_file)
+        graph = run(stack_file)
+    except ConfigError as error:
+        raise _fail_config(error) from None
+    except EngineError as error:
+        err_console.print(str(error), markup=False)
+        raise typer.Exit(code=1) from None
+    target = out or Path("build") / stack_file.stack
+    write(graph, target)
+    try:
+        schema_errors = validate_render(graph, config.cluster.kubernetes_version)
+    except SchemaMissingError as missing:
+        schema_errors = [str(missing)]
+    findings = evaluate_all(graph)
+    data = report_data(stack_file.stack, findings, schema_errors)
+    write_report(target, data)
+    for finding in findings:
+        mark = {"pass": "ok  ", "fail": "FAIL" if finding.rule.severity == "mandatory" else "warn", "not-applicable": "n/a "}
+        out_console.print(
+            f"{mark[finding.status]} {finding.rule.id} (SATRE {', '.join(finding.rule.satre)}; {finding.rule.severity})",
+            markup=False,
+        )
+        for violation in finding.evaluation.violations:
+            out_console.print(f"     - {violation.message}: {violation.urn}", markup=False)
+    for problem in schema_errors:
+        out_console.print(f"FAIL schema: {problem}", markup=False)
+    verdict = "passed" if data["passed"] else "FAILED"
+    out_console.print(f"{stack_file.stack}: compliance check {verdict}; report in {target}/check.md", markup=False)
+    if not data["passed"]:
+        raise typer.Exit(code=1)
+
+
+@app.command("compliance-doc")
+def compliance_doc(
+    out: Annotated[Path, typer.Option(help="Where to write the SATRE mapping.")] = Path("docs/compliance.md"),
+) -> None:
+    """Regenerate docs/compliance.md from the rules and the SATRE v2 specification."""
+    from .policies.mapping import compliance_markdown, load_specification, specification_path
+
+    out.write_text(compliance_markdown(load_specification(specification_path())), encoding="utf-8")
+    out_console.print(f"wrote {out}", markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -34,6 +34,7 @@ def platform_namespace(
     labels = {
         "k8tre.io/layer": layer,
         "app.kubernetes.io/managed-by": "pulumi",
+        "k8tre.io/environment": cluster.environment,
         "pod-security.kubernetes.io/enforce": pod_security,
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",

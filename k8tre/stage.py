@@ -40,6 +40,11 @@ class Stage:
         return self.environment == "prod"
 
     @property
+    def audit_retention_days(self) -> int:
+        """Days security and audit logs are kept (SATRE 2.5.03): a year in prod for incident review."""
+        return {"dev": 30, "stg": 90, "prod": 365}[self.environment]
+
+    @property
     def slug(self) -> str:
         """``<prefix>-<environment>``: the base of cloud resource names."""
         return f"{self.prefix}-{self.environment}"

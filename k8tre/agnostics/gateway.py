@@ -12,7 +12,7 @@ from ..infrastructure import Cluster
 from ..namespace import GATEWAY_ACCESS_LABEL, platform_namespace
 from .cert_manager import GATEWAY_NAME, GATEWAY_NAMESPACE
 
-TLS_SECRET = "k8tre-gateway-tls"
+TLS_SECRET = "k8tre-gateway-tls"  # noqa: S105 - the name of the TLS Secret, not its content
 
 
 @dataclass(frozen=True)

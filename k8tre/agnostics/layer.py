@@ -12,8 +12,8 @@ from .argocd import ArgoCd
 from .cert_manager import CertManager
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
-from .publish import publish
 from .platform import Platform
+from .publish import publish
 
 
 class AgnosticsLayer(pulumi.ComponentResource):

@@ -62,6 +62,8 @@ class Cluster:
 
     cloud: Cloud
     """Which cloud built it (for labels and outputs, not for branching)."""
+    environment: str
+    """The environment (dev, stg, prod) the cluster serves; labelled on every namespace."""
     name: pulumi.Output[str]
     """The cluster's name in its cloud."""
     kubernetes_version: str

@@ -32,6 +32,7 @@ class InfrastructureLayer(pulumi.ComponentResource):
         )
         self.cluster = Cluster(
             cloud=config.cluster.provider,
+            environment=stage.environment,
             name=provisioned.name,
             kubernetes_version=config.cluster.kubernetes_version,
             kubeconfig=provisioned.kubeconfig,

@@ -58,10 +58,19 @@ class EksCluster(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
+        cluster_name = f"eks-{stage.slug}"
+        # Created before the cluster so EKS writes into a group with a retention period, not one kept forever.
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=stage.audit_retention_days,
+            tags=dict(stage.tags),
+            opts=stage.stateful(child),
+        )
         cluster_role = self._role("cluster", ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",), child)
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster",
-            name=f"eks-{stage.slug}",
+            name=cluster_name,
             version=config.kubernetes_version,
             role_arn=cluster_role.arn,
             bootstrap_self_managed_addons=False,
@@ -76,7 +85,7 @@ class EksCluster(pulumi.ComponentResource):
             enabled_cluster_log_types=["api", "audit", "authenticator"],
             deletion_protection=stage.is_prod,
             tags=dict(stage.tags),
-            opts=stage.stateful(child),
+            opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=[self.log_group])),
         )
         node_role = self._role("node", _NODE_POLICIES, child)
         groups = [

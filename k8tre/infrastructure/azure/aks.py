@@ -13,7 +13,7 @@ from ...config import AzureClusterConfig, AzureNodePool
 from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
-
+from .logs import cluster_audit_logs
 
 INGRESS_SUBNET = "snet-ingress"
 """Subnet of the internal load balancer that fronts the Gateway."""
@@ -43,6 +43,7 @@ class AksCluster(pulumi.ComponentResource):
         )
         self.node_subnet = self._network(config, child)
         self.managed_cluster = self._cluster(config, child)
+        self.log_workspace = cluster_audit_logs(name, self.managed_cluster, self.resource_group, config.location, stage, self)
         kubeconfig = self._kubeconfig()
         provider = k8s.Provider(
             f"{name}-k8s",

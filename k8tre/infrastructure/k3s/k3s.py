@@ -18,6 +18,7 @@ from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
 
 API_PORT = 6443
+
 INSTALL_SCRIPT = package_files.files(__package__).joinpath("scripts/install-k3s.sh").read_text()
 """The shell run on every machine (checked by shellcheck in the tests)."""
 
@@ -40,6 +41,7 @@ class K3sCluster(pulumi.ComponentResource):
         self._name = name
         self._config = config
         self._ssh_key = ssh_private_key.output()
+        self._audit_days = stage.audit_retention_days
         self._version: str = config.k3s_version or K3S_DEFAULT_VERSION
         child = pulumi.ResourceOptions(parent=self)
         # The join token is generated, kept only in the (encrypted) state, never typed by a person.
@@ -92,6 +94,7 @@ class K3sCluster(pulumi.ComponentResource):
             "API_HOST": self._config.api_host,
             "POD_CIDR": ",".join(network.pod_cidrs),
             "SERVICE_CIDR": network.service_cidr,
+            "AUDIT_LOG_MAXAGE": str(self._audit_days),
         }
         exports = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in settings.items())
         script = self.token.result.apply(lambda token: f"{exports}export K3S_TOKEN={shlex.quote(token)}\n{INSTALL_SCRIPT}")

@@ -10,6 +10,7 @@
 #   API_HOST       address clients use for the API (added to the serving certificate)
 #   POD_CIDR       pod range (Cilium cluster-pool IPAM uses the same)
 #   SERVICE_CIDR   service range
+#   AUDIT_LOG_MAXAGE  days the API server keeps audit logs
 set -eu
 
 : "${K3S_ROLE:?}" "${K3S_VERSION:?}" "${K3S_TOKEN:?}" "${NODE_NAME:?}"
@@ -27,7 +28,22 @@ export INSTALL_K3S_VERSION="$K3S_VERSION"
 export K3S_TOKEN
 
 if [ "$K3S_ROLE" = "server" ]; then
-    : "${API_HOST:?}" "${POD_CIDR:?}" "${SERVICE_CIDR:?}"
+    : "${API_HOST:?}" "${POD_CIDR:?}" "${SERVICE_CIDR:?}" "${AUDIT_LOG_MAXAGE:?}"
+    # The API server's audit trail (SATRE 2.5.03): who did what, kept for AUDIT_LOG_MAXAGE days.
+    audit_dir=/var/lib/rancher/k3s/server/audit
+    mkdir -p "$audit_dir"
+    chmod 0700 "$audit_dir"
+    cat >"$audit_dir/policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    resources: [{group: "", resources: [secrets, configmaps]}]
+  - level: RequestResponse
+    verbs: [create, update, patch, delete]
+  - level: Metadata
+POLICY
     # Cilium is the CNI, network-policy engine and service proxy; K3s must not start its own.
     set -- server \
         --node-name "$NODE_NAME" \
@@ -40,7 +56,11 @@ if [ "$K3S_ROLE" = "server" ]; then
         --service-cidr "$SERVICE_CIDR" \
         --tls-san "$API_HOST" \
         --secrets-encryption \
-        --write-kubeconfig-mode 0600
+        --write-kubeconfig-mode 0600 \
+        --kube-apiserver-arg "audit-policy-file=$audit_dir/policy.yaml" \
+        --kube-apiserver-arg "audit-log-path=$audit_dir/audit.log" \
+        --kube-apiserver-arg "audit-log-maxage=$AUDIT_LOG_MAXAGE" \
+        --kube-apiserver-arg "audit-log-maxbackup=10"
     if [ -z "${K3S_URL:-}" ]; then
         set -- "$@" --cluster-init
     else

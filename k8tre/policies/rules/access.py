@@ -1,0 +1,88 @@
+"""Access rules: no shared admin accounts, MFA, and nothing exposed to the internet (SATRE 3.2.01, 3.2.04, 2.2.09)."""
+
+from __future__ import annotations
+
+from ...offline.graph import Graph
+from ..facts import environment, is_prod, objects, plain, releases
+from ..registry import Evaluation, rule
+
+INTERNAL_LB = {
+    "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+}
+
+
+@rule(
+    "no-shared-admin",
+    "Outside dev, no shared or built-in admin account is enabled (Argo CD admin, AKS local accounts).",
+    satre=("3.2.01",),
+    severity="mandatory",
+)
+def no_shared_admin(graph: Graph) -> Evaluation:
+    """Built-in accounts are for bootstrapping dev only."""
+    result = Evaluation()
+    dev = environment(graph) == "dev"
+    for release in releases(graph, "argo-cd"):
+        cm = ((plain(release.inputs.get("values")) or {}).get("configs") or {}).get("cm") or {}
+        result.check(release.urn, dev or cm.get("admin.enabled") is False, "Argo CD's shared admin account is enabled")
+    for cluster in graph.of_type("azure-native:containerservice:ManagedCluster"):
+        result.check(
+            cluster.urn,
+            dev or cluster.inputs.get("disableLocalAccounts") is True,
+            "AKS local (shared static) accounts are enabled",
+        )
+    return result
+
+
+@rule(
+    "mfa-required",
+    "The identity realm requires a second factor for every user.",
+    satre=("3.2.04",),
+    severity="mandatory",
+)
+def mfa(graph: Graph) -> Evaluation:
+    """Every imported Keycloak realm makes OTP (or WebAuthn) a required action or required in its browser flow."""
+    result = Evaluation()
+    for realm in objects(graph, "KeycloakRealmImport"):
+        spec = plain(realm.inputs.get("spec")) or {}
+        body = spec.get("realm") or {}
+        required = {a.get("alias") for a in body.get("requiredActions", []) if a.get("enabled") and a.get("defaultAction")}
+        result.check(
+            realm.urn,
+            bool(required & {"CONFIGURE_TOTP", "webauthn-register"}),
+            "realm does not require users to set up a second factor",
+        )
+    return result
+
+
+@rule(
+    "no-public-exposure",
+    "No public Kubernetes API in prod, no public IPs on nodes, and no load balancer that is not internal.",
+    satre=("2.2.09",),
+    severity="mandatory",
+)
+def no_public_exposure(graph: Graph) -> Evaluation:
+    """Everything the TRE serves stays on private networks."""
+    result = Evaluation()
+    prod = is_prod(graph)
+    for cluster in graph.of_type("azure-native:containerservice:ManagedCluster"):
+        access = cluster.inputs.get("apiServerAccessProfile") or {}
+        result.check(cluster.urn, not prod or access.get("enablePrivateCluster") is True, "AKS API server is public in prod")
+        for pool in cluster.inputs.get("agentPoolProfiles") or []:
+            result.check(cluster.urn, pool.get("enableNodePublicIP") is not True, f"node pool {pool.get('name')} has public IPs")
+    for cluster in graph.of_type("aws:eks/cluster:Cluster"):
+        vpc = cluster.inputs.get("vpcConfig") or {}
+        result.check(cluster.urn, not prod or vpc.get("endpointPublicAccess") is False, "EKS API endpoint is public in prod")
+    for subnet in graph.of_type("aws:ec2/subnet:Subnet"):
+        result.check(subnet.urn, subnet.inputs.get("mapPublicIpOnLaunch") is not True, "subnet gives nodes public IPs")
+    lb_pools = objects(graph, "CiliumLoadBalancerIPPool")
+    for gateway in objects(graph, "Gateway"):
+        annotations = ((gateway.inputs["spec"].get("infrastructure") or {}).get("annotations")) or {}
+        internal = any(annotations.get(key) == value for key, value in INTERNAL_LB.items()) or bool(lb_pools)
+        result.check(gateway.urn, internal, "the Gateway's load balancer is not internal")
+    for service in objects(graph, "Service"):
+        spec = service.inputs.get("spec") or {}
+        annotations = (service.inputs.get("metadata") or {}).get("annotations") or {}
+        internal = any(annotations.get(key) == value for key, value in INTERNAL_LB.items()) or bool(lb_pools)
+        result.check(service.urn, spec.get("type") != "LoadBalancer" or internal, "LoadBalancer service is not internal")
+    return result
