@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # soft_wrap: messages are printed whole, never re-wrapped at the terminal width (they are read by CI logs too).
-out_console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+_WIDTH = None if sys.stdout.isatty() else 240  # CI logs: never crop the tree at 80 columns
+out_console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 StackArg = Annotated[str, typer.Argument(help="A stack name (dev, stg, prod, aws-dev, ...) or the path of a stack file.")]
 

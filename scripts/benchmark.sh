@@ -42,20 +42,25 @@ trap 'rm -rf "$work"' EXIT
 # pulumi_aws by AWS stacks only, so they are not part of dev's floor.
 floor_code='
 import pulumi
+import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import containerservice, network, resources
+from pulumi_azure_native import containerservice, monitor, network, operationalinsights, resources
 
 used = (
     pulumi.ComponentResource,
     k8s.Provider,
     k8s.helm.v3.Release,
+    k8s.yaml.v2.ConfigFile,
     k8s.core.v1.Namespace,
     k8s.meta.v1.ObjectMetaArgs,
     k8s.apiextensions.CustomResource,
+    azure_native.Provider,
     containerservice.ManagedCluster,
     containerservice.list_managed_cluster_user_credentials_output,
+    monitor.DiagnosticSetting,
     network.VirtualNetwork,
     network.Subnet,
+    operationalinsights.Workspace,
     resources.ResourceGroup,
 )
 '

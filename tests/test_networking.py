@@ -31,7 +31,7 @@ def test_cilium_waits_for_the_cluster_and_the_gateway_api_crds(any_stack: str) -
     assert crds and all(GATEWAY_API_VERSION in r.inputs["file"] for r in crds)
     assert {r.urn for r in crds} <= set(cilium.dependencies)
     cluster_types = {
-        "azure-native:containerservice:ManagedCluster",
+        "azure-native:containerservice/v20260502preview:ManagedCluster",
         "aws:eks/cluster:Cluster",
         "command:remote:Command",
     }
@@ -53,7 +53,7 @@ def test_pod_cidrs_match_config_and_stay_clear_of_other_ranges(any_stack: str) -
     others = []
     for resource in graph.resources:
         inputs = resource.inputs
-        if resource.type == "azure-native:containerservice:ManagedCluster":
+        if resource.type.endswith(":ManagedCluster"):
             others.append(inputs["networkProfile"]["serviceCidr"])
         elif resource.type == "azure-native:network:VirtualNetwork":
             others += inputs["addressSpace"]["addressPrefixes"]

@@ -6,6 +6,7 @@ import base64
 
 import yaml
 
+from k8tre.policies.facts import managed_clusters
 from conftest import graph_of
 from k8tre.offline.graph import Secret, contains_secret
 
@@ -101,17 +102,19 @@ def test_no_plaintext_secret_in_inputs(any_stack: str) -> None:
 
 
 def test_stateful_resources_are_protected_only_in_prod() -> None:
+    from k8tre.policies.rules.resilience import STATEFUL_TYPES
+
     for stack, expected in (("dev", False), ("stg", False), ("prod", True)):
-        graph = graph_of(stack)
-        (cluster,) = graph.of_type("azure-native:containerservice:ManagedCluster")
-        (group,) = graph.of_type("azure-native:resources:ResourceGroup")
-        assert cluster.options.protect is expected, stack
-        assert group.options.protect is expected, stack
+        stateful = [r for r in graph_of(stack).resources if r.type in STATEFUL_TYPES]
+        kinds = {r.type.rsplit(":", 1)[-1] for r in stateful}
+        assert {"ResourceGroup", "ManagedCluster", "Vault", "StorageAccount", "Zone"} <= kinds, stack
+        for resource in stateful:
+            assert resource.options.protect is expected, f"{stack}: {resource.name}"
 
 
 def test_aks_is_bring_your_own_cni_with_entra_id() -> None:
     for stack in ("dev", "stg", "prod"):
-        (cluster,) = graph_of(stack).of_type("azure-native:containerservice:ManagedCluster")
+        (cluster,) = managed_clusters(graph_of(stack))
         assert cluster.inputs["networkProfile"]["networkPlugin"] == "none"
         assert cluster.inputs["oidcIssuerProfile"] == {"enabled": True}
         assert cluster.inputs["aadProfile"]["enableAzureRBAC"] is True

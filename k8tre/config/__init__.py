@@ -1,10 +1,9 @@
 """Stack configuration: pydantic models and loading; creates no Pulumi resources."""
 
+from .azure import AzureClusterConfig, AzureNodePool, CreatedHub, ExistingHub, StackHub
 from .cluster import (
     AwsClusterConfig,
     AwsNodeGroup,
-    AzureClusterConfig,
-    AzureNodePool,
     ClusterConfig,
     K3sClusterConfig,
     K3sHost,
@@ -20,10 +19,13 @@ __all__ = [
     "AzureNodePool",
     "ClusterConfig",
     "ConfigError",
+    "CreatedHub",
+    "ExistingHub",
     "K3sClusterConfig",
     "K3sHost",
     "K8treConfig",
     "SecretRef",
+    "StackHub",
     "build",
     "load_file",
     "load_running_stack",

@@ -10,71 +10,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from .azure import AzureClusterConfig
 from .base import K8treModel
-from .types import AwsRegion, AzureLocation, Cidr, DnsLabel, Host, KubernetesVersion, Port
-
-
-class PodNetwork(K8treModel):
-    """Address ranges Cilium and Kubernetes hand out inside the cluster."""
-
-    pod_cidrs: tuple[Cidr, ...] = Field(default=("10.244.0.0/16",), min_length=1)
-    """Cilium cluster-pool IPAM ranges for pods."""
-    service_cidr: Cidr = "10.96.0.0/16"
-    """Kubernetes Service ClusterIP range."""
-
-
-class CiliumSettings(K8treModel):
-    """Choices about the CNI that differ between environments."""
-
-    encryption: Literal["wireguard", "none"] | None = None
-    """Transparent node-to-node encryption; default WireGuard in stg and prod."""
-    hubble_ui: bool = True
-    """Install the Hubble UI for flow visibility."""
-
-
-class _ClusterBase(K8treModel):
-    kubernetes_version: KubernetesVersion
-    """Kubernetes minor or patch version, pinned per stack."""
-    network: PodNetwork = PodNetwork()
-    """Pod and service address ranges."""
-    cilium: CiliumSettings = CiliumSettings()
-    """CNI settings."""
-
-
-class AzureNodePool(K8treModel):
-    """An AKS agent pool."""
-
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,11}$")]
-    """AKS pool name: lower-case letters and digits, at most 12 characters."""
-    mode: Literal["System", "User"] = "User"
-    """System pools run cluster add-ons; user pools run workloads."""
-    vm_size: str = "Standard_D4s_v5"
-    """Azure VM size of each node."""
-    count: Annotated[int, Field(ge=1, le=1000)] = 3
-    """Node count (the minimum when autoscaling)."""
-    max_count: Annotated[int, Field(ge=1, le=1000)] | None = None
-    """Upper bound; setting it turns on the cluster autoscaler."""
-    zones: tuple[Literal["1", "2", "3"], ...] = ("1", "2", "3")
-    """Availability zones the pool spreads across."""
-    os_disk_type: Literal["Managed", "Ephemeral"] = "Managed"
-    """OS disk kind."""
-
-
-class AzureClusterConfig(_ClusterBase):
-    """An AKS cluster in its own spoke network."""
-
-    provider: Literal["azure"]
-    """Selects Azure."""
-    location: AzureLocation
-    """Azure region."""
-    vnet_cidr: Cidr = "10.10.0.0/16"
-    """The environment's spoke VNet address space."""
-    node_subnet_cidr: Cidr = "10.10.0.0/22"
-    """Subnet the nodes live in (inside ``vnetCidr``)."""
-    ingress_subnet_cidr: Cidr = "10.10.8.0/24"
-    """Subnet of the internal load balancer in front of the Gateway (inside ``vnetCidr``)."""
-    node_pools: tuple[AzureNodePool, ...] = Field(min_length=1)
-    """Agent pools; at least one must be a System pool."""
+from .common import ClusterBase
+from .types import AwsRegion, Cidr, DnsLabel, Host, Port
 
 
 class AwsNodeGroup(K8treModel):
@@ -94,7 +33,7 @@ class AwsNodeGroup(K8treModel):
     """Root volume size."""
 
 
-class AwsClusterConfig(_ClusterBase):
+class AwsClusterConfig(ClusterBase):
     """An EKS cluster in its own VPC."""
 
     provider: Literal["aws"]
@@ -103,7 +42,7 @@ class AwsClusterConfig(_ClusterBase):
     """AWS region."""
     vpc_cidr: Cidr = "10.20.0.0/16"
     """The environment's VPC range."""
-    availability_zones: Annotated[int, Field(ge=2, le=6)] = 3
+    availability_zones: Annotated[int, Field(ge=2, le=3)] = 3
     """How many zones the VPC and node groups span."""
     node_groups: tuple[AwsNodeGroup, ...] = Field(min_length=1)
     """Managed node groups."""
@@ -122,7 +61,7 @@ class K3sHost(K8treModel):
     """SSH port."""
 
 
-class K3sClusterConfig(_ClusterBase):
+class K3sClusterConfig(ClusterBase):
     """K3s installed on existing machines over SSH."""
 
     provider: Literal["k3s"]

@@ -9,8 +9,10 @@ from typing import Self
 from pydantic import model_validator
 
 from .base import K8treModel
+from .azure import CreatedHub
 from .cluster import AwsClusterConfig, AzureClusterConfig, ClusterConfig, K3sClusterConfig
 from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
+from ..versions import K3S_DEFAULT_VERSION
 from .secrets import Secrets
 from .types import DnsLabel, DnsName, Environment
 
@@ -64,6 +66,8 @@ def _networks(config: K8treConfig) -> Iterator[tuple[str, ipaddress.IPv4Network 
     match cluster:
         case AzureClusterConfig():
             yield "cluster.vnetCidr", ipaddress.ip_network(cluster.vnet_cidr)
+            if isinstance(cluster.hub, CreatedHub):
+                yield "cluster.hub.vnetCidr", ipaddress.ip_network(cluster.hub.vnet_cidr)
         case AwsClusterConfig():
             yield "cluster.vpcCidr", ipaddress.ip_network(cluster.vpc_cidr)
         case K3sClusterConfig():
@@ -77,6 +81,9 @@ def _rule_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
             if net_a.version == net_b.version and net_a.overlaps(net_b):
                 yield path_a, f"{net_a} overlaps k8tre:{path_b} ({net_b}); pod, service and node ranges must be disjoint"
     cluster = config.cluster
+    for i, cidr in enumerate(cluster.network.pod_cidrs):
+        if ipaddress.ip_network(cidr).version != 4:
+            yield f"cluster.network.podCidrs[{i}]", f"{cidr} is IPv6; Cilium cluster-pool IPAM is configured for IPv4 ranges here"
     if cluster.cilium.encryption == "none" and config.is_prod:
         yield "cluster.cilium.encryption", "must not be 'none' in prod: traffic between nodes is encrypted (SATRE 2.8.03)"
     match cluster:
@@ -101,12 +108,30 @@ def _rule_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
 
 def _azure_issues(cluster: AzureClusterConfig, prod: bool) -> Iterator[tuple[str, str]]:
     vnet = ipaddress.ip_network(cluster.vnet_cidr)
-    subnets = {"nodeSubnetCidr": cluster.node_subnet_cidr, "ingressSubnetCidr": cluster.ingress_subnet_cidr}
-    for key, cidr in subnets.items():
-        if not ipaddress.ip_network(cidr).subnet_of(vnet):  # type: ignore[arg-type]
-            yield f"cluster.{key}", f"{cidr} is not inside k8tre:cluster.vnetCidr ({vnet})"
-    if ipaddress.ip_network(cluster.node_subnet_cidr).overlaps(ipaddress.ip_network(cluster.ingress_subnet_cidr)):
-        yield "cluster.ingressSubnetCidr", f"{cluster.ingress_subnet_cidr} overlaps k8tre:cluster.nodeSubnetCidr"
+    subnets = {
+        "nodeSubnetCidr": ipaddress.ip_network(cluster.node_subnet_cidr),
+        "ingressSubnetCidr": ipaddress.ip_network(cluster.ingress_subnet_cidr),
+        "endpointsSubnetCidr": ipaddress.ip_network(cluster.endpoints_subnet_cidr),
+    }
+    keys = list(subnets)
+    for i, key in enumerate(keys):
+        if not subnets[key].subnet_of(vnet):  # type: ignore[arg-type]
+            yield f"cluster.{key}", f"{subnets[key]} is not inside k8tre:cluster.vnetCidr ({vnet})"
+        for other in keys[i + 1 :]:
+            if subnets[key].overlaps(subnets[other]):
+                yield f"cluster.{other}", f"{subnets[other]} overlaps k8tre:cluster.{key} ({subnets[key]})"
+    if isinstance(cluster.hub, CreatedHub):
+        firewall = ipaddress.ip_network(cluster.hub.firewall_subnet_cidr)
+        if not firewall.subnet_of(ipaddress.ip_network(cluster.hub.vnet_cidr)) or firewall.prefixlen > 26:  # type: ignore[arg-type]
+            yield "cluster.hub.firewallSubnetCidr", (
+                f"{firewall} must be a /26 or larger inside k8tre:cluster.hub.vnetCidr ({cluster.hub.vnet_cidr})"
+            )
+    api = cluster.api_server
+    private = api.private if api.private is not None else prod
+    if private and api.authorized_ip_ranges:
+        yield "cluster.apiServer.authorizedIpRanges", "applies only to a public API server; k8tre:cluster.apiServer.private is on"
+    if prod and not private and not api.authorized_ip_ranges:
+        yield "cluster.apiServer.private", "a public API server in prod needs k8tre:cluster.apiServer.authorizedIpRanges"
     if not any(pool.mode == "System" for pool in cluster.node_pools):
         yield "cluster.nodePools", "needs at least one pool with mode 'System'"
     names = [pool.name for pool in cluster.node_pools]
@@ -155,6 +180,11 @@ def _k3s_issues(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[tupl
             address = _ip(host.address)
             if address is not None and address not in node_net:
                 yield f"cluster.{role}[{i}].address", f"{host.address} is outside k8tre:cluster.nodeCidr ({node_net})"
+    if cluster.k3s_version is None and not K3S_DEFAULT_VERSION.startswith(f"v{'.'.join(cluster.kubernetes_version.split('.')[:2])}."):
+        yield "cluster.k3sVersion", (
+            f"is required: the default K3s release {K3S_DEFAULT_VERSION} is not "
+            f"Kubernetes k8tre:cluster.kubernetesVersion ({cluster.kubernetes_version})"
+        )
     if cluster.k3s_version is not None:
         minor = ".".join(cluster.k3s_version.lstrip("v").split("+")[0].split(".")[:2])
         if ".".join(cluster.kubernetes_version.split(".")[:2]) != minor:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from ..config.cluster import CiliumSettings, PodNetwork
+from ..config.common import CiliumSettings, PodNetwork
 from ..helm import helm_release
 from ..stage import Stage
 from ..versions import ChartPin

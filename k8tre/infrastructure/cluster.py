@@ -36,6 +36,8 @@ class PlatformFacts:
     """Service annotations that keep a LoadBalancer on the private network."""
     lb_ip_pool: Sequence[str] = ()
     """Address ranges Cilium hands to LoadBalancer services itself (no cloud load balancer)."""
+    workload_identities: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """Cloud identity (client ID) per platform service, for workload identity federation."""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,23 @@ def kubeconfig_document(name: str, server: str, user: dict[str, Any]) -> str:
 
 _ARM_TYPES = {
     "azure-native:network:VirtualNetwork": ("Microsoft.Network/virtualNetworks", "virtualNetworkName"),
+    "azure-native:network:RouteTable": ("Microsoft.Network/routeTables", "routeTableName"),
+    "azure-native:network:NetworkSecurityGroup": ("Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"),
+    "azure-native:network:PublicIPAddress": ("Microsoft.Network/publicIPAddresses", "publicIpAddressName"),
+    "azure-native:network:FirewallPolicy": ("Microsoft.Network/firewallPolicies", "firewallPolicyName"),
+    "azure-native:network:AzureFirewall": ("Microsoft.Network/azureFirewalls", "azureFirewallName"),
+    "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints", "privateEndpointName"),
+    "azure-native:network:VirtualNetworkPeering": ("Microsoft.Network/virtualNetworks/peerings", "virtualNetworkPeeringName"),
+    "azure-native:privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones", "privateZoneName"),
+    "azure-native:dns:Zone": ("Microsoft.Network/dnszones", "zoneName"),
+    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults", "vaultName"),
+    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
+    "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces", "workspaceName"),
+    "azure-native:managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
     "azure-native:containerservice:ManagedCluster": ("Microsoft.ContainerService/managedClusters", "resourceName"),
+    "azure-native:containerservice/v20260502preview:ManagedCluster": (
+        "Microsoft.ContainerService/managedClusters", "resourceName",
+    ),
 }
 
 
@@ -69,7 +85,14 @@ def _azure(args: MockResourceArgs) -> tuple[str, Outputs]:
     arm_type, name_key = _ARM_TYPES.get(args.typ, (f"Microsoft.Mock/{args.typ.rsplit(':', 1)[-1]}", "name"))
     name = inputs.get(name_key, args.name)
     outputs: Outputs = {**inputs, "name": name}
-    if args.typ == "azure-native:containerservice:ManagedCluster":
+    if args.typ == "azure-native:network:AzureFirewall":
+        configs = [dict(c) for c in inputs.get("ipConfigurations") or []]
+        if configs:
+            configs[0]["privateIPAddress"] = "10.0.0.4"  # Azure gives the firewall the 4th address of its subnet
+        outputs["ipConfigurations"] = configs
+    if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
+        outputs |= {"clientId": _uuid(name + "client"), "principalId": _uuid(name + "principal"), "tenantId": TENANT}
+    if args.typ.endswith(":ManagedCluster") and args.typ.startswith("azure-native:containerservice"):
         location = inputs.get("location", "uksouth")
         suffix = _hex(name, 8)
         outputs |= {
@@ -84,6 +107,31 @@ def _azure(args: MockResourceArgs) -> tuple[str, Outputs]:
             "powerState": {"code": "Running"},
         }
     return f"{base}/{arm_type}/{name}", outputs
+
+
+def _client_config(args: MockCallArgs) -> Outputs:
+    return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"), "subscriptionId": SUBSCRIPTION, "tenantId": TENANT}
+
+
+def _stack_reference(args: MockResourceArgs) -> tuple[str, Outputs]:
+    # What the management stack's `hub` output looks like (see HubNetwork).
+    stack = str(args.inputs.get("name", args.name))
+    group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-k8tre-mgmt-hub/providers"
+    zones = {
+        key: f"{group}/Microsoft.Network/privateDnsZones/{zone}"
+        for key, zone in (
+            ("keyVault", "privatelink.vaultcore.azure.net"),
+            ("blob", "privatelink.blob.core.windows.net"),
+            ("file", "privatelink.file.core.windows.net"),
+        )
+    }
+    hub = {
+        "vnetId": f"{group}/Microsoft.Network/virtualNetworks/vnet-k8tre-mgmt-hub",
+        "firewallPrivateIp": "10.0.0.4",
+        "logAnalyticsWorkspaceId": f"{group}/Microsoft.OperationalInsights/workspaces/log-k8tre-mgmt",
+        "privateDnsZoneIds": zones,
+    }
+    return stack, {"name": stack, "outputs": {"hub": hub}, "secretOutputNames": []}
 
 
 def _aks_credentials(args: MockCallArgs) -> Outputs:
@@ -192,11 +240,14 @@ class K8treMocks(Mocks):
         self._calls: dict[str, Callable[[MockCallArgs], Outputs]] = {
             "azure-native:containerservice:listManagedClusterUserCredentials": _aks_credentials,
             "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
+            "azure-native:authorization:getClientConfig": _client_config,
         }
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         """Return a realistic id and output state for a new resource."""
         typ = args.typ
+        if typ == "pulumi:pulumi:StackReference":
+            return _stack_reference(args)
         if typ.startswith("pulumi:providers:"):
             return _uuid(args.name), dict(args.inputs)
         if typ.startswith("azure-native:"):

@@ -44,3 +44,11 @@ def releases(graph: Graph, chart: str | None = None) -> list[RecordedResource]:
 def objects(graph: Graph, kind: str) -> list[RecordedResource]:
     """Kubernetes objects of one kind."""
     return [r for r in graph.kubernetes_objects() if r.inputs.get("kind") == kind]
+
+
+def managed_clusters(graph: Graph) -> list[RecordedResource]:
+    """AKS clusters, whichever API version (stable or preview) declared them."""
+    return [
+        r for r in graph.resources
+        if r.type.startswith("azure-native:containerservice") and r.type.endswith(":ManagedCluster")
+    ]

@@ -7,7 +7,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from conftest import graph_of
-from k8tre.config.cluster import CiliumSettings, PodNetwork
+from k8tre.config.common import CiliumSettings, PodNetwork
 from k8tre.infrastructure.cilium import Cilium, cilium_values
 from k8tre.infrastructure.cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from k8tre.offline.monitor import RecordingMonitor

@@ -8,6 +8,7 @@ import pulumi
 import pytest
 from pulumi.runtime import MockCallArgs
 
+from k8tre.policies.facts import managed_clusters
 from conftest import ROOT, graph_of
 from k8tre.config import ConfigError
 from k8tre.offline import engine
@@ -39,7 +40,7 @@ def test_secure_values_become_secret_placeholders() -> None:
 
 def test_mock_outputs_are_realistic() -> None:
     graph = graph_of("dev")
-    (cluster,) = graph.of_type("azure-native:containerservice:ManagedCluster")
+    (cluster,) = managed_clusters(graph)
     (cilium,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
     host = cilium.inputs["values"]["k8sServiceHost"]
     assert host.startswith("aks-k8tre-dev-") and host.endswith(".hcp.uksouth.azmk8s.io")

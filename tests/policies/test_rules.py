@@ -57,7 +57,7 @@ def _project_policy(graph: Graph, namespace: str) -> RecordedResource:
 
 
 def _unprotect(graph: Graph) -> None:
-    index = next(i for i, r in enumerate(graph.resources) if r.type == "azure-native:containerservice:ManagedCluster")
+    index = next(i for i, r in enumerate(graph.resources) if r.type.endswith(":ManagedCluster"))
     resource = graph.resources[index]
     graph.resources[index] = dataclasses.replace(resource, options=dataclasses.replace(resource.options, protect=False))
 
@@ -94,7 +94,7 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     (
         "no-shared-admin",
         "stg",
-        lambda g: _one(g, _typed("azure-native:containerservice:ManagedCluster")).inputs.update(disableLocalAccounts=False),
+        lambda g: _one(g, lambda r: r.type.endswith(":ManagedCluster")).inputs.update(disableLocalAccounts=False),
     ),
     (
         "mfa-required",
@@ -107,7 +107,7 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         "no-public-exposure",
         "prod",
         lambda g: (
-            _one(g, _typed("azure-native:containerservice:ManagedCluster"))
+            _one(g, lambda r: r.type.endswith(":ManagedCluster"))
             .inputs["apiServerAccessProfile"]
             .update(enablePrivateCluster=False)
         ),

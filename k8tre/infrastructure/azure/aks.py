@@ -1,4 +1,4 @@
-"""AKS with bring-your-own CNI, so that Cilium (installed by Helm) is the only CNI."""
+"""AKS in a spoke of a hub-spoke network, with bring-your-own Cilium and kube-proxy switched off."""
 
 from __future__ import annotations
 
@@ -7,58 +7,78 @@ import ipaddress
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import containerservice, network, resources
+from pulumi_azure_native import authorization, containerservice, dns, features, resources
 
-from ...config import AzureClusterConfig, AzureNodePool
+from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from .data_services import DataServices
+from .hub import HubFacts, HubNetwork, existing_hub, stack_hub
+from .identities import WorkloadIdentities
 from .logs import cluster_audit_logs
+from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
+from .spoke import INGRESS_SUBNET, SpokeNetwork
 
-INGRESS_SUBNET = "snet-ingress"
-"""Subnet of the internal load balancer that fronts the Gateway."""
+AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+"""Built-in role 'Azure Kubernetes Service RBAC Cluster Admin'."""
 
 
 class AksCluster(pulumi.ComponentResource):
-    """A resource group, the environment's spoke VNet and node subnet, and the AKS cluster.
-
-    The cluster is created with ``networkPlugin: none``: AKS installs no CNI and
-    Cilium, from its Helm chart, takes that role and replaces kube-proxy.
-    """
+    """The environment on Azure: hub (created or referenced), spoke, AKS, Key Vault, storage, identities, logs."""
 
     result: ProvisionedCluster
     """What the infrastructure layer hands on."""
 
-    def __init__(self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("k8tre:infrastructure:AksCluster", name, None, opts)
         self._name = name
-        self._stage = stage
         child = pulumi.ResourceOptions(parent=self)
         self.resource_group = resources.ResourceGroup(
-            f"{name}-rg",
-            resource_group_name=f"rg-{stage.slug}",
-            location=config.location,
-            tags=dict(stage.tags),
+            f"{name}-rg", resource_group_name=f"rg-{stage.slug}", location=config.location, tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
-        self.node_subnet = self._network(config, child)
-        self.managed_cluster = self._cluster(config, child)
-        self.log_workspace = cluster_audit_logs(name, self.managed_cluster, self.resource_group, config.location, stage, self)
+        hub = self._hub(config, stage)
+        spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, opts=child)
+        private = config.api_server.private if config.api_server.private is not None else stage.is_prod
+        self.managed_cluster = self._cluster(config, stage, spoke, private)
+        cluster_audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self)
+        window = config.maintenance_window
+        containerservice.MaintenanceConfiguration(
+            f"{name}-maintenance", resource_group_name=self.resource_group.name,
+            resource_name_=self.managed_cluster.name, config_name="aksManagedAutoUpgradeSchedule",
+            maintenance_window={
+                "schedule": {"weekly": {"day_of_week": window.day, "interval_weeks": 1}},
+                "duration_hours": window.duration_hours, "start_time": f"{window.start_hour:02d}:00", "utc_offset": "+00:00",
+            },
+            opts=child,
+        )
+        self.dns_zone = dns.Zone(
+            f"{name}-dns", resource_group_name=self.resource_group.name, zone_name=stage.domain, location="global",
+            tags=dict(stage.tags), opts=stage.stateful(child),
+        )
+        data = DataServices(f"{name}-data", config, hub, self.resource_group, spoke.endpoints_subnet.id, stage, opts=child)
+        issuer = self.managed_cluster.oidcIssuerProfile.apply(lambda profile: str((profile or {}).get("issuerURL", "")))
+        identities = WorkloadIdentities(
+            f"{name}-identities", self.resource_group, config.location, issuer,
+            {"vault": data.vault.id, "dns": self.dns_zone.id}, stage, opts=child,
+        )
+        self._grant_deployer(stage)
         kubeconfig = self._kubeconfig()
         provider = k8s.Provider(
-            f"{name}-k8s",
-            kubeconfig=kubeconfig,
-            enable_server_side_apply=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
+        host = self.managed_cluster.privateFQDN if private else self.managed_cluster.fqdn
         self.result = ProvisionedCluster(
             name=self.managed_cluster.name,
             kubeconfig=kubeconfig,
             provider=provider,
             ready=[self.managed_cluster],
             cilium=CiliumFacts(
-                # AKS serves the API on 443 at the cluster's FQDN (the private one when private).
-                api_server_host=self.managed_cluster.fqdn.apply(lambda fqdn: fqdn or ""),
+                # AKS serves the API on 443 at the cluster's FQDN: the private one for a private cluster.
+                api_server_host=host,
                 api_server_port=443,
                 cloud_values={"aksbyocni": {"enabled": True}},
             ),
@@ -69,87 +89,67 @@ class AksCluster(pulumi.ComponentResource):
                     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
                     "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,
                 },
+                workload_identities=identities.client_ids,
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
 
-    def _network(self, config: AzureClusterConfig, child: pulumi.ResourceOptions) -> network.Subnet:
-        vnet = network.VirtualNetwork(
-            f"{self._name}-vnet",
-            resource_group_name=self.resource_group.name,
-            virtual_network_name=f"vnet-{self._stage.slug}",
-            location=config.location,
-            address_space={"address_prefixes": [config.vnet_cidr]},
-            tags=dict(self._stage.tags),
-            # Subnets are separate resources; declaring them inline as well would fight over them.
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["subnets"])),
-        )
-        network.Subnet(
-            f"{self._name}-ingress",
-            resource_group_name=self.resource_group.name,
-            virtual_network_name=vnet.name,
-            subnet_name=INGRESS_SUBNET,
-            address_prefix=config.ingress_subnet_cidr,
-            opts=child,
-        )
-        return network.Subnet(
-            f"{self._name}-nodes",
-            resource_group_name=self.resource_group.name,
-            virtual_network_name=vnet.name,
-            subnet_name="snet-nodes",
-            address_prefix=config.node_subnet_cidr,
-            opts=child,
-        )
+    def _hub(self, config: AzureClusterConfig, stage: Stage) -> HubFacts:
+        match config.hub:
+            case CreatedHub() as created:
+                return HubNetwork(f"{self._name}-hub", created, config.location, stage,
+                                  opts=pulumi.ResourceOptions(parent=self)).facts
+            case ExistingHub() as existing:
+                return existing_hub(existing)
+            case _:
+                return stack_hub(self._name, config.hub, self)
 
-    def _cluster(self, config: AzureClusterConfig, child: pulumi.ResourceOptions) -> containerservice.ManagedCluster:
-        stage = self._stage
+    def _cluster(self, config: AzureClusterConfig, stage: Stage, spoke: SpokeNetwork, private: bool) -> AksManagedCluster:
+        after: list[pulumi.Resource] = [spoke]  # the default route and firewall rules must exist before nodes boot
+        if config.kube_proxy == "disabled":
+            # kubeProxyConfig is refused unless the subscription has this preview feature registered.
+            after.append(features.SubscriptionFeatureRegistration(
+                f"{self._name}-kube-proxy-feature", provider_namespace="Microsoft.ContainerService",
+                feature_name=KUBE_PROXY_FEATURE, properties={},
+                # Other clusters in the subscription may rely on it: never unregister on destroy.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            ))
         service_net = ipaddress.ip_network(config.network.service_cidr)
-        return containerservice.ManagedCluster(
-            f"{self._name}-cluster",
+        args = ManagedClusterArgs(
             resource_group_name=self.resource_group.name,
-            resource_name_=f"aks-{stage.slug}",
+            cluster_name=f"aks-{stage.slug}",
             location=config.location,
-            dns_prefix=f"aks-{stage.slug}",
             kubernetes_version=config.kubernetes_version,
-            identity={"type": containerservice.ResourceIdentityType.SYSTEM_ASSIGNED},
-            sku={"name": "Base", "tier": "Standard" if stage.environment != "dev" else "Free"},
-            agent_pool_profiles=[self._pool(pool) for pool in config.node_pools],
-            network_profile={
-                "network_plugin": "none",  # bring your own CNI: Cilium
-                "service_cidr": config.network.service_cidr,
-                "dns_service_ip": str(service_net.network_address + 10),
-                "outbound_type": "loadBalancer",
-            },
-            enable_rbac=True,
-            aad_profile={"managed": True, "enable_azure_rbac": True},
+            pools=tuple(
+                AgentPool(p.name, p.mode, p.vm_size, p.count, p.max_count, p.zones, p.os_disk_type, spoke.node_subnet.id)
+                for p in config.node_pools
+            ),
+            service_cidr=config.network.service_cidr,
+            dns_service_ip=str(service_net.network_address + 10),
+            kube_proxy_disabled=config.kube_proxy == "disabled",
+            private_api=private,
+            authorized_ip_ranges=config.api_server.authorized_ip_ranges,
+            admin_group_object_ids=config.api_server.admin_group_object_ids,
             # Shared static admin credentials are an unaudited back door outside dev (SATRE 3.2.01).
-            disable_local_accounts=stage.environment != "dev",
-            api_server_access_profile={"enable_private_cluster": stage.is_prod},
-            oidc_issuer_profile={"enabled": True},
-            security_profile={"workload_identity": {"enabled": True}},
-            auto_upgrade_profile={"upgrade_channel": "patch", "node_os_upgrade_channel": "NodeImage"},
+            local_accounts_disabled=stage.environment != "dev",
+            upgrade_channel=config.upgrade_channel,
+            sku_tier="Free" if stage.environment == "dev" else "Standard",
             tags=dict(stage.tags),
-            opts=stage.stateful(child),
+        )
+        return AksManagedCluster(
+            f"{self._name}-cluster", args, opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=after))
         )
 
-    def _pool(self, pool: AzureNodePool) -> containerservice.ManagedClusterAgentPoolProfileArgsDict:
-        autoscale = pool.max_count is not None
-        profile: containerservice.ManagedClusterAgentPoolProfileArgsDict = {
-            "name": pool.name,
-            "mode": pool.mode,
-            "vm_size": pool.vm_size,
-            "count": pool.count,
-            "enable_auto_scaling": autoscale,
-            "availability_zones": list(pool.zones),
-            "os_disk_type": pool.os_disk_type,
-            "os_type": "Linux",
-            "type": "VirtualMachineScaleSets",
-            "vnet_subnet_id": self.node_subnet.id,
-        }
-        if autoscale:
-            profile["min_count"] = pool.count
-            profile["max_count"] = pool.max_count
-        return profile
+    def _grant_deployer(self, stage: Stage) -> None:
+        # With Azure RBAC and no local accounts, whoever runs `pulumi up` needs a cluster role to install Cilium.
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        authorization.RoleAssignment(
+            f"{self._name}-deployer-admin", principal_id=client.object_id,
+            role_definition_id=client.subscription_id.apply(
+                lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{AKS_RBAC_CLUSTER_ADMIN}"
+            ),
+            scope=self.managed_cluster.id, opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _kubeconfig(self) -> pulumi.Output[str]:
         credentials = containerservice.list_managed_cluster_user_credentials_output(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...offline.graph import Graph
-from ..facts import environment, is_prod, objects, plain, releases
+from ..facts import environment, is_prod, managed_clusters, objects, plain, releases
 from ..registry import Evaluation, rule
 
 INTERNAL_LB = {
@@ -25,7 +25,7 @@ def no_shared_admin(graph: Graph) -> Evaluation:
     for release in releases(graph, "argo-cd"):
         cm = ((plain(release.inputs.get("values")) or {}).get("configs") or {}).get("cm") or {}
         result.check(release.urn, dev or cm.get("admin.enabled") is False, "Argo CD's shared admin account is enabled")
-    for cluster in graph.of_type("azure-native:containerservice:ManagedCluster"):
+    for cluster in managed_clusters(graph):
         result.check(
             cluster.urn,
             dev or cluster.inputs.get("disableLocalAccounts") is True,
@@ -65,7 +65,7 @@ def no_public_exposure(graph: Graph) -> Evaluation:
     """Everything the TRE serves stays on private networks."""
     result = Evaluation()
     prod = is_prod(graph)
-    for cluster in graph.of_type("azure-native:containerservice:ManagedCluster"):
+    for cluster in managed_clusters(graph):
         access = cluster.inputs.get("apiServerAccessProfile") or {}
         result.check(cluster.urn, not prod or access.get("enablePrivateCluster") is True, "AKS API server is public in prod")
         for pool in cluster.inputs.get("agentPoolProfiles") or []:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...offline.graph import Graph
-from ..facts import is_prod, objects, plain, releases
+from ..facts import is_prod, managed_clusters, objects, plain, releases
 from ..registry import Evaluation, rule
 
 
@@ -34,7 +34,7 @@ def at_rest(graph: Graph) -> Evaluation:
         parameters = storage_class.inputs.get("parameters") or {}
         encrypted = parameters.get("encrypted") == "true" or "skuName" in parameters or "diskEncryptionSetID" in parameters
         result.check(storage_class.urn, encrypted, "storage class does not say how its volumes are encrypted")
-    for cluster in graph.of_type("azure-native:containerservice:ManagedCluster"):
+    for cluster in managed_clusters(graph):
         # AKS encrypts OS and data disks with platform-managed keys and etcd at rest by default;
         # host-based encryption must not have been switched off.
         pools = cluster.inputs.get("agentPoolProfiles") or []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ...offline.graph import Graph
-from ..facts import is_prod, objects, plain
+from ..facts import is_prod, managed_clusters, objects, plain
 from ..registry import Evaluation, rule
 
 MIN_RETENTION_DAYS = 30
@@ -14,6 +14,8 @@ STATEFUL_TYPES = frozenset(
     {
         "azure-native:resources:ResourceGroup",
         "azure-native:containerservice:ManagedCluster",
+    "azure-native:containerservice/v20260502preview:ManagedCluster",
+    "azure-native:dns:Zone",
         "azure-native:operationalinsights:Workspace",
         "azure-native:keyvault:Vault",
         "azure-native:storage:StorageAccount",
@@ -37,15 +39,20 @@ def security_logs(graph: Graph) -> Evaluation:
     result = Evaluation()
     settings = graph.of_type("azure-native:monitor:DiagnosticSetting")
     workspaces = graph.of_type("azure-native:operationalinsights:Workspace")
-    for cluster in graph.of_type("azure-native:containerservice:ManagedCluster"):
+    for cluster in managed_clusters(graph):
         audited = any(
             {"categoryGroup": "audit", "enabled": True}.items() <= log.items()
             for setting in settings
             for log in setting.inputs.get("logs") or []
         )
         result.check(cluster.urn, audited, "no diagnostic setting sends the AKS audit logs anywhere")
-        retained = any((w.inputs.get("retentionInDays") or 0) >= MIN_RETENTION_DAYS for w in workspaces)
-        result.check(cluster.urn, retained, f"no Log Analytics workspace keeps logs for {MIN_RETENTION_DAYS} days")
+        for setting in settings:
+            target = str(setting.inputs.get("workspaceId", ""))
+            # A workspace this stack owns must keep logs long enough; a hub's workspace is its owner's to retain.
+            for workspace in workspaces:
+                if target.endswith(f"/workspaces/{workspace.inputs.get('workspaceName')}"):
+                    days = workspace.inputs.get("retentionInDays") or 0
+                    result.check(workspace.urn, days >= MIN_RETENTION_DAYS, f"workspace keeps logs for {days} days only")
     groups = graph.of_type("aws:cloudwatch/logGroup:LogGroup")
     for cluster in graph.of_type("aws:eks/cluster:Cluster"):
         result.check(cluster.urn, "audit" in (cluster.inputs.get("enabledClusterLogTypes") or []), "EKS audit logging is off")

@@ -1,0 +1,86 @@
+"""Key Vault and storage accounts: private, encrypted, protected in prod."""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import authorization, keyvault, resources, storage
+
+from ...config import AzureClusterConfig
+from ...stage import Stage
+from .hub import HubFacts
+from .private_endpoint import private_endpoint
+
+STORAGE_ACCOUNTS = {"core": False, "workspace": True}
+"""Storage accounts by role; True where Data Lake hierarchical namespaces are needed (research workspaces)."""
+
+
+def _compact(text: str, limit: int) -> str:
+    # Storage account and vault names: lower-case letters and digits only, globally unique, short.
+    return "".join(ch for ch in text.lower() if ch.isalnum())[:limit]
+
+
+class DataServices(pulumi.ComponentResource):
+    """The environment's Key Vault and storage accounts, each reachable only through private endpoints."""
+
+    def __init__(
+        self,
+        name: str,
+        config: AzureClusterConfig,
+        hub: HubFacts,
+        group: resources.ResourceGroup,
+        endpoints_subnet_id: pulumi.Input[str],
+        stage: Stage,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:infrastructure:DataServices", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        self.vault = keyvault.Vault(
+            f"{name}-kv",
+            resource_group_name=group.name,
+            vault_name=f"kv-{_compact(stage.slug, 15)}-{_compact(config.location, 6)}",
+            location=config.location,
+            properties={
+                "tenant_id": client.tenant_id,
+                "sku": {"family": "A", "name": "standard"},
+                "enable_rbac_authorization": True,  # access by Entra ID roles, never by vault access policies
+                "enable_purge_protection": True,
+                "enable_soft_delete": True,
+                "soft_delete_retention_in_days": 90,
+                "public_network_access": "Disabled",
+                "network_acls": {"bypass": "None", "default_action": "Deny"},
+            },
+            tags=dict(stage.tags),
+            opts=stage.stateful(child),
+        )
+        private_endpoint(
+            f"{name}-kv-pe", resource_group_name=group.name, location=config.location, subnet_id=endpoints_subnet_id,
+            target_id=self.vault.id, group_id="vault", dns_zone_id=hub.private_dns_zone_ids["keyVault"], parent=self,
+        )
+        self.accounts: dict[str, storage.StorageAccount] = {}
+        for role, hierarchical in STORAGE_ACCOUNTS.items():
+            account = storage.StorageAccount(
+                f"{name}-st-{role}",
+                resource_group_name=group.name,
+                account_name=f"st{_compact(stage.slug, 12)}{_compact(role, 10)}",
+                location=config.location,
+                kind="StorageV2",
+                sku={"name": "Standard_ZRS"},
+                allow_blob_public_access=False,
+                allow_shared_key_access=False,  # Entra ID only: no account keys to leak
+                minimum_tls_version="TLS1_2",
+                enable_https_traffic_only=True,
+                is_hns_enabled=hierarchical,
+                public_network_access="Disabled",
+                network_rule_set={"default_action": "Deny", "bypass": "None"},
+                tags=dict(stage.tags),
+                opts=stage.stateful(child),
+            )
+            for group_id, zone in (("blob", "blob"), ("file", "file")):
+                private_endpoint(
+                    f"{name}-st-{role}-{group_id}", resource_group_name=group.name, location=config.location,
+                    subnet_id=endpoints_subnet_id, target_id=account.id, group_id=group_id,
+                    dns_zone_id=hub.private_dns_zone_ids[zone], parent=self,
+                )
+            self.accounts[role] = account
+        self.register_outputs({"vaultId": self.vault.id})

@@ -1,0 +1,159 @@
+"""The hub of the hub-spoke network: created here, referenced by ID, or read from another stack."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import network, operationalinsights, privatedns, resources
+
+from ...config import CreatedHub, ExistingHub, StackHub
+from ...stage import Stage
+
+PRIVATE_DNS_ZONES: Mapping[str, str] = {
+    "keyVault": "privatelink.vaultcore.azure.net",
+    "blob": "privatelink.blob.core.windows.net",
+    "file": "privatelink.file.core.windows.net",
+}
+"""Private DNS zones the TRE's private endpoints register in, by the key used in config and outputs."""
+
+
+@dataclass(frozen=True)
+class HubFacts:
+    """What a spoke needs from its hub, however the hub came to be."""
+
+    vnet_id: pulumi.Output[str]
+    """Hub VNet resource ID (for peering)."""
+    firewall_private_ip: pulumi.Output[str]
+    """Next hop of the spoke's default route."""
+    private_dns_zone_ids: Mapping[str, pulumi.Output[str]]
+    """Zone IDs by key of :data:`PRIVATE_DNS_ZONES`."""
+    log_analytics_workspace_id: pulumi.Output[str]
+    """Workspace that keeps audit logs."""
+    firewall_policy: network.FirewallPolicy | None = None
+    """The firewall policy, when this stack owns it (the spoke adds its rule collection group)."""
+
+
+def arm_parts(resource_id: str) -> tuple[str, str]:
+    """(resource group, name) of an ARM resource ID."""
+    parts = resource_id.split("/")
+    return parts[4], parts[-1]
+
+
+class HubNetwork(pulumi.ComponentResource):
+    """A hub created by this stack: VNet, Azure Firewall with a deny-by-default policy, private DNS zones, logs."""
+
+    facts: HubFacts
+    """What spokes use."""
+
+    def __init__(
+        self, name: str, config: CreatedHub, location: str, stage: Stage, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("k8tre:infrastructure:HubNetwork", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(stage.tags)
+        group = resources.ResourceGroup(
+            f"{name}-rg", resource_group_name=f"rg-{stage.slug}-hub", location=location, tags=tags,
+            opts=stage.stateful(child),
+        )
+        self.vnet = network.VirtualNetwork(
+            f"{name}-vnet", resource_group_name=group.name, virtual_network_name=f"vnet-{stage.slug}-hub",
+            location=location, address_space={"address_prefixes": [config.vnet_cidr]}, tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets", "virtualNetworkPeerings"]),
+        )
+        # Azure requires exactly this subnet name for the firewall.
+        firewall_subnet = network.Subnet(
+            f"{name}-firewall-subnet", resource_group_name=group.name, virtual_network_name=self.vnet.name,
+            subnet_name="AzureFirewallSubnet", address_prefix=config.firewall_subnet_cidr, opts=child,
+        )
+        public_ip = network.PublicIPAddress(
+            f"{name}-firewall-ip", resource_group_name=group.name, public_ip_address_name=f"pip-{stage.slug}-fw",
+            location=location, sku={"name": "Standard", "tier": "Regional"}, public_ip_allocation_method="Static",
+            zones=["1", "2", "3"], tags=tags, opts=child,
+        )
+        self.policy = network.FirewallPolicy(
+            f"{name}-firewall-policy", resource_group_name=group.name, firewall_policy_name=f"afwp-{stage.slug}",
+            location=location, sku={"tier": config.firewall_sku}, threat_intel_mode="Deny",
+            # The DNS proxy lets network rules name hosts (ntp.ubuntu.com) and keeps lookups on one resolver.
+            dns_settings={"enable_proxy": True}, tags=tags, opts=child,
+        )
+        firewall = network.AzureFirewall(
+            f"{name}-firewall", resource_group_name=group.name, azure_firewall_name=f"afw-{stage.slug}",
+            location=location, sku={"name": "AZFW_VNet", "tier": config.firewall_sku}, zones=["1", "2", "3"],
+            firewall_policy={"id": self.policy.id},
+            ip_configurations=[
+                {"name": "ipconfig", "subnet": {"id": firewall_subnet.id}, "public_ip_address": {"id": public_ip.id}}
+            ],
+            tags=tags, opts=child,
+        )
+        zones = {
+            key: privatedns.PrivateZone(
+                f"{name}-zone-{key.lower()}", resource_group_name=group.name, private_zone_name=zone,
+                location="global", tags=tags, opts=stage.stateful(child),
+            )
+            for key, zone in PRIVATE_DNS_ZONES.items()
+        }
+        for key, zone in zones.items():
+            privatedns.VirtualNetworkLink(
+                f"{name}-zone-{key.lower()}-link", resource_group_name=group.name, private_zone_name=zone.name,
+                virtual_network_link_name=f"link-{stage.slug}-hub", location="global",
+                virtual_network={"id": self.vnet.id}, registration_enabled=False, opts=child,
+            )
+        workspace = operationalinsights.Workspace(
+            f"{name}-logs", resource_group_name=group.name, workspace_name=f"log-{stage.slug}",
+            location=location, sku={"name": "PerGB2018"}, retention_in_days=stage.audit_retention_days,
+            tags=tags, opts=stage.stateful(child),
+        )
+        private_ip = firewall.ip_configurations.apply(
+            lambda configs: (configs or [])[0].private_ip_address if configs else ""
+        )
+        self.facts = HubFacts(
+            vnet_id=self.vnet.id,
+            firewall_private_ip=private_ip.apply(lambda ip: ip or ""),
+            private_dns_zone_ids={key: zone.id for key, zone in zones.items()},
+            log_analytics_workspace_id=workspace.id,
+            firewall_policy=self.policy,
+        )
+        self.register_outputs({"hub": hub_outputs(self.facts)})
+
+
+def hub_outputs(facts: HubFacts) -> pulumi.Output[dict[str, object]]:
+    """The ``hub`` stack output that spokes in other stacks read (``hub.mode: stack``)."""
+    return pulumi.Output.all(
+        vnetId=facts.vnet_id,
+        firewallPrivateIp=facts.firewall_private_ip,
+        logAnalyticsWorkspaceId=facts.log_analytics_workspace_id,
+        privateDnsZoneIds=pulumi.Output.all(**facts.private_dns_zone_ids),
+    )
+
+
+def existing_hub(config: ExistingHub) -> HubFacts:
+    """Facts about a hub whose owner gave its IDs."""
+    zones = config.private_dns_zone_ids
+    return HubFacts(
+        vnet_id=pulumi.Output.from_input(config.vnet_id),
+        firewall_private_ip=pulumi.Output.from_input(config.firewall_private_ip),
+        private_dns_zone_ids={
+            "keyVault": pulumi.Output.from_input(zones.key_vault),
+            "blob": pulumi.Output.from_input(zones.blob),
+            "file": pulumi.Output.from_input(zones.file),
+        },
+        log_analytics_workspace_id=pulumi.Output.from_input(config.log_analytics_workspace_id),
+    )
+
+
+def stack_hub(name: str, config: StackHub, parent: pulumi.Resource) -> HubFacts:
+    """Facts read from the ``hub`` output of the stack that created the hub."""
+    reference = pulumi.StackReference(f"{name}-hub-ref", stack_name=config.stack, opts=pulumi.ResourceOptions(parent=parent))
+    hub = reference.require_output("hub")
+
+    def field(key: str) -> pulumi.Output[str]:
+        return hub.apply(lambda value: str(value[key]))
+
+    return HubFacts(
+        vnet_id=field("vnetId"),
+        firewall_private_ip=field("firewallPrivateIp"),
+        private_dns_zone_ids={key: hub.apply(lambda value, k=key: str(value["privateDnsZoneIds"][k])) for key in PRIVATE_DNS_ZONES},
+        log_analytics_workspace_id=field("logAnalyticsWorkspaceId"),
+    )

@@ -1,0 +1,83 @@
+"""Workload identities: one managed identity per platform service, federated to its service account."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, managedidentity, resources
+
+from ...stage import Stage
+
+ROLE_IDS = {
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+    "DNS Zone Contributor": "befefa01-2a29-4197-83a8-272ff33ce314",
+}
+"""Built-in role definition GUIDs."""
+
+
+@dataclass(frozen=True)
+class ServiceIdentity:
+    """Which Kubernetes service account a platform service runs as, and what it may do in Azure."""
+
+    service: str
+    """Platform service, e.g. ``external-secrets``."""
+    namespace: str
+    """Its namespace."""
+    service_account: str
+    """Its service account (the chart's default for the release name)."""
+    role: str
+    """Built-in role it gets (least privilege)."""
+    scope: str
+    """Key of the resource the role is scoped to (``vault`` or ``dns``)."""
+
+
+SERVICE_IDENTITIES = (
+    ServiceIdentity("cert-manager", "cert-manager", "cert-manager", "DNS Zone Contributor", "dns"),
+    ServiceIdentity("external-dns", "external-dns", "external-dns", "DNS Zone Contributor", "dns"),
+    ServiceIdentity("external-secrets", "external-secrets", "external-secrets", "Key Vault Secrets User", "vault"),
+)
+
+
+class WorkloadIdentities(pulumi.ComponentResource):
+    """User-assigned identities federated with the cluster's OIDC issuer, with roles on exactly one resource each."""
+
+    client_ids: Mapping[str, pulumi.Output[str]]
+    """Client ID per service: annotated on its service account by the agnostics layer."""
+
+    def __init__(
+        self,
+        name: str,
+        group: resources.ResourceGroup,
+        location: str,
+        issuer_url: pulumi.Input[str],
+        scopes: Mapping[str, pulumi.Input[str]],
+        stage: Stage,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8tre:infrastructure:WorkloadIdentities", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        client_ids: dict[str, pulumi.Output[str]] = {}
+        for spec in SERVICE_IDENTITIES:
+            identity = managedidentity.UserAssignedIdentity(
+                f"{name}-{spec.service}", resource_group_name=group.name, location=location,
+                resource_name_=f"id-{stage.slug}-{spec.service}", tags=dict(stage.tags), opts=child,
+            )
+            managedidentity.FederatedIdentityCredential(
+                f"{name}-{spec.service}-federation", resource_group_name=group.name, resource_name_=identity.name,
+                federated_identity_credential_resource_name=f"{spec.namespace}-{spec.service_account}",
+                issuer=issuer_url, subject=f"system:serviceaccount:{spec.namespace}:{spec.service_account}",
+                audiences=["api://AzureADTokenExchange"], opts=child,
+            )
+            authorization.RoleAssignment(
+                f"{name}-{spec.service}-role", principal_id=identity.principal_id, principal_type="ServicePrincipal",
+                role_definition_id=client.subscription_id.apply(
+                    lambda sub, role=ROLE_IDS[spec.role]: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+                ),
+                scope=scopes[spec.scope], opts=child,
+            )
+            client_ids[spec.service] = identity.client_id
+        self.client_ids = client_ids
+        self.register_outputs({"clientIds": pulumi.Output.all(**client_ids)})

@@ -1,0 +1,149 @@
+"""The AKS ManagedCluster resource, declared with the API version that can switch kube-proxy off.
+
+Why a hand-declared resource: ``networkProfile.kubeProxyConfig`` exists only in AKS
+*preview* API versions, and pulumi-azure-native 3.x's ``ManagedCluster`` is generated
+for the stable 2025-09-01 API, which lacks it. Versioned SDKs are normally generated
+with ``pulumi package add azure-native containerservice <version>``, which needs the
+Pulumi CLI; but the provider plugin serves every versioned type token, so this small
+``CustomResource`` names the preview token itself and keeps a typed argument model.
+The same class with the stable token serves ``kubeProxy: cilium-alongside``, so both
+modes share one specification of the cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+
+PREVIEW_API = "2026-05-02-preview"
+"""Newest AKS API with ``kubeProxyConfig`` (in every preview since 2022-08-02-preview)."""
+PREVIEW_TOKEN = f"azure-native:containerservice/v{PREVIEW_API.replace('-', '')}:ManagedCluster"
+STABLE_TOKEN = "azure-native:containerservice:ManagedCluster"
+KUBE_PROXY_FEATURE = "KubeProxyConfigurationPreview"
+"""Subscription feature the preview field needs (namespace Microsoft.ContainerService)."""
+
+
+@dataclass(frozen=True)
+class AgentPool:
+    """One agent pool profile."""
+
+    name: str
+    """Pool name."""
+    mode: Literal["System", "User"]
+    """System or User."""
+    vm_size: str
+    """VM size."""
+    count: int
+    """Nodes (the minimum when autoscaling)."""
+    max_count: int | None
+    """Autoscaler maximum, or None for a fixed size."""
+    zones: tuple[str, ...]
+    """Availability zones."""
+    os_disk_type: str
+    """Managed or Ephemeral."""
+    subnet_id: pulumi.Input[str]
+    """The spoke's node subnet."""
+
+    def profile(self) -> dict[str, Any]:
+        """The ARM ``agentPoolProfiles`` entry."""
+        profile: dict[str, Any] = {
+            "name": self.name, "mode": self.mode, "vmSize": self.vm_size, "count": self.count,
+            "enableAutoScaling": self.max_count is not None, "availabilityZones": list(self.zones),
+            "osDiskType": self.os_disk_type, "osType": "Linux", "osSKU": "AzureLinux",
+            "type": "VirtualMachineScaleSets", "vnetSubnetID": self.subnet_id,
+            "enableNodePublicIP": False, "enableEncryptionAtHost": True,
+        }
+        if self.max_count is not None:
+            profile |= {"minCount": self.count, "maxCount": self.max_count}
+        return profile
+
+
+@dataclass(frozen=True)
+class ManagedClusterArgs:
+    """The cluster, in the terms the program decides; :meth:`properties` turns it into the ARM body."""
+
+    resource_group_name: pulumi.Input[str]
+    """Resource group."""
+    cluster_name: str
+    """Azure name of the cluster."""
+    location: str
+    """Region."""
+    kubernetes_version: str
+    """Pinned Kubernetes version."""
+    pools: tuple[AgentPool, ...]
+    """Agent pools."""
+    service_cidr: str
+    """Service range."""
+    dns_service_ip: str
+    """kube-dns address inside the service range."""
+    kube_proxy_disabled: bool
+    """Turn kube-proxy off (preview API only)."""
+    private_api: bool
+    """Private cluster."""
+    authorized_ip_ranges: tuple[str, ...]
+    """Public API allow-list."""
+    admin_group_object_ids: tuple[str, ...]
+    """Entra ID admin groups."""
+    local_accounts_disabled: bool
+    """No static admin credentials."""
+    upgrade_channel: str
+    """Automatic upgrade channel."""
+    sku_tier: str
+    """Free or Standard (uptime SLA)."""
+    tags: dict[str, str]
+    """Tags."""
+
+    def properties(self) -> dict[str, Any]:
+        """The resource's input properties (wire names), including the preview field when chosen."""
+        network_profile: dict[str, Any] = {
+            "networkPlugin": "none",  # bring your own CNI: Cilium
+            "serviceCidr": self.service_cidr,
+            "dnsServiceIP": self.dns_service_ip,
+            "outboundType": "userDefinedRouting",  # egress only through the hub firewall
+        }
+        if self.kube_proxy_disabled:
+            network_profile["kubeProxyConfig"] = {"enabled": False}
+        api_profile: dict[str, Any] = {"enablePrivateCluster": self.private_api}
+        if self.authorized_ip_ranges:
+            api_profile["authorizedIPRanges"] = list(self.authorized_ip_ranges)
+        return {
+            "resourceGroupName": self.resource_group_name,
+            "resourceName": self.cluster_name,
+            "location": self.location,
+            "dnsPrefix": self.cluster_name,
+            "kubernetesVersion": self.kubernetes_version,
+            "identity": {"type": "SystemAssigned"},
+            "sku": {"name": "Base", "tier": self.sku_tier},
+            "agentPoolProfiles": [pool.profile() for pool in self.pools],
+            "networkProfile": network_profile,
+            "enableRBAC": True,
+            "aadProfile": {
+                "managed": True, "enableAzureRBAC": True, "adminGroupObjectIDs": list(self.admin_group_object_ids),
+            },
+            "disableLocalAccounts": self.local_accounts_disabled,
+            "apiServerAccessProfile": api_profile,
+            "oidcIssuerProfile": {"enabled": True},
+            "securityProfile": {"workloadIdentity": {"enabled": True}},
+            "autoUpgradeProfile": {"upgradeChannel": self.upgrade_channel, "nodeOSUpgradeChannel": "NodeImage"},
+            "tags": self.tags,
+        }
+
+
+class AksManagedCluster(pulumi.CustomResource):
+    """An AKS cluster through the preview API (kube-proxy off) or the stable one (kube-proxy kept)."""
+
+    name: pulumi.Output[str]
+    """Azure name."""
+    fqdn: pulumi.Output[str]
+    """Public API FQDN (absent for a private cluster without a public FQDN)."""
+    privateFQDN: pulumi.Output[str]  # noqa: N815 - the provider's property name
+    """Private API FQDN of a private cluster."""
+    oidcIssuerProfile: pulumi.Output[dict[str, Any]]  # noqa: N815 - the provider's property name
+    """``{enabled, issuerURL}``: the issuer federated credentials trust."""
+
+    def __init__(self, name: str, args: ManagedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        token = PREVIEW_TOKEN if args.kube_proxy_disabled else STABLE_TOKEN
+        props = args.properties() | {"name": None, "fqdn": None, "privateFQDN": None, "provisioningState": None}
+        super().__init__(token, name, props, opts)
