@@ -6,9 +6,9 @@ import base64
 
 import yaml
 
-from k8tre.policies.facts import managed_clusters
 from conftest import graph_of
 from k8tre.offline.graph import Secret, contains_secret
+from k8tre.policies.facts import managed_clusters
 
 LAYER_TYPES = {
     "infrastructure": "k8tre:infrastructure:InfrastructureLayer",
@@ -162,3 +162,20 @@ def test_outputs_describe_the_environment(any_stack: str) -> None:
     assert graph.outputs["cloud"] in ("azure", "aws", "k3s")
     assert graph.outputs["clusterName"]
     assert graph.outputs["applications"] == ["jupyterhub"]
+
+
+def test_cloud_inputs_use_the_providers_wire_names(any_stack: str) -> None:
+    """Keys the SDK could not translate reach the cloud API unchanged and are silently ignored."""
+    graph = graph_of(any_stack)
+
+    def snake(value: object, path: str) -> list[str]:
+        if isinstance(value, dict):
+            found = [f"{path}.{k}" for k in value if "_" in str(k).strip("_")]
+            return found + [p for k, v in value.items() for p in snake(v, f"{path}.{k}")]
+        if isinstance(value, list):
+            return [p for item in value for p in snake(item, f"{path}[]")]
+        return []
+
+    for resource in graph.resources:
+        if resource.type.startswith(("azure-native:", "aws:")):
+            assert snake(resource.inputs, resource.name) == []

@@ -37,5 +37,3 @@ class ClusterBase(K8treModel):
     """Pod and service address ranges."""
     cilium: CiliumSettings = CiliumSettings()
     """CNI settings."""
-
-

@@ -19,7 +19,9 @@ from .model import ConfigRuleError, K8treConfig
 from .secrets import SECRET_KEYS, SecretRef
 
 NAMESPACE = "k8tre"
-_PROVIDER_TAGS = frozenset({"azure", "aws", "k3s"})
+_UNION_TAGS = frozenset({"azure", "aws", "k3s", "create", "existing", "stack"})
+"""Values of discriminators (cluster.provider, cluster.hub.mode): pydantic puts them in error paths."""
+_UNION_FIELDS = frozenset({"cluster", "hub"})
 
 
 class ConfigError(Exception):
@@ -130,7 +132,7 @@ def _issues(exc: ValidationError) -> list[tuple[str, str]]:
             continue
         loc = list(error["loc"])
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc.append("provider")
+            loc.append(str((error.get("ctx") or {}).get("discriminator", "provider")).strip("'"))
         issues.append((_dotted(loc), _message(error)))
     return issues
 
@@ -138,8 +140,8 @@ def _issues(exc: ValidationError) -> list[tuple[str, str]]:
 def _dotted(loc: list[int | str]) -> str:
     if loc[:1] == ["secrets"]:
         loc = loc[1:]  # secrets are top-level keys in the stack file
-    if loc[:1] == ["cluster"] and len(loc) > 1 and loc[1] in _PROVIDER_TAGS:
-        loc = [loc[0], *loc[2:]]  # the union's tag is pydantic's detail, not a key in the file
+    # A discriminated union's tag is pydantic's detail, not a key in the file.
+    loc = [part for i, part in enumerate(loc) if not (i > 0 and loc[i - 1] in _UNION_FIELDS and part in _UNION_TAGS)]
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
@@ -156,7 +158,7 @@ def _message(error: Any) -> str:
         expected = (error.get("ctx") or {}).get("expected_tags", "")
         return f"must be one of {expected} (got {error['ctx'].get('tag')!r})"
     if kind == "union_tag_not_found":
-        return "is required: one of 'azure', 'aws', 'k3s'"
+        return "is required"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     if isinstance(value, (str, int, float, bool)) and kind != "value_error":

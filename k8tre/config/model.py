@@ -8,11 +8,11 @@ from typing import Self
 
 from pydantic import model_validator
 
-from .base import K8treModel
-from .azure import CreatedHub
-from .cluster import AwsClusterConfig, AzureClusterConfig, ClusterConfig, K3sClusterConfig
-from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
 from ..versions import K3S_DEFAULT_VERSION
+from .azure import AzureClusterConfig, CreatedHub
+from .base import K8treModel
+from .cluster import AwsClusterConfig, ClusterConfig, K3sClusterConfig
+from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
 from .secrets import Secrets
 from .types import DnsLabel, DnsName, Environment
 
@@ -123,8 +123,9 @@ def _azure_issues(cluster: AzureClusterConfig, prod: bool) -> Iterator[tuple[str
     if isinstance(cluster.hub, CreatedHub):
         firewall = ipaddress.ip_network(cluster.hub.firewall_subnet_cidr)
         if not firewall.subnet_of(ipaddress.ip_network(cluster.hub.vnet_cidr)) or firewall.prefixlen > 26:  # type: ignore[arg-type]
-            yield "cluster.hub.firewallSubnetCidr", (
-                f"{firewall} must be a /26 or larger inside k8tre:cluster.hub.vnetCidr ({cluster.hub.vnet_cidr})"
+            yield (
+                "cluster.hub.firewallSubnetCidr",
+                (f"{firewall} must be a /26 or larger inside k8tre:cluster.hub.vnetCidr ({cluster.hub.vnet_cidr})"),
             )
     api = cluster.api_server
     private = api.private if api.private is not None else prod
@@ -180,10 +181,15 @@ def _k3s_issues(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[tupl
             address = _ip(host.address)
             if address is not None and address not in node_net:
                 yield f"cluster.{role}[{i}].address", f"{host.address} is outside k8tre:cluster.nodeCidr ({node_net})"
-    if cluster.k3s_version is None and not K3S_DEFAULT_VERSION.startswith(f"v{'.'.join(cluster.kubernetes_version.split('.')[:2])}."):
-        yield "cluster.k3sVersion", (
-            f"is required: the default K3s release {K3S_DEFAULT_VERSION} is not "
-            f"Kubernetes k8tre:cluster.kubernetesVersion ({cluster.kubernetes_version})"
+    if cluster.k3s_version is None and not K3S_DEFAULT_VERSION.startswith(
+        f"v{'.'.join(cluster.kubernetes_version.split('.')[:2])}."
+    ):
+        yield (
+            "cluster.k3sVersion",
+            (
+                f"is required: the default K3s release {K3S_DEFAULT_VERSION} is not "
+                f"Kubernetes k8tre:cluster.kubernetesVersion ({cluster.kubernetes_version})"
+            ),
         )
     if cluster.k3s_version is not None:
         minor = ".".join(cluster.k3s_version.lstrip("v").split("+")[0].split(".")[:2])

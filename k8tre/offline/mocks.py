@@ -66,7 +66,8 @@ _ARM_TYPES = {
     "azure-native:managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
     "azure-native:containerservice:ManagedCluster": ("Microsoft.ContainerService/managedClusters", "resourceName"),
     "azure-native:containerservice/v20260502preview:ManagedCluster": (
-        "Microsoft.ContainerService/managedClusters", "resourceName",
+        "Microsoft.ContainerService/managedClusters",
+        "resourceName",
     ),
 }
 
@@ -110,7 +111,12 @@ def _azure(args: MockResourceArgs) -> tuple[str, Outputs]:
 
 
 def _client_config(args: MockCallArgs) -> Outputs:
-    return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"), "subscriptionId": SUBSCRIPTION, "tenantId": TENANT}
+    return {
+        "clientId": _uuid("deployer"),
+        "objectId": _uuid("deployer-object"),
+        "subscriptionId": SUBSCRIPTION,
+        "tenantId": TENANT,
+    }
 
 
 def _stack_reference(args: MockResourceArgs) -> tuple[str, Outputs]:

@@ -68,6 +68,24 @@ class RecordingMonitor(MockMonitor):
             self.recorded[urn] = record
         return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        """Record a read (StackReference, ``.get`` of an existing resource), then let the mocks answer it."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        record = RecordedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            provider=_provider_urn(request.provider),
+            dependencies=tuple(sorted(set(request.dependencies))),
+            custom=True,
+            inputs=_plain(rpc.deserialize_properties(request.properties, keep_unknowns=True)),
+            options=Options(False, False, False, (), (), tuple(request.additionalSecretOutputs), ()),
+        )
+        with self._lock:
+            self.recorded[urn] = record
+        return super().ReadResource(request)  # type: ignore[no-untyped-call]
+
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         """Record the call, then let the mocks answer it."""
         args = _plain(rpc.deserialize_properties(request.args, keep_unknowns=True))

@@ -49,6 +49,5 @@ def objects(graph: Graph, kind: str) -> list[RecordedResource]:
 def managed_clusters(graph: Graph) -> list[RecordedResource]:
     """AKS clusters, whichever API version (stable or preview) declared them."""
     return [
-        r for r in graph.resources
-        if r.type.startswith("azure-native:containerservice") and r.type.endswith(":ManagedCluster")
+        r for r in graph.resources if r.type.startswith("azure-native:containerservice") and r.type.endswith(":ManagedCluster")
     ]

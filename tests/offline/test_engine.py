@@ -8,12 +8,12 @@ import pulumi
 import pytest
 from pulumi.runtime import MockCallArgs
 
-from k8tre.policies.facts import managed_clusters
 from conftest import ROOT, graph_of
 from k8tre.config import ConfigError
 from k8tre.offline import engine
 from k8tre.offline.graph import Secret
 from k8tre.offline.mocks import K8treMocks
+from k8tre.policies.facts import managed_clusters
 
 
 def test_resolve_finds_stacks_examples_and_paths() -> None:

@@ -15,7 +15,7 @@ from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from .data_services import DataServices
 from .hub import HubFacts, HubNetwork, existing_hub, stack_hub
-from .identities import WorkloadIdentities
+from .identities import WorkloadIdentities, role_definition_id
 from .logs import cluster_audit_logs
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
 from .spoke import INGRESS_SUBNET, SpokeNetwork
@@ -30,14 +30,15 @@ class AksCluster(pulumi.ComponentResource):
     result: ProvisionedCluster
     """What the infrastructure layer hands on."""
 
-    def __init__(
-        self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("k8tre:infrastructure:AksCluster", name, None, opts)
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
         self.resource_group = resources.ResourceGroup(
-            f"{name}-rg", resource_group_name=f"rg-{stage.slug}", location=config.location, tags=dict(stage.tags),
+            f"{name}-rg",
+            resource_group_name=f"rg-{stage.slug}",
+            location=config.location,
+            tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
         hub = self._hub(config, stage)
@@ -47,23 +48,36 @@ class AksCluster(pulumi.ComponentResource):
         cluster_audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self)
         window = config.maintenance_window
         containerservice.MaintenanceConfiguration(
-            f"{name}-maintenance", resource_group_name=self.resource_group.name,
-            resource_name_=self.managed_cluster.name, config_name="aksManagedAutoUpgradeSchedule",
+            f"{name}-maintenance",
+            resource_group_name=self.resource_group.name,
+            resource_name_=self.managed_cluster.name,
+            config_name="aksManagedAutoUpgradeSchedule",
             maintenance_window={
                 "schedule": {"weekly": {"day_of_week": window.day, "interval_weeks": 1}},
-                "duration_hours": window.duration_hours, "start_time": f"{window.start_hour:02d}:00", "utc_offset": "+00:00",
+                "duration_hours": window.duration_hours,
+                "start_time": f"{window.start_hour:02d}:00",
+                "utc_offset": "+00:00",
             },
             opts=child,
         )
         self.dns_zone = dns.Zone(
-            f"{name}-dns", resource_group_name=self.resource_group.name, zone_name=stage.domain, location="global",
-            tags=dict(stage.tags), opts=stage.stateful(child),
+            f"{name}-dns",
+            resource_group_name=self.resource_group.name,
+            zone_name=stage.domain,
+            location="global",
+            tags=dict(stage.tags),
+            opts=stage.stateful(child),
         )
         data = DataServices(f"{name}-data", config, hub, self.resource_group, spoke.endpoints_subnet.id, stage, opts=child)
         issuer = self.managed_cluster.oidcIssuerProfile.apply(lambda profile: str((profile or {}).get("issuerURL", "")))
         identities = WorkloadIdentities(
-            f"{name}-identities", self.resource_group, config.location, issuer,
-            {"vault": data.vault.id, "dns": self.dns_zone.id}, stage, opts=child,
+            f"{name}-identities",
+            self.resource_group,
+            config.location,
+            issuer,
+            {"vault": data.vault.id, "dns": self.dns_zone.id},
+            stage,
+            opts=child,
         )
         self._grant_deployer(stage)
         kubeconfig = self._kubeconfig()
@@ -97,8 +111,9 @@ class AksCluster(pulumi.ComponentResource):
     def _hub(self, config: AzureClusterConfig, stage: Stage) -> HubFacts:
         match config.hub:
             case CreatedHub() as created:
-                return HubNetwork(f"{self._name}-hub", created, config.location, stage,
-                                  opts=pulumi.ResourceOptions(parent=self)).facts
+                return HubNetwork(
+                    f"{self._name}-hub", created, config.location, stage, opts=pulumi.ResourceOptions(parent=self)
+                ).facts
             case ExistingHub() as existing:
                 return existing_hub(existing)
             case _:
@@ -108,12 +123,16 @@ class AksCluster(pulumi.ComponentResource):
         after: list[pulumi.Resource] = [spoke]  # the default route and firewall rules must exist before nodes boot
         if config.kube_proxy == "disabled":
             # kubeProxyConfig is refused unless the subscription has this preview feature registered.
-            after.append(features.SubscriptionFeatureRegistration(
-                f"{self._name}-kube-proxy-feature", provider_namespace="Microsoft.ContainerService",
-                feature_name=KUBE_PROXY_FEATURE, properties={},
-                # Other clusters in the subscription may rely on it: never unregister on destroy.
-                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-            ))
+            after.append(
+                features.SubscriptionFeatureRegistration(
+                    f"{self._name}-kube-proxy-feature",
+                    provider_namespace="Microsoft.ContainerService",
+                    feature_name=KUBE_PROXY_FEATURE,
+                    properties={},
+                    # Other clusters in the subscription may rely on it: never unregister on destroy.
+                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+                )
+            )
         service_net = ipaddress.ip_network(config.network.service_cidr)
         args = ManagedClusterArgs(
             resource_group_name=self.resource_group.name,
@@ -144,11 +163,11 @@ class AksCluster(pulumi.ComponentResource):
         # With Azure RBAC and no local accounts, whoever runs `pulumi up` needs a cluster role to install Cilium.
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         authorization.RoleAssignment(
-            f"{self._name}-deployer-admin", principal_id=client.object_id,
-            role_definition_id=client.subscription_id.apply(
-                lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{AKS_RBAC_CLUSTER_ADMIN}"
-            ),
-            scope=self.managed_cluster.id, opts=pulumi.ResourceOptions(parent=self),
+            f"{self._name}-deployer-admin",
+            principal_id=client.object_id,
+            role_definition_id=role_definition_id(client.subscription_id, AKS_RBAC_CLUSTER_ADMIN),
+            scope=self.managed_cluster.id,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _kubeconfig(self) -> pulumi.Output[str]:

@@ -42,7 +42,7 @@ class DataServices(pulumi.ComponentResource):
             location=config.location,
             properties={
                 "tenant_id": client.tenant_id,
-                "sku": {"family": "A", "name": "standard"},
+                "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD},
                 "enable_rbac_authorization": True,  # access by Entra ID roles, never by vault access policies
                 "enable_purge_protection": True,
                 "enable_soft_delete": True,
@@ -54,8 +54,14 @@ class DataServices(pulumi.ComponentResource):
             opts=stage.stateful(child),
         )
         private_endpoint(
-            f"{name}-kv-pe", resource_group_name=group.name, location=config.location, subnet_id=endpoints_subnet_id,
-            target_id=self.vault.id, group_id="vault", dns_zone_id=hub.private_dns_zone_ids["keyVault"], parent=self,
+            f"{name}-kv-pe",
+            resource_group_name=group.name,
+            location=config.location,
+            subnet_id=endpoints_subnet_id,
+            target_id=self.vault.id,
+            group_id="vault",
+            dns_zone_id=hub.private_dns_zone_ids["keyVault"],
+            parent=self,
         )
         self.accounts: dict[str, storage.StorageAccount] = {}
         for role, hierarchical in STORAGE_ACCOUNTS.items():
@@ -72,15 +78,20 @@ class DataServices(pulumi.ComponentResource):
                 enable_https_traffic_only=True,
                 is_hns_enabled=hierarchical,
                 public_network_access="Disabled",
-                network_rule_set={"default_action": "Deny", "bypass": "None"},
+                network_rule_set={"default_action": storage.DefaultAction.DENY, "bypass": "None"},
                 tags=dict(stage.tags),
                 opts=stage.stateful(child),
             )
             for group_id, zone in (("blob", "blob"), ("file", "file")):
                 private_endpoint(
-                    f"{name}-st-{role}-{group_id}", resource_group_name=group.name, location=config.location,
-                    subnet_id=endpoints_subnet_id, target_id=account.id, group_id=group_id,
-                    dns_zone_id=hub.private_dns_zone_ids[zone], parent=self,
+                    f"{name}-st-{role}-{group_id}",
+                    resource_group_name=group.name,
+                    location=config.location,
+                    subnet_id=endpoints_subnet_id,
+                    target_id=account.id,
+                    group_id=group_id,
+                    dns_zone_id=hub.private_dns_zone_ids[zone],
+                    parent=self,
                 )
             self.accounts[role] = account
         self.register_outputs({"vaultId": self.vault.id})

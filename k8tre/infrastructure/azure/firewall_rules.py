@@ -1,5 +1,8 @@
 """What the hub firewall lets out, as data: AKS's documented needs plus the stack's allowlist.
 
+Keys are the provider's wire names (camelCase): the SDK cannot translate keys inside the
+union-typed rule lists, so snake_case here would reach Azure unchanged and be ignored.
+
 Everything else is denied (SATRE 2.2.11): Azure Firewall drops traffic no rule allows.
 """
 
@@ -36,11 +39,11 @@ HELM_REPOSITORY_FQDNS = (
 
 def _application_rule(name: str, fqdns: Sequence[str], sources: Sequence[str]) -> dict[str, Any]:
     return {
-        "rule_type": "ApplicationRule",
+        "ruleType": "ApplicationRule",
         "name": name,
-        "source_addresses": list(sources),
-        "protocols": [{"protocol_type": "Https", "port": 443}],
-        "target_fqdns": list(fqdns),
+        "sourceAddresses": list(sources),
+        "protocols": [{"protocolType": "Https", "port": 443}],
+        "targetFqdns": list(fqdns),
     }
 
 
@@ -48,17 +51,17 @@ def _network_rule(
     name: str, protocol: str, port: str, sources: Sequence[str], *, addresses: Sequence[str] = (), fqdns: Sequence[str] = ()
 ) -> dict[str, Any]:
     rule: dict[str, Any] = {
-        "rule_type": "NetworkRule",
+        "ruleType": "NetworkRule",
         "name": name,
-        "ip_protocols": [protocol],
-        "source_addresses": list(sources),
-        "destination_ports": [port],
+        "ipProtocols": [protocol],
+        "sourceAddresses": list(sources),
+        "destinationPorts": [port],
     }
     if addresses:
-        rule["destination_addresses"] = list(addresses)
+        rule["destinationAddresses"] = list(addresses)
     if fqdns:
         # Names in network rules resolve through the firewall's DNS proxy (enabled on the policy).
-        rule["destination_fqdns"] = list(fqdns)
+        rule["destinationFqdns"] = list(fqdns)
     return rule
 
 
@@ -67,7 +70,7 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
     region_tag = f"AzureCloud.{location}"
     collections: list[dict[str, Any]] = [
         {
-            "rule_collection_type": "FirewallPolicyFilterRuleCollection",
+            "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
             "name": "aks-network",
             "priority": 100,
             "action": {"type": "Allow"},
@@ -78,17 +81,17 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
             ],
         },
         {
-            "rule_collection_type": "FirewallPolicyFilterRuleCollection",
+            "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
             "name": "aks-application",
             "priority": 200,
             "action": {"type": "Allow"},
             "rules": [
                 {
-                    "rule_type": "ApplicationRule",
+                    "ruleType": "ApplicationRule",
                     "name": "aks-fqdn-tag",
-                    "source_addresses": list(spoke_cidrs),
-                    "protocols": [{"protocol_type": "Http", "port": 80}, {"protocol_type": "Https", "port": 443}],
-                    "fqdn_tags": ["AzureKubernetesService"],
+                    "sourceAddresses": list(spoke_cidrs),
+                    "protocols": [{"protocolType": "Http", "port": 80}, {"protocolType": "Https", "port": 443}],
+                    "fqdnTags": ["AzureKubernetesService"],
                 },
                 _application_rule("aks-required", AKS_FQDNS, spoke_cidrs),
                 _application_rule("platform-charts", HELM_REPOSITORY_FQDNS, spoke_cidrs),
@@ -98,7 +101,7 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
     if allowlist:
         collections.append(
             {
-                "rule_collection_type": "FirewallPolicyFilterRuleCollection",
+                "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
                 "name": "stack-allowlist",
                 "priority": 300,
                 "action": {"type": "Allow"},

@@ -54,60 +54,100 @@ class HubNetwork(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(stage.tags)
         group = resources.ResourceGroup(
-            f"{name}-rg", resource_group_name=f"rg-{stage.slug}-hub", location=location, tags=tags,
+            f"{name}-rg",
+            resource_group_name=f"rg-{stage.slug}-hub",
+            location=location,
+            tags=tags,
             opts=stage.stateful(child),
         )
         self.vnet = network.VirtualNetwork(
-            f"{name}-vnet", resource_group_name=group.name, virtual_network_name=f"vnet-{stage.slug}-hub",
-            location=location, address_space={"address_prefixes": [config.vnet_cidr]}, tags=tags,
+            f"{name}-vnet",
+            resource_group_name=group.name,
+            virtual_network_name=f"vnet-{stage.slug}-hub",
+            location=location,
+            address_space={"address_prefixes": [config.vnet_cidr]},
+            tags=tags,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets", "virtualNetworkPeerings"]),
         )
         # Azure requires exactly this subnet name for the firewall.
         firewall_subnet = network.Subnet(
-            f"{name}-firewall-subnet", resource_group_name=group.name, virtual_network_name=self.vnet.name,
-            subnet_name="AzureFirewallSubnet", address_prefix=config.firewall_subnet_cidr, opts=child,
+            f"{name}-firewall-subnet",
+            resource_group_name=group.name,
+            virtual_network_name=self.vnet.name,
+            subnet_name="AzureFirewallSubnet",
+            address_prefix=config.firewall_subnet_cidr,
+            opts=child,
         )
         public_ip = network.PublicIPAddress(
-            f"{name}-firewall-ip", resource_group_name=group.name, public_ip_address_name=f"pip-{stage.slug}-fw",
-            location=location, sku={"name": "Standard", "tier": "Regional"}, public_ip_allocation_method="Static",
-            zones=["1", "2", "3"], tags=tags, opts=child,
+            f"{name}-firewall-ip",
+            resource_group_name=group.name,
+            public_ip_address_name=f"pip-{stage.slug}-fw",
+            location=location,
+            sku={"name": "Standard", "tier": "Regional"},
+            public_ip_allocation_method="Static",
+            zones=["1", "2", "3"],
+            tags=tags,
+            opts=child,
         )
         self.policy = network.FirewallPolicy(
-            f"{name}-firewall-policy", resource_group_name=group.name, firewall_policy_name=f"afwp-{stage.slug}",
-            location=location, sku={"tier": config.firewall_sku}, threat_intel_mode="Deny",
+            f"{name}-firewall-policy",
+            resource_group_name=group.name,
+            firewall_policy_name=f"afwp-{stage.slug}",
+            location=location,
+            sku={"tier": config.firewall_sku},
+            threat_intel_mode="Deny",
             # The DNS proxy lets network rules name hosts (ntp.ubuntu.com) and keeps lookups on one resolver.
-            dns_settings={"enable_proxy": True}, tags=tags, opts=child,
+            dns_settings={"enable_proxy": True},
+            tags=tags,
+            opts=child,
         )
         firewall = network.AzureFirewall(
-            f"{name}-firewall", resource_group_name=group.name, azure_firewall_name=f"afw-{stage.slug}",
-            location=location, sku={"name": "AZFW_VNet", "tier": config.firewall_sku}, zones=["1", "2", "3"],
+            f"{name}-firewall",
+            resource_group_name=group.name,
+            azure_firewall_name=f"afw-{stage.slug}",
+            location=location,
+            sku={"name": "AZFW_VNet", "tier": config.firewall_sku},
+            zones=["1", "2", "3"],
             firewall_policy={"id": self.policy.id},
             ip_configurations=[
                 {"name": "ipconfig", "subnet": {"id": firewall_subnet.id}, "public_ip_address": {"id": public_ip.id}}
             ],
-            tags=tags, opts=child,
+            tags=tags,
+            opts=child,
         )
         zones = {
             key: privatedns.PrivateZone(
-                f"{name}-zone-{key.lower()}", resource_group_name=group.name, private_zone_name=zone,
-                location="global", tags=tags, opts=stage.stateful(child),
+                f"{name}-zone-{key.lower()}",
+                resource_group_name=group.name,
+                private_zone_name=zone,
+                location="global",
+                tags=tags,
+                opts=stage.stateful(child),
             )
             for key, zone in PRIVATE_DNS_ZONES.items()
         }
         for key, zone in zones.items():
             privatedns.VirtualNetworkLink(
-                f"{name}-zone-{key.lower()}-link", resource_group_name=group.name, private_zone_name=zone.name,
-                virtual_network_link_name=f"link-{stage.slug}-hub", location="global",
-                virtual_network={"id": self.vnet.id}, registration_enabled=False, opts=child,
+                f"{name}-zone-{key.lower()}-link",
+                resource_group_name=group.name,
+                private_zone_name=zone.name,
+                virtual_network_link_name=f"link-{stage.slug}-hub",
+                location="global",
+                virtual_network={"id": self.vnet.id},
+                registration_enabled=False,
+                opts=child,
             )
         workspace = operationalinsights.Workspace(
-            f"{name}-logs", resource_group_name=group.name, workspace_name=f"log-{stage.slug}",
-            location=location, sku={"name": "PerGB2018"}, retention_in_days=stage.audit_retention_days,
-            tags=tags, opts=stage.stateful(child),
+            f"{name}-logs",
+            resource_group_name=group.name,
+            workspace_name=f"log-{stage.slug}",
+            location=location,
+            sku={"name": "PerGB2018"},
+            retention_in_days=stage.audit_retention_days,
+            tags=tags,
+            opts=stage.stateful(child),
         )
-        private_ip = firewall.ip_configurations.apply(
-            lambda configs: (configs or [])[0].private_ip_address if configs else ""
-        )
+        private_ip = firewall.ip_configurations.apply(lambda configs: (configs or [])[0].private_ip_address if configs else "")
         self.facts = HubFacts(
             vnet_id=self.vnet.id,
             firewall_private_ip=private_ip.apply(lambda ip: ip or ""),
@@ -151,9 +191,12 @@ def stack_hub(name: str, config: StackHub, parent: pulumi.Resource) -> HubFacts:
     def field(key: str) -> pulumi.Output[str]:
         return hub.apply(lambda value: str(value[key]))
 
+    def zone(key: str) -> pulumi.Output[str]:
+        return hub.apply(lambda value: str(value["privateDnsZoneIds"][key]))
+
     return HubFacts(
         vnet_id=field("vnetId"),
         firewall_private_ip=field("firewallPrivateIp"),
-        private_dns_zone_ids={key: hub.apply(lambda value, k=key: str(value["privateDnsZoneIds"][k])) for key in PRIVATE_DNS_ZONES},
+        private_dns_zone_ids={key: zone(key) for key in PRIVATE_DNS_ZONES},
         log_analytics_workspace_id=field("logAnalyticsWorkspaceId"),
     )

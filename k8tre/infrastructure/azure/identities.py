@@ -40,6 +40,11 @@ SERVICE_IDENTITIES = (
 )
 
 
+def role_definition_id(subscription_id: pulumi.Output[str], role: str) -> pulumi.Output[str]:
+    """The full ID of a built-in role definition in the deploying subscription."""
+    return subscription_id.apply(lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}")
+
+
 class WorkloadIdentities(pulumi.ComponentResource):
     """User-assigned identities federated with the cluster's OIDC issuer, with roles on exactly one resource each."""
 
@@ -62,21 +67,30 @@ class WorkloadIdentities(pulumi.ComponentResource):
         client_ids: dict[str, pulumi.Output[str]] = {}
         for spec in SERVICE_IDENTITIES:
             identity = managedidentity.UserAssignedIdentity(
-                f"{name}-{spec.service}", resource_group_name=group.name, location=location,
-                resource_name_=f"id-{stage.slug}-{spec.service}", tags=dict(stage.tags), opts=child,
+                f"{name}-{spec.service}",
+                resource_group_name=group.name,
+                location=location,
+                resource_name_=f"id-{stage.slug}-{spec.service}",
+                tags=dict(stage.tags),
+                opts=child,
             )
             managedidentity.FederatedIdentityCredential(
-                f"{name}-{spec.service}-federation", resource_group_name=group.name, resource_name_=identity.name,
+                f"{name}-{spec.service}-federation",
+                resource_group_name=group.name,
+                resource_name_=identity.name,
                 federated_identity_credential_resource_name=f"{spec.namespace}-{spec.service_account}",
-                issuer=issuer_url, subject=f"system:serviceaccount:{spec.namespace}:{spec.service_account}",
-                audiences=["api://AzureADTokenExchange"], opts=child,
+                issuer=issuer_url,
+                subject=f"system:serviceaccount:{spec.namespace}:{spec.service_account}",
+                audiences=["api://AzureADTokenExchange"],
+                opts=child,
             )
             authorization.RoleAssignment(
-                f"{name}-{spec.service}-role", principal_id=identity.principal_id, principal_type="ServicePrincipal",
-                role_definition_id=client.subscription_id.apply(
-                    lambda sub, role=ROLE_IDS[spec.role]: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}"
-                ),
-                scope=scopes[spec.scope], opts=child,
+                f"{name}-{spec.service}-role",
+                principal_id=identity.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=role_definition_id(client.subscription_id, ROLE_IDS[spec.role]),
+                scope=scopes[spec.scope],
+                opts=child,
             )
             client_ids[spec.service] = identity.client_id
         self.client_ids = client_ids

@@ -20,7 +20,7 @@ import pulumi
 PREVIEW_API = "2026-05-02-preview"
 """Newest AKS API with ``kubeProxyConfig`` (in every preview since 2022-08-02-preview)."""
 PREVIEW_TOKEN = f"azure-native:containerservice/v{PREVIEW_API.replace('-', '')}:ManagedCluster"
-STABLE_TOKEN = "azure-native:containerservice:ManagedCluster"
+STABLE_TOKEN = "azure-native:containerservice:ManagedCluster"  # noqa: S105 - a type token, not a secret
 KUBE_PROXY_FEATURE = "KubeProxyConfigurationPreview"
 """Subscription feature the preview field needs (namespace Microsoft.ContainerService)."""
 
@@ -49,11 +49,19 @@ class AgentPool:
     def profile(self) -> dict[str, Any]:
         """The ARM ``agentPoolProfiles`` entry."""
         profile: dict[str, Any] = {
-            "name": self.name, "mode": self.mode, "vmSize": self.vm_size, "count": self.count,
-            "enableAutoScaling": self.max_count is not None, "availabilityZones": list(self.zones),
-            "osDiskType": self.os_disk_type, "osType": "Linux", "osSKU": "AzureLinux",
-            "type": "VirtualMachineScaleSets", "vnetSubnetID": self.subnet_id,
-            "enableNodePublicIP": False, "enableEncryptionAtHost": True,
+            "name": self.name,
+            "mode": self.mode,
+            "vmSize": self.vm_size,
+            "count": self.count,
+            "enableAutoScaling": self.max_count is not None,
+            "availabilityZones": list(self.zones),
+            "osDiskType": self.os_disk_type,
+            "osType": "Linux",
+            "osSKU": "AzureLinux",
+            "type": "VirtualMachineScaleSets",
+            "vnetSubnetID": self.subnet_id,
+            "enableNodePublicIP": False,
+            "enableEncryptionAtHost": True,
         }
         if self.max_count is not None:
             profile |= {"minCount": self.count, "maxCount": self.max_count}
@@ -120,7 +128,9 @@ class ManagedClusterArgs:
             "networkProfile": network_profile,
             "enableRBAC": True,
             "aadProfile": {
-                "managed": True, "enableAzureRBAC": True, "adminGroupObjectIDs": list(self.admin_group_object_ids),
+                "managed": True,
+                "enableAzureRBAC": True,
+                "adminGroupObjectIDs": list(self.admin_group_object_ids),
             },
             "disableLocalAccounts": self.local_accounts_disabled,
             "apiServerAccessProfile": api_profile,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pulumi
 from pulumi_azure_native import network, privatedns, resources
 
@@ -14,24 +16,39 @@ INGRESS_SUBNET = "snet-ingress"
 """Subnet of the internal load balancer that fronts the Gateway."""
 
 # Inbound to the ingress subnet only from the private address space, on the Gateway's ports.
-_INGRESS_RULES = [
+_INGRESS_RULES: list[network.SecurityRuleArgsDict] = [
     {
         "name": "allow-https-from-private",
-        "access": "Allow", "direction": "Inbound", "protocol": "Tcp", "priority": 100,
+        "access": "Allow",
+        "direction": "Inbound",
+        "protocol": "Tcp",
+        "priority": 100,
         "source_address_prefixes": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
-        "source_port_range": "*", "destination_address_prefix": "*", "destination_port_ranges": ["443", "80"],
+        "source_port_range": "*",
+        "destination_address_prefix": "*",
+        "destination_port_ranges": ["443", "80"],
     },
     {
         "name": "allow-azure-load-balancer",
-        "access": "Allow", "direction": "Inbound", "protocol": "*", "priority": 200,
-        "source_address_prefix": "AzureLoadBalancer", "source_port_range": "*",
-        "destination_address_prefix": "*", "destination_port_range": "*",
+        "access": "Allow",
+        "direction": "Inbound",
+        "protocol": "*",
+        "priority": 200,
+        "source_address_prefix": "AzureLoadBalancer",
+        "source_port_range": "*",
+        "destination_address_prefix": "*",
+        "destination_port_range": "*",
     },
     {
         "name": "deny-internet-inbound",
-        "access": "Deny", "direction": "Inbound", "protocol": "*", "priority": 4000,
-        "source_address_prefix": "Internet", "source_port_range": "*",
-        "destination_address_prefix": "*", "destination_port_range": "*",
+        "access": "Deny",
+        "direction": "Inbound",
+        "protocol": "*",
+        "priority": 4000,
+        "source_address_prefix": "Internet",
+        "source_port_range": "*",
+        "destination_address_prefix": "*",
+        "destination_port_range": "*",
     },
 ]
 
@@ -52,33 +69,53 @@ class SpokeNetwork(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(stage.tags)
         self.vnet = network.VirtualNetwork(
-            f"{name}-vnet", resource_group_name=group.name, virtual_network_name=f"vnet-{stage.slug}",
-            location=config.location, address_space={"address_prefixes": [config.vnet_cidr]}, tags=tags,
+            f"{name}-vnet",
+            resource_group_name=group.name,
+            virtual_network_name=f"vnet-{stage.slug}",
+            location=config.location,
+            address_space={"address_prefixes": [config.vnet_cidr]},
+            tags=tags,
             # Subnets and peerings are resources of their own; declaring them inline too would fight over them.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets", "virtualNetworkPeerings"]),
         )
         self.route_table = network.RouteTable(
-            f"{name}-routes", resource_group_name=group.name, route_table_name=f"rt-{stage.slug}-egress",
-            location=config.location, disable_bgp_route_propagation=True, tags=tags,
-            routes=[{
-                "name": "default-via-firewall", "address_prefix": "0.0.0.0/0",
-                "next_hop_type": "VirtualAppliance", "next_hop_ip_address": hub.firewall_private_ip,
-            }],
+            f"{name}-routes",
+            resource_group_name=group.name,
+            route_table_name=f"rt-{stage.slug}-egress",
+            location=config.location,
+            disable_bgp_route_propagation=True,
+            tags=tags,
+            routes=[
+                {
+                    "name": "default-via-firewall",
+                    "address_prefix": "0.0.0.0/0",
+                    "next_hop_type": "VirtualAppliance",
+                    "next_hop_ip_address": hub.firewall_private_ip,
+                }
+            ],
             opts=child,
         )
         nsg_nodes = network.NetworkSecurityGroup(
-            f"{name}-nsg-nodes", resource_group_name=group.name, network_security_group_name=f"nsg-{stage.slug}-nodes",
-            location=config.location, tags=tags, opts=child,
+            f"{name}-nsg-nodes",
+            resource_group_name=group.name,
+            network_security_group_name=f"nsg-{stage.slug}-nodes",
+            location=config.location,
+            tags=tags,
+            opts=child,
         )
         nsg_ingress = network.NetworkSecurityGroup(
-            f"{name}-nsg-ingress", resource_group_name=group.name,
-            network_security_group_name=f"nsg-{stage.slug}-ingress", location=config.location,
-            security_rules=_INGRESS_RULES, tags=tags, opts=child,
+            f"{name}-nsg-ingress",
+            resource_group_name=group.name,
+            network_security_group_name=f"nsg-{stage.slug}-ingress",
+            location=config.location,
+            security_rules=_INGRESS_RULES,
+            tags=tags,
+            opts=child,
         )
-        self.node_subnet = self._subnet(name, group, "snet-nodes", config.node_subnet_cidr, "nodes",
-                                        route_table=self.route_table, nsg=nsg_nodes)
-        self.ingress_subnet = self._subnet(name, group, INGRESS_SUBNET, config.ingress_subnet_cidr, "ingress",
-                                           nsg=nsg_ingress)
+        self.node_subnet = self._subnet(
+            name, group, "snet-nodes", config.node_subnet_cidr, "nodes", route_table=self.route_table, nsg=nsg_nodes
+        )
+        self.ingress_subnet = self._subnet(name, group, INGRESS_SUBNET, config.ingress_subnet_cidr, "ingress", nsg=nsg_ingress)
         self.endpoints_subnet = self._subnet(name, group, "snet-endpoints", config.endpoints_subnet_cidr, "endpoints")
         self._peer(name, group, hub)
         for key, zone_id in hub.private_dns_zone_ids.items():
@@ -86,27 +123,42 @@ class SpokeNetwork(pulumi.ComponentResource):
                 f"{name}-dns-{key.lower()}",
                 resource_group_name=zone_id.apply(lambda i: arm_parts(i)[0]),
                 private_zone_name=zone_id.apply(lambda i: arm_parts(i)[1]),
-                virtual_network_link_name=f"link-{stage.slug}", location="global",
-                virtual_network={"id": self.vnet.id}, registration_enabled=False, opts=child,
+                virtual_network_link_name=f"link-{stage.slug}",
+                location="global",
+                virtual_network={"id": self.vnet.id},
+                registration_enabled=False,
+                opts=child,
             )
         if hub.firewall_policy is not None:
             network.FirewallPolicyRuleCollectionGroup(
                 f"{name}-egress-rules",
                 resource_group_name=hub.firewall_policy.id.apply(lambda i: arm_parts(i)[0]),
                 firewall_policy_name=hub.firewall_policy.name,
-                rule_collection_group_name=f"spoke-{stage.slug}", priority=200,
-                rule_collections=rule_collections(config.location, [config.vnet_cidr], config.egress_allowlist),
+                rule_collection_group_name=f"spoke-{stage.slug}",
+                priority=200,
+                # Wire-named dicts on purpose (see firewall_rules), so they are not the SDK's TypedDicts.
+                rule_collections=cast(Any, rule_collections(config.location, [config.vnet_cidr], config.egress_allowlist)),
                 opts=child,
             )
         self.register_outputs({"vnetId": self.vnet.id})
 
     def _subnet(
-        self, name: str, group: resources.ResourceGroup, subnet: str, cidr: str, part: str, *,
-        route_table: network.RouteTable | None = None, nsg: network.NetworkSecurityGroup | None = None,
+        self,
+        name: str,
+        group: resources.ResourceGroup,
+        subnet: str,
+        cidr: str,
+        part: str,
+        *,
+        route_table: network.RouteTable | None = None,
+        nsg: network.NetworkSecurityGroup | None = None,
     ) -> network.Subnet:
         return network.Subnet(
-            f"{name}-{part}", resource_group_name=group.name, virtual_network_name=self.vnet.name,
-            subnet_name=subnet, address_prefix=cidr,
+            f"{name}-{part}",
+            resource_group_name=group.name,
+            virtual_network_name=self.vnet.name,
+            subnet_name=subnet,
+            address_prefix=cidr,
             route_table={"id": route_table.id} if route_table is not None else None,
             network_security_group={"id": nsg.id} if nsg is not None else None,
             # No implicit outbound internet: egress is the firewall route or nothing.
@@ -118,14 +170,23 @@ class SpokeNetwork(pulumi.ComponentResource):
     def _peer(self, name: str, group: resources.ResourceGroup, hub: HubFacts) -> None:
         child = pulumi.ResourceOptions(parent=self)
         network.VirtualNetworkPeering(
-            f"{name}-to-hub", resource_group_name=group.name, virtual_network_name=self.vnet.name,
-            virtual_network_peering_name="to-hub", remote_virtual_network={"id": hub.vnet_id},
-            allow_virtual_network_access=True, allow_forwarded_traffic=True, use_remote_gateways=False, opts=child,
+            f"{name}-to-hub",
+            resource_group_name=group.name,
+            virtual_network_name=self.vnet.name,
+            virtual_network_peering_name="to-hub",
+            remote_virtual_network={"id": hub.vnet_id},
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=True,
+            use_remote_gateways=False,
+            opts=child,
         )
         network.VirtualNetworkPeering(
-            f"{name}-from-hub", resource_group_name=hub.vnet_id.apply(lambda i: arm_parts(i)[0]),
+            f"{name}-from-hub",
+            resource_group_name=hub.vnet_id.apply(lambda i: arm_parts(i)[0]),
             virtual_network_name=hub.vnet_id.apply(lambda i: arm_parts(i)[1]),
             virtual_network_peering_name=self.vnet.name.apply(lambda n: f"to-{n}"),
             remote_virtual_network={"id": self.vnet.id},
-            allow_virtual_network_access=True, allow_forwarded_traffic=True, opts=child,
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=True,
+            opts=child,
         )

@@ -14,8 +14,8 @@ STATEFUL_TYPES = frozenset(
     {
         "azure-native:resources:ResourceGroup",
         "azure-native:containerservice:ManagedCluster",
-    "azure-native:containerservice/v20260502preview:ManagedCluster",
-    "azure-native:dns:Zone",
+        "azure-native:containerservice/v20260502preview:ManagedCluster",
+        "azure-native:dns:Zone",
         "azure-native:operationalinsights:Workspace",
         "azure-native:keyvault:Vault",
         "azure-native:storage:StorageAccount",

@@ -1,0 +1,165 @@
+"""Azure: hub-spoke, egress through the firewall, AKS with BYO Cilium and kube-proxy off, data services, identities."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT, graph_of
+from k8tre.infrastructure.azure.firewall_rules import AKS_FQDNS
+from k8tre.infrastructure.azure.managed_cluster import PREVIEW_TOKEN, STABLE_TOKEN
+from k8tre.offline.engine import resolve, run
+from k8tre.offline.graph import Graph, RecordedResource
+from k8tre.policies.facts import managed_clusters
+
+STACK_HUB = ROOT / "tests" / "stacks" / "Pulumi.azure-stackhub.yaml"
+
+
+@pytest.fixture(scope="module")
+def stack_hub_graph() -> Graph:
+    return run(resolve(str(STACK_HUB), ROOT))
+
+
+def _cluster(graph: Graph) -> RecordedResource:
+    (cluster,) = managed_clusters(graph)
+    return cluster
+
+
+def _types(graph: Graph, token: str) -> list[RecordedResource]:
+    return graph.of_type(token)
+
+
+@pytest.mark.parametrize("stack", ["dev", "stg", "prod"])
+def test_aks_is_byo_cni_with_kube_proxy_off_through_the_preview_api(stack: str) -> None:
+    graph = graph_of(stack)
+    cluster = _cluster(graph)
+    assert cluster.type == PREVIEW_TOKEN
+    profile = cluster.inputs["networkProfile"]
+    assert profile["networkPlugin"] == "none"
+    assert profile["kubeProxyConfig"] == {"enabled": False}
+    assert profile["outboundType"] == "userDefinedRouting"
+    (feature,) = _types(graph, "azure-native:features:SubscriptionFeatureRegistration")
+    assert feature.inputs["featureName"] == "KubeProxyConfigurationPreview"
+    assert feature.urn in cluster.options.depends_on and feature.options.retain_on_delete
+
+
+def test_cilium_alongside_uses_the_stable_api_and_keeps_kube_proxy(stack_hub_graph: Graph) -> None:
+    cluster = _cluster(stack_hub_graph)
+    assert cluster.type == STABLE_TOKEN
+    assert "kubeProxyConfig" not in cluster.inputs["networkProfile"]
+    assert not _types(stack_hub_graph, "azure-native:features:SubscriptionFeatureRegistration")
+
+
+def test_cluster_identity_access_and_upgrades() -> None:
+    prod = _cluster(graph_of("prod")).inputs
+    assert prod["oidcIssuerProfile"] == {"enabled": True}
+    assert prod["securityProfile"] == {"workloadIdentity": {"enabled": True}}
+    assert prod["aadProfile"]["enableAzureRBAC"] is True
+    assert prod["aadProfile"]["adminGroupObjectIDs"] == ["3f2504e0-4f89-41d3-9a0c-0305e82c3301"]
+    assert prod["disableLocalAccounts"] is True and prod["apiServerAccessProfile"]["enablePrivateCluster"] is True
+    assert prod["autoUpgradeProfile"]["upgradeChannel"] == "patch"
+    assert all(p["enableNodePublicIP"] is False and p["vnetSubnetID"] for p in prod["agentPoolProfiles"])
+    (window,) = _types(graph_of("prod"), "azure-native:containerservice:MaintenanceConfiguration")
+    assert window.inputs["configName"] == "aksManagedAutoUpgradeSchedule"
+    assert window.inputs["maintenanceWindow"]["durationHours"] >= 4
+
+
+def test_private_cluster_cilium_uses_the_private_fqdn() -> None:
+    (release,) = [r for r in graph_of("prod").of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    assert ".privatelink." in release.inputs["values"]["k8sServiceHost"]
+    (dev_release,) = [r for r in graph_of("dev").of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    assert ".privatelink." not in dev_release.inputs["values"]["k8sServiceHost"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "stg", "prod"])
+def test_node_egress_is_routed_through_the_hub_firewall(stack: str) -> None:
+    graph = graph_of(stack)
+    (table,) = _types(graph, "azure-native:network:RouteTable")
+    (route,) = table.inputs["routes"]
+    assert route["addressPrefix"] == "0.0.0.0/0" and route["nextHopType"] == "VirtualAppliance"
+    expected_ip = "10.0.0.4" if stack == "dev" else "10.1.0.4"
+    assert route["nextHopIpAddress"] == expected_ip
+    subnets = {s.inputs["subnetName"]: s for s in _types(graph, "azure-native:network:Subnet")}
+    assert subnets["snet-nodes"].inputs["routeTable"]["id"]
+    assert subnets["snet-nodes"].inputs["defaultOutboundAccess"] is False
+    node_subnet = subnets["snet-nodes"]
+    assert all(p["vnetSubnetID"] for p in _cluster(graph).inputs["agentPoolProfiles"])
+    assert node_subnet.urn in _cluster(graph).dependencies
+
+
+@pytest.mark.parametrize("stack", ["dev", "stg"])
+def test_spoke_and_hub_are_peered_both_ways(stack: str) -> None:
+    peerings = {
+        p.inputs["virtualNetworkPeeringName"]: p for p in _types(graph_of(stack), "azure-native:network:VirtualNetworkPeering")
+    }
+    assert set(peerings) == {"to-hub", f"to-vnet-k8tre-{stack}"}
+    assert peerings["to-hub"].inputs["remoteVirtualNetwork"]["id"].endswith(("vnet-k8tre-dev-hub", "vnet-hub-uksouth"))
+    back = peerings[f"to-vnet-k8tre-{stack}"].inputs
+    assert back["remoteVirtualNetwork"]["id"].endswith(f"vnet-k8tre-{stack}")
+    assert back["virtualNetworkName"] in ("vnet-k8tre-dev-hub", "vnet-hub-uksouth")
+
+
+def test_created_hub_firewall_denies_by_default_and_allows_what_aks_needs() -> None:
+    graph = graph_of("dev")
+    (firewall,) = _types(graph, "azure-native:network:AzureFirewall")
+    assert firewall.inputs["firewallPolicy"]["id"]
+    (policy,) = _types(graph, "azure-native:network:FirewallPolicy")
+    assert policy.inputs["dnsSettings"] == {"enableProxy": True} and policy.inputs["threatIntelMode"] == "Deny"
+    (group,) = _types(graph, "azure-native:network:FirewallPolicyRuleCollectionGroup")
+    collections = group.inputs["ruleCollections"]
+    assert all(c["action"]["type"] == "Allow" for c in collections), "deny is the firewall's default, no allow-all"
+    rules = [rule for c in collections for rule in c["rules"]]
+    assert not any("*" in rule.get("destinationAddresses", []) for rule in rules)
+    assert any(rule.get("fqdnTags") == ["AzureKubernetesService"] for rule in rules)
+    fqdns = {fqdn for rule in rules for fqdn in rule.get("targetFqdns", [])}
+    assert set(AKS_FQDNS) <= fqdns and {"pypi.org", "files.pythonhosted.org"} <= fqdns
+    assert all(rule["sourceAddresses"] == ["10.10.0.0/16"] for rule in rules)
+
+
+def test_existing_hub_mode_creates_no_hub(stack_hub_graph: Graph) -> None:
+    for graph in (graph_of("stg"), stack_hub_graph):
+        assert not _types(graph, "azure-native:network:AzureFirewall")
+        assert not _types(graph, "azure-native:privatedns:PrivateZone")
+    (reference,) = _types(stack_hub_graph, "pulumi:pulumi:StackReference")
+    assert reference.inputs["name"] == "example-org/k8tre/management"
+    (table,) = _types(stack_hub_graph, "azure-native:network:RouteTable")
+    assert table.inputs["routes"][0]["nextHopIpAddress"] == "10.0.0.4"
+
+
+@pytest.mark.parametrize("stack", ["dev", "stg", "prod"])
+def test_key_vault_and_storage_are_private_and_hardened(stack: str) -> None:
+    graph = graph_of(stack)
+    (vault,) = _types(graph, "azure-native:keyvault:Vault")
+    props = vault.inputs["properties"]
+    assert props["enableRbacAuthorization"] and props["enablePurgeProtection"] and props["enableSoftDelete"]
+    assert props["publicNetworkAccess"] == "Disabled" and props["networkAcls"]["defaultAction"] == "Deny"
+    accounts = _types(graph, "azure-native:storage:StorageAccount")
+    assert len(accounts) == 2
+    for account in accounts:
+        inputs = account.inputs
+        assert inputs["allowBlobPublicAccess"] is False and inputs["minimumTlsVersion"] == "TLS1_2"
+        assert inputs["enableHttpsTrafficOnly"] is True and inputs["publicNetworkAccess"] == "Disabled"
+    assert sorted(a.inputs["isHnsEnabled"] for a in accounts) == [False, True]
+    endpoints = _types(graph, "azure-native:network:PrivateEndpoint")
+    groups = sorted(e.inputs["privateLinkServiceConnections"][0]["groupIds"][0] for e in endpoints)
+    assert groups == ["blob", "blob", "file", "file", "vault"]
+    zone_groups = _types(graph, "azure-native:network:PrivateDnsZoneGroup")
+    assert len(zone_groups) == len(endpoints)
+    assert all("privatelink." in z.inputs["privateDnsZoneConfigs"][0]["privateDnsZoneId"] for z in zone_groups)
+
+
+def test_federated_credentials_bind_the_right_service_accounts() -> None:
+    graph = graph_of("dev")
+    credentials = {c.inputs["subject"]: c for c in _types(graph, "azure-native:managedidentity:FederatedIdentityCredential")}
+    assert set(credentials) == {
+        "system:serviceaccount:cert-manager:cert-manager",
+        "system:serviceaccount:external-dns:external-dns",
+        "system:serviceaccount:external-secrets:external-secrets",
+    }
+    for credential in credentials.values():
+        assert credential.inputs["issuer"].startswith("https://uksouth.oic.prod-aks.azure.com/")
+        assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
+    roles = _types(graph, "azure-native:authorization:RoleAssignment")
+    scopes = sorted(r.inputs["scope"].split("/providers/")[-1].split("/")[0:2][0] for r in roles)
+    assert scopes.count("Microsoft.Network") == 2  # the DNS zone, for cert-manager and external-dns
+    assert any("Microsoft.KeyVault/vaults" in r.inputs["scope"] for r in roles)
+    assert any(r.inputs["roleDefinitionId"].endswith("4633458b-17de-408a-b874-0445c86b69e6") for r in roles)
