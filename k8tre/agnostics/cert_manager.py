@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -9,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from ..config.layers import CertManagerSettings
 from ..helm import helm_release
-from ..infrastructure import Cluster
+from ..infrastructure import Cluster, WorkloadIdentity
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
@@ -24,10 +25,10 @@ GATEWAY_NAME = "k8tre"
 GATEWAY_NAMESPACE = "gateway-system"
 
 
-def cert_manager_values(stage: Stage) -> dict[str, Any]:
-    """Chart values: CRDs managed by the chart and kept on uninstall, replicas by environment."""
+def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None) -> dict[str, Any]:
+    """Chart values: CRDs kept on uninstall, replicas by environment, the cloud identity for DNS-01."""
     replicas = 1 if stage.environment == "dev" else 2
-    return {
+    values: dict[str, Any] = {
         "crds": {"enabled": True, "keep": True},
         "replicaCount": replicas,
         "webhook": {"replicaCount": replicas},
@@ -39,26 +40,42 @@ def cert_manager_values(stage: Stage) -> dict[str, Any]:
             "enableGatewayAPI": True,
         },
     }
+    if identity is not None:
+        # DNS-01 answers are written to the cloud DNS zone as the service's own identity: no stored key.
+        values["podLabels"] = dict(identity.pod_labels)
+        values["serviceAccount"] = {
+            "annotations": dict(identity.service_account_annotations),
+            "labels": dict(identity.pod_labels),
+        }
+    return values
 
 
-def cluster_issuer_spec(settings: CertManagerSettings) -> dict[str, Any]:
-    """The ClusterIssuer spec: self-signed for dev, ACME over the shared Gateway otherwise."""
+def cluster_issuer_spec(
+    settings: CertManagerSettings, domain: str = "", dns01: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ClusterIssuer spec: self-signed for dev; ACME otherwise, DNS-01 where the cloud's DNS allows it.
+
+    DNS-01 is what makes the Gateway's wildcard certificate issuable; HTTP-01 through
+    the Gateway remains for names outside the environment's zone.
+    """
     if settings.issuer == "selfsigned":
         return {"selfSigned": {}}
+    solvers: list[dict[str, Any]] = []
+    if dns01 is not None:
+        solvers.append({"selector": {"dnsZones": [domain]}, "dns01": dict(dns01)})
+    solvers.append(
+        {
+            "http01": {
+                "gatewayHTTPRoute": {"parentRefs": [{"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "kind": "Gateway"}]}
+            }
+        }
+    )
     return {
         "acme": {
             "email": settings.acme_email,
             "server": _ACME_SERVERS[settings.issuer],
             "privateKeySecretRef": {"name": f"{settings.issuer}-account-key"},
-            "solvers": [
-                {
-                    "http01": {
-                        "gatewayHTTPRoute": {
-                            "parentRefs": [{"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "kind": "Gateway"}]
-                        }
-                    }
-                }
-            ],
+            "solvers": solvers,
         }
     }
 
@@ -85,7 +102,7 @@ class CertManager(pulumi.ComponentResource):
             release_name="cert-manager",
             pin=pin,
             namespace=namespace.metadata.name,
-            values=cert_manager_values(stage),
+            values=cert_manager_values(stage, cluster.platform.workload_identities.get("cert-manager")),
             opts=cluster.opts(self),
         )
         self.issuer_name = settings.issuer
@@ -94,7 +111,7 @@ class CertManager(pulumi.ComponentResource):
             api_version="cert-manager.io/v1",
             kind="ClusterIssuer",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=self.issuer_name),
-            spec=cluster_issuer_spec(settings),
+            spec=cluster_issuer_spec(settings, stage.domain, cluster.platform.dns01_solver),
             # The ClusterIssuer kind exists only once the chart has installed its CRDs.
             opts=cluster.opts(self, depends_on=[self.release]),
         )

@@ -25,6 +25,16 @@ class CiliumFacts:
 
 
 @dataclass(frozen=True)
+class WorkloadIdentity:
+    """How a platform service's pods get its cloud identity (no stored credential)."""
+
+    service_account_annotations: Mapping[str, pulumi.Input[str]]
+    """Annotations on the service's Kubernetes service account."""
+    pod_labels: Mapping[str, str]
+    """Labels on the service's pods."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """Per-cloud facts the agnostics layer consumes instead of branching on the cloud."""
 
@@ -36,8 +46,10 @@ class PlatformFacts:
     """Service annotations that keep a LoadBalancer on the private network."""
     lb_ip_pool: Sequence[str] = ()
     """Address ranges Cilium hands to LoadBalancer services itself (no cloud load balancer)."""
-    workload_identities: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
-    """Cloud identity (client ID) per platform service, for workload identity federation."""
+    workload_identities: Mapping[str, WorkloadIdentity] = field(default_factory=dict)
+    """Cloud identity per platform service (``cert-manager``, ``external-dns``, ``external-secrets``)."""
+    dns01_solver: Mapping[str, Any] | None = None
+    """cert-manager ACME DNS-01 solver for the environment's DNS zone; needed for the wildcard certificate."""
 
 
 @dataclass(frozen=True)

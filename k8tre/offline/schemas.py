@@ -7,12 +7,11 @@ because a skipped check looks exactly like a passing one.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import os
 import pathlib
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -61,7 +60,8 @@ class SchemaMissingError(Exception):
     """A schema file or directory that a check needs does not exist."""
 
 
-def _missing(what: str, path: pathlib.Path, hint: str = "") -> SchemaMissingError:
+def missing_error(what: str, path: pathlib.Path, hint: str = "") -> SchemaMissingError:
+    """The error for an expected schema file or directory that is absent."""
     return SchemaMissingError(
         f"{what} not found: {path}{hint}. Set {ENV_VAR} to the directory holding the upstream schemas (crds/, helm/)."
     )
@@ -87,21 +87,23 @@ def schema_dir() -> pathlib.Path:
             raise SchemaMissingError(f"no pyproject.toml found to locate schemas; set {ENV_VAR}")
         path = (root.parent / "shared" / "schemas").resolve()
     if not path.is_dir():
-        raise _missing("schema directory", path)
+        raise missing_error("schema directory", path)
     return path
 
 
 # Schemas are parsed once per path: the same CRD/chart is checked many times per run.
 # Callers get the cached objects, so nothing below may mutate them.
 @functools.cache
-def _load(path: pathlib.Path) -> Any:
+def load_schema_file(path: pathlib.Path) -> Any:
+    """A JSON or YAML schema/values file, parsed once (callers must not mutate it)."""
     text = path.read_text(encoding="utf-8")
     return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
 
 
 @functools.cache
-def _validator(path: pathlib.Path, close_root: bool) -> Any:
-    schema = _load(path)
+def validator_for_file(path: pathlib.Path, close_root: bool) -> Any:
+    """A validator for the schema in ``path``; ``close_root`` rejects unknown top-level keys."""
+    schema = load_schema_file(path)
     if close_root and "properties" in schema:
         # The CRD files close every nested object but leave the root open, so a
         # typo such as `sepc:` would pass; the API server would drop or reject it.
@@ -122,17 +124,19 @@ def _format(prefix: str, path: str, message: str) -> str:
     return f"{prefix} {path}: {message}"
 
 
-def _all_errors(validator: Any, instance: Any, prefix: str) -> list[str]:
+def all_errors(validator: Any, instance: Any, prefix: str) -> list[str]:
+    """Every validation error, sorted, each with ``prefix`` and its JSON path."""
     errors = sorted(validator.iter_errors(instance), key=lambda e: (e.json_path, e.message))
     return [_format(prefix, e.json_path, e.message) for e in errors]
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
+    """Mappings and sequences turned into dicts and lists, as jsonschema expects."""
     # jsonschema only treats dict/list as object/array, so normalise other Mappings.
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     return value
 
 
@@ -171,7 +175,7 @@ def validate_manifest(obj: Mapping[str, Any], kubernetes_version: str) -> list[s
     Raises ValueError for an unsupported Kubernetes version and SchemaMissingError
     when a custom resource has no schema file.
     """
-    data = _plain(obj)
+    data = plain_data(obj)
     meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     kind = str(data.get("kind") or "?")
     prefix = f"{kind}/{meta.get('namespace') or '-'}/{meta.get('name') or '?'}:"
@@ -181,8 +185,8 @@ def validate_manifest(obj: Mapping[str, Any], kubernetes_version: str) -> list[s
         group, version = _group_version(data)
         path = schema_dir() / "crds" / group / f"{kind.lower()}_{version}.json"
         if not path.is_file():
-            raise _missing("CRD schema", path)
-        return _all_errors(_validator(path, True), data, prefix)
+            raise missing_error("CRD schema", path)
+        return all_errors(validator_for_file(path, True), data, prefix)
     k8s = _k8s_version(kubernetes_version)
     try:
         kubernetes_validate.validate(data, k8s, strict=True)
@@ -193,100 +197,3 @@ def validate_manifest(obj: Mapping[str, Any], kubernetes_version: str) -> list[s
         # rejected by the API server, so it is an error, not a skip.
         return [f"{prefix} $: {data['apiVersion']} {kind} does not exist in Kubernetes {k8s}"]
     return []
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Override wins, mappings merge recursively, lists are replaced.
-
-    Neither input is mutated and the result shares no containers with them. Unlike
-    Helm, a null override is kept as null rather than deleting the default key.
-    """
-    merged: dict[str, Any] = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = deep_merge(current, value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def unknown_value_paths(defaults: Mapping[str, Any], values: Mapping[str, Any], free_form: Collection[str] = ()) -> list[str]:
-    """Sorted dotted paths set in ``values`` that the chart's ``defaults`` lack.
-
-    A key is unknown only if its parent is a non-empty mapping in ``defaults`` that
-    lacks it (an empty/null parent such as ``annotations: {}`` takes any key); only
-    the topmost unknown key is reported. ``free_form`` lists more dotted parent paths
-    that take any key despite non-empty defaults (e.g. argo-cd's ``configs.params``).
-    """
-    found: list[str] = []
-
-    def walk(known: Mapping[str, Any], given: Mapping[str, Any], prefix: str) -> None:
-        for key, value in given.items():
-            path = f"{prefix}{key}"
-            if key not in known:
-                found.append(path)
-                continue
-            child = known[key]
-            # Descend only into non-empty mappings; empty/null defaults are free-form.
-            nested = isinstance(child, Mapping) and child and isinstance(value, Mapping)
-            if nested and path not in free_form:
-                walk(child, value, f"{path}.")
-
-    if defaults:
-        walk(defaults, values, "")
-    return sorted(found)
-
-
-def _chart_version_dir(chart: str, version: str) -> pathlib.Path:
-    chart_dir = schema_dir() / "helm" / chart
-    if not chart_dir.is_dir():
-        raise _missing("Helm chart schemas", chart_dir)
-    path = chart_dir / version
-    if not path.is_dir():
-        # A missing version almost always means the chart pin moved on.
-        available = ", ".join(sorted(p.name for p in chart_dir.iterdir() if p.is_dir()))
-        raise _missing("Helm chart version", path, f" (available: {available or 'none'})")
-    return path
-
-
-def chart_defaults(chart: str, version: str) -> dict[str, Any]:
-    """The chart's default ``values.yaml``, parsed (a fresh copy the caller may mutate)."""
-    path = _chart_version_dir(chart, version) / "values.yaml"
-    if not path.is_file():
-        raise _missing("Helm chart values.yaml", path)
-    return copy.deepcopy(_load(path) or {})
-
-
-def helm_schema_available(chart: str, version: str) -> bool:
-    """True if the chart version ships a ``values.schema.json`` in the schema dir."""
-    return (schema_dir() / "helm" / chart / version / "values.schema.json").is_file()
-
-
-def validate_helm_values(
-    chart: str,
-    version: str,
-    values: Mapping[str, Any],
-    *,
-    require: bool = True,
-    free_form: Collection[str] = (),
-) -> list[str]:
-    """Check Helm values for ``chart`` at ``version``; return errors (empty = valid).
-
-    Reports ``values.schema.json`` violations of defaults deep-merged with
-    ``values`` (when the chart ships a schema) and every key path the chart's
-    ``values.yaml`` does not know (see ``unknown_value_paths``). With
-    ``require=False`` a chart with no directory at all is skipped; otherwise, and
-    always for a missing version, SchemaMissingError is raised.
-    """
-    if not require and not (schema_dir() / "helm" / chart).is_dir():
-        return []
-    prefix = f"{chart}@{version}:"
-    given = _plain(values)
-    defaults = chart_defaults(chart, version)
-    errors: list[str] = []
-    schema_path = _chart_version_dir(chart, version) / "values.schema.json"
-    if schema_path.is_file():
-        errors += _all_errors(_validator(schema_path, False), deep_merge(defaults, given), prefix)
-    errors += [f"{prefix} {path}: key not in the chart's values.yaml" for path in unknown_value_paths(defaults, given, free_form)]
-    return errors

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from .graph import Graph
-from .schemas import validate_helm_values, validate_manifest
+from .helm_values import validate_helm_values
+from .schemas import validate_manifest
 
 FREE_FORM: Mapping[str, tuple[str, ...]] = {
     "argo-cd": ARGOCD_FREE_FORM,

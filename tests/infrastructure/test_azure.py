@@ -163,3 +163,22 @@ def test_federated_credentials_bind_the_right_service_accounts() -> None:
     assert scopes.count("Microsoft.Network") == 2  # the DNS zone, for cert-manager and external-dns
     assert any("Microsoft.KeyVault/vaults" in r.inputs["scope"] for r in roles)
     assert any(r.inputs["roleDefinitionId"].endswith("4633458b-17de-408a-b874-0445c86b69e6") for r in roles)
+
+
+def test_cert_manager_answers_dns01_as_its_own_workload_identity() -> None:
+    graph = graph_of("stg")
+    (identity,) = [
+        r for r in graph.of_type("azure-native:managedidentity:UserAssignedIdentity")
+        if r.inputs["resourceName"].endswith("-cert-manager")
+    ]
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cert-manager"]
+    client_id = release.inputs["values"]["serviceAccount"]["annotations"]["azure.workload.identity/client-id"]
+    assert release.inputs["values"]["podLabels"] == {"azure.workload.identity/use": "true"}
+    (issuer,) = [m for m in graph.manifests() if m["kind"] == "ClusterIssuer"]
+    dns01 = issuer["spec"]["acme"]["solvers"][0]
+    assert dns01["selector"] == {"dnsZones": ["stg.tre.example.ac.uk"]}
+    assert dns01["dns01"]["azureDNS"]["managedIdentity"]["clientID"] == client_id
+    assert dns01["dns01"]["azureDNS"]["hostedZoneName"] == "stg.tre.example.ac.uk"
+    (zone,) = graph.of_type("azure-native:dns:Zone")
+    assert zone.inputs["zoneName"] == "stg.tre.example.ac.uk"
+    assert identity.inputs["resourceName"] == "id-k8tre-stg-cert-manager"

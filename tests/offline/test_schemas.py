@@ -10,17 +10,14 @@ import pytest
 import yaml
 
 from k8tre.offline import schemas
-from k8tre.offline.schemas import (
-    SchemaMissingError,
+from k8tre.offline.helm_values import (
     chart_defaults,
     deep_merge,
     helm_schema_available,
-    is_custom_resource,
-    schema_dir,
     unknown_value_paths,
     validate_helm_values,
-    validate_manifest,
 )
+from k8tre.offline.schemas import SchemaMissingError, is_custom_resource, schema_dir, validate_manifest
 
 K8S = "1.33"
 PROJECT_ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -359,3 +356,10 @@ def test_helm_override_dir(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPat
     ]
     with pytest.raises(SchemaMissingError, match=r"available: 2\.0\.0"):
         validate_helm_values("demo", "1.0.0", {})
+
+
+def test_a_closed_chart_schema_decides_which_keys_exist() -> None:
+    # cert-manager documents serviceAccount.annotations only in a comment of values.yaml; its schema knows it.
+    assert validate_helm_values("cert-manager", "v1.21.1", {"serviceAccount": {"annotations": {"a": "b"}}}) == []
+    errors = validate_helm_values("cert-manager", "v1.21.1", {"serviceAccountt": {}})
+    assert len(errors) == 1 and "serviceAccountt" in errors[0]

@@ -59,7 +59,7 @@ def test_check_fails_on_schema_errors(tmp_path: Path, monkeypatch: pytest.Monkey
     import k8tre.agnostics.cert_manager as cert_manager
 
     original = cert_manager.cert_manager_values
-    monkeypatch.setattr(cert_manager, "cert_manager_values", lambda stage: {**original(stage), "replicaCount": "two"})
+    monkeypatch.setattr(cert_manager, "cert_manager_values", lambda *args: {**original(*args), "replicaCount": "two"})
     result = runner.invoke(app, ["check", "dev", "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "FAIL schema" in result.output and "replicaCount" in result.output

@@ -12,7 +12,7 @@ from pulumi_azure_native import authorization, containerservice, dns, features, 
 from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .data_services import DataServices
 from .hub import HubFacts, HubNetwork, existing_hub, stack_hub
 from .identities import WorkloadIdentities, role_definition_id
@@ -79,6 +79,9 @@ class AksCluster(pulumi.ComponentResource):
             stage,
             opts=child,
         )
+        self._subscription_id = authorization.get_client_config_output(
+            opts=pulumi.InvokeOutputOptions(parent=self)
+        ).subscription_id
         self._grant_deployer(stage)
         kubeconfig = self._kubeconfig()
         provider = k8s.Provider(
@@ -103,7 +106,22 @@ class AksCluster(pulumi.ComponentResource):
                     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
                     "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,
                 },
-                workload_identities=identities.client_ids,
+                workload_identities={
+                    service: WorkloadIdentity(
+                        service_account_annotations={"azure.workload.identity/client-id": client_id},
+                        pod_labels={"azure.workload.identity/use": "true"},
+                    )
+                    for service, client_id in identities.client_ids.items()
+                },
+                dns01_solver={
+                    "azureDNS": {
+                        "subscriptionID": self._subscription_id,
+                        "resourceGroupName": self.resource_group.name,
+                        "hostedZoneName": stage.domain,
+                        "environment": "AzurePublicCloud",
+                        "managedIdentity": {"clientID": identities.client_ids["cert-manager"]},
+                    }
+                },
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
