@@ -136,7 +136,19 @@ def test_eks_is_created_without_default_networking_addons() -> None:
     (cluster,) = graph.of_type("aws:eks/cluster:Cluster")
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
     assert cluster.inputs["encryptionConfig"]["resources"] == ["secrets"]
-    assert not graph.of_type("aws:eks/addon:Addon"), "no vpc-cni or kube-proxy add-on"
+    addons = {a.inputs["addonName"] for a in graph.of_type("aws:eks/addon:Addon")}
+    assert addons == {"coredns"}, "no vpc-cni or kube-proxy add-on; CoreDNS restored"
+    (coredns,) = graph.of_type("aws:eks/addon:Addon")
+    assert {g.urn for g in graph.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(coredns.dependencies)
+    private = [s for s in graph.of_type("aws:ec2/subnet:Subnet") if "internal-elb" in str(s.inputs.get("tags"))]
+    nats = graph.of_type("aws:ec2/natGateway:NatGateway")
+    assert len(private) == 3 and len(nats) == 1  # one NAT outside prod
+    by_id = {r.id: r for r in graph.resources if r.id}
+    internet_tables = {t.id for t in graph.of_type("aws:ec2/routeTable:RouteTable") if "gatewayId" in t.inputs["routes"][0]}
+    for association in graph.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation"):
+        subnet = by_id[association.inputs["subnetId"]]
+        faces_internet = association.inputs["routeTableId"] in internet_tables
+        assert faces_internet == (subnet.inputs["tags"].get("k8tre.io/purpose") == "nat-only"), subnet.name
     kubeconfig = yaml.safe_load(graph.outputs["kubeconfig"].value)
     assert kubeconfig["users"][0]["user"]["exec"]["args"][:2] == ["eks", "get-token"]
     assert base64.b64decode(kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"])

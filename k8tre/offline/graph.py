@@ -46,6 +46,8 @@ class RecordedResource:
     custom: bool
     inputs: dict[str, Any]
     options: Options
+    id: str = ""
+    """The physical ID the (mock) provider returned."""
 
     @property
     def is_component(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -64,9 +65,10 @@ class RecordingMonitor(MockMonitor):
                 aliases=tuple(alias.urn or alias.spec.name for alias in request.aliases),
             ),
         )
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         with self._lock:
-            self.recorded[urn] = record
-        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+            self.recorded[urn] = dataclasses.replace(record, id=str(getattr(response, "id", "") or ""))
+        return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         """Record a read (StackReference, ``.get`` of an existing resource), then let the mocks answer it."""

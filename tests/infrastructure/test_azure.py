@@ -168,7 +168,8 @@ def test_federated_credentials_bind_the_right_service_accounts() -> None:
 def test_cert_manager_answers_dns01_as_its_own_workload_identity() -> None:
     graph = graph_of("stg")
     (identity,) = [
-        r for r in graph.of_type("azure-native:managedidentity:UserAssignedIdentity")
+        r
+        for r in graph.of_type("azure-native:managedidentity:UserAssignedIdentity")
         if r.inputs["resourceName"].endswith("-cert-manager")
     ]
     (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cert-manager"]

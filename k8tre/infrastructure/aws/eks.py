@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 
 import pulumi
@@ -14,6 +13,7 @@ from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import exec_kubeconfig
+from .network import VpcNetwork
 
 _ASSUME = {
     "cluster": "eks.amazonaws.com",
@@ -49,7 +49,7 @@ class EksCluster(pulumi.ComponentResource):
         self._name = name
         self._stage = stage
         child = pulumi.ResourceOptions(parent=self)
-        subnets = self._network(config, child)
+        subnets = VpcNetwork(f"{name}-network", config, stage, opts=child).private_subnets
         self.secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"EKS envelope encryption of Kubernetes secrets for {stage.slug}",
@@ -145,32 +145,15 @@ class EksCluster(pulumi.ComponentResource):
             ),
         )
         self.node_groups = groups
-        self.register_outputs({"clusterName": self.cluster.name, "endpoint": self.cluster.endpoint})
-
-    def _network(self, config: AwsClusterConfig, child: pulumi.ResourceOptions) -> list[aws.ec2.Subnet]:
-        vpc = aws.ec2.Vpc(
-            f"{self._name}-vpc",
-            cidr_block=config.vpc_cidr,
-            enable_dns_hostnames=True,
-            enable_dns_support=True,
-            tags={**self._stage.tags, "Name": f"vpc-{self._stage.slug}"},
-            opts=child,
+        # Without the self-managed add-ons EKS installs no CoreDNS either; the managed add-on brings it back.
+        aws.eks.Addon(
+            f"{name}-coredns",
+            cluster_name=self.cluster.name,
+            addon_name="coredns",
+            resolve_conflicts_on_create="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
         )
-        zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOutputOptions(parent=self))
-        # One private subnet per zone, each an eighth of the VPC, leaving room for public and spare ranges.
-        ranges = list(ipaddress.ip_network(config.vpc_cidr).subnets(prefixlen_diff=3))
-        return [
-            aws.ec2.Subnet(
-                f"{self._name}-private-{index}",
-                vpc_id=vpc.id,
-                cidr_block=str(ranges[index]),
-                availability_zone=zones.names[index],
-                map_public_ip_on_launch=False,
-                tags={**self._stage.tags, "kubernetes.io/role/internal-elb": "1"},
-                opts=child,
-            )
-            for index in range(config.availability_zones)
-        ]
+        self.register_outputs({"clusterName": self.cluster.name, "endpoint": self.cluster.endpoint})
 
     def _role(self, kind: str, policies: tuple[str, ...], child: pulumi.ResourceOptions) -> aws.iam.Role:
         role = aws.iam.Role(
