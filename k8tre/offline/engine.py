@@ -119,6 +119,15 @@ def _engine_config(values: dict[str, Any], secret_keys: set[str]) -> dict[str, s
     return config
 
 
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    # A program that failed leaves RPCs in flight; finish them here so none outlives this run.
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+
+
 def _run_in_thread(stack: StackFile, values: dict[str, Any], secret_keys: set[str]) -> Graph:
     import pulumi.runtime as runtime
     from pulumi.runtime import config as runtime_config
@@ -126,7 +135,8 @@ def _run_in_thread(stack: StackFile, values: dict[str, Any], secret_keys: set[st
     from pulumi.runtime.stack import run_in_stack
     from pulumi.runtime.sync_await import _sync_await
 
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     runtime_config.set_all_config(_engine_config(values, secret_keys), sorted(secret_keys))
     monitor = RecordingMonitor(K8treMocks())
     runtime.set_mocks(K8treMocks(), project=PROJECT, stack=stack.stack, preview=False, monitor=monitor)
@@ -137,7 +147,10 @@ def _run_in_thread(stack: StackFile, values: dict[str, Any], secret_keys: set[st
     def run_program() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    _sync_await(run_in_stack(run_program))
+    try:
+        _sync_await(run_in_stack(run_program))
+    finally:
+        _close(loop)
     return Graph(
         project=PROJECT,
         stack=stack.stack,
