@@ -57,6 +57,8 @@ class PrivateDnsZoneIds(K8treModel):
     """``privatelink.blob.core.windows.net``."""
     file: ArmId
     """``privatelink.file.core.windows.net``."""
+    dfs: ArmId
+    """``privatelink.dfs.core.windows.net`` (Data Lake endpoints of the workspace storage)."""
 
 
 class ExistingHub(K8treModel):

@@ -131,8 +131,8 @@ def _azure_issues(cluster: AzureClusterConfig, prod: bool) -> Iterator[tuple[str
     private = api.private if api.private is not None else prod
     if private and api.authorized_ip_ranges:
         yield "cluster.apiServer.authorizedIpRanges", "applies only to a public API server; k8tre:cluster.apiServer.private is on"
-    if prod and not private and not api.authorized_ip_ranges:
-        yield "cluster.apiServer.private", "a public API server in prod needs k8tre:cluster.apiServer.authorizedIpRanges"
+    if prod and not private:
+        yield "cluster.apiServer.private", "must be true in prod: the Kubernetes API is never public there (SATRE 2.2.09)"
     if not any(pool.mode == "System" for pool in cluster.node_pools):
         yield "cluster.nodePools", "needs at least one pool with mode 'System'"
     names = [pool.name for pool in cluster.node_pools]

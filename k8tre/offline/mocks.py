@@ -129,6 +129,7 @@ def _stack_reference(args: MockResourceArgs) -> tuple[str, Outputs]:
             ("keyVault", "privatelink.vaultcore.azure.net"),
             ("blob", "privatelink.blob.core.windows.net"),
             ("file", "privatelink.file.core.windows.net"),
+            ("dfs", "privatelink.dfs.core.windows.net"),
         )
     }
     hub = {

@@ -37,8 +37,9 @@ def test_aks_is_byo_cni_with_kube_proxy_off_through_the_preview_api(stack: str) 
     assert profile["networkPlugin"] == "none"
     assert profile["kubeProxyConfig"] == {"enabled": False}
     assert profile["outboundType"] == "userDefinedRouting"
-    (feature,) = _types(graph, "azure-native:features:SubscriptionFeatureRegistration")
-    assert feature.inputs["featureName"] == "KubeProxyConfigurationPreview"
+    features = {f.inputs["featureName"]: f for f in _types(graph, "azure-native:features:SubscriptionFeatureRegistration")}
+    assert set(features) == {"KubeProxyConfigurationPreview", "EncryptionAtHost"}
+    feature = features["KubeProxyConfigurationPreview"]
     assert feature.urn in cluster.options.depends_on and feature.options.retain_on_delete
 
 
@@ -46,7 +47,8 @@ def test_cilium_alongside_uses_the_stable_api_and_keeps_kube_proxy(stack_hub_gra
     cluster = _cluster(stack_hub_graph)
     assert cluster.type == STABLE_TOKEN
     assert "kubeProxyConfig" not in cluster.inputs["networkProfile"]
-    assert not _types(stack_hub_graph, "azure-native:features:SubscriptionFeatureRegistration")
+    features = {f.inputs["featureName"] for f in _types(stack_hub_graph, "azure-native:features:SubscriptionFeatureRegistration")}
+    assert features == {"EncryptionAtHost"}
 
 
 def test_cluster_identity_access_and_upgrades() -> None:
@@ -58,9 +60,11 @@ def test_cluster_identity_access_and_upgrades() -> None:
     assert prod["disableLocalAccounts"] is True and prod["apiServerAccessProfile"]["enablePrivateCluster"] is True
     assert prod["autoUpgradeProfile"]["upgradeChannel"] == "patch"
     assert all(p["enableNodePublicIP"] is False and p["vnetSubnetID"] for p in prod["agentPoolProfiles"])
-    (window,) = _types(graph_of("prod"), "azure-native:containerservice:MaintenanceConfiguration")
-    assert window.inputs["configName"] == "aksManagedAutoUpgradeSchedule"
-    assert window.inputs["maintenanceWindow"]["durationHours"] >= 4
+    windows = {
+        w.inputs["configName"]: w for w in _types(graph_of("prod"), "azure-native:containerservice:MaintenanceConfiguration")
+    }
+    assert set(windows) == {"aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"}
+    assert all(w.inputs["maintenanceWindow"]["durationHours"] >= 4 for w in windows.values())
 
 
 def test_private_cluster_cilium_uses_the_private_fqdn() -> None:
@@ -141,7 +145,7 @@ def test_key_vault_and_storage_are_private_and_hardened(stack: str) -> None:
     assert sorted(a.inputs["isHnsEnabled"] for a in accounts) == [False, True]
     endpoints = _types(graph, "azure-native:network:PrivateEndpoint")
     groups = sorted(e.inputs["privateLinkServiceConnections"][0]["groupIds"][0] for e in endpoints)
-    assert groups == ["blob", "blob", "file", "file", "vault"]
+    assert groups == ["blob", "blob", "dfs", "file", "file", "vault"]
     zone_groups = _types(graph, "azure-native:network:PrivateDnsZoneGroup")
     assert len(zone_groups) == len(endpoints)
     assert all("privatelink." in z.inputs["privateDnsZoneConfigs"][0]["privateDnsZoneId"] for z in zone_groups)
@@ -158,11 +162,27 @@ def test_federated_credentials_bind_the_right_service_accounts() -> None:
     for credential in credentials.values():
         assert credential.inputs["issuer"].startswith("https://uksouth.oic.prod-aks.azure.com/")
         assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
-    roles = _types(graph, "azure-native:authorization:RoleAssignment")
-    scopes = sorted(r.inputs["scope"].split("/providers/")[-1].split("/")[0:2][0] for r in roles)
-    assert scopes.count("Microsoft.Network") == 2  # the DNS zone, for cert-manager and external-dns
-    assert any("Microsoft.KeyVault/vaults" in r.inputs["scope"] for r in roles)
-    assert any(r.inputs["roleDefinitionId"].endswith("4633458b-17de-408a-b874-0445c86b69e6") for r in roles)
+    roles = {r.name.rsplit("-identities-", 1)[-1]: r.inputs for r in _types(graph, "azure-native:authorization:RoleAssignment")}
+    for service in ("cert-manager", "external-dns"):
+        assert roles[f"{service}-role"]["scope"].endswith("/Microsoft.Network/dnszones/dev.tre.example.ac.uk")
+        assert roles[f"{service}-role"]["roleDefinitionId"].endswith("befefa01-2a29-4197-83a8-272ff33ce314")
+    assert "/Microsoft.KeyVault/vaults/" in roles["external-secrets-role"]["scope"]
+    assert roles["external-secrets-role"]["roleDefinitionId"].endswith("4633458b-17de-408a-b874-0445c86b69e6")
+
+
+def test_access_grants_and_their_scopes() -> None:
+    graph = graph_of("prod")
+    roles = {r.name.rsplit("-aks-", 1)[-1]: r for r in _types(graph, "azure-native:authorization:RoleAssignment")}
+    assert "/Microsoft.ContainerService/managedClusters/" in roles["deployer-admin"].inputs["scope"]
+    assert roles["cluster-network"].inputs["scope"].endswith("/virtualNetworks/vnet-k8tre-prod")
+    assert roles["vault-admin-0"].inputs["principalType"] == "Group"
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    assert roles["deployer-admin"].urn in release.dependencies, "Cilium installs only once the deployer may"
+    settings = {
+        s.inputs["resourceUri"].split("/providers/")[-1].split("/")[0]
+        for s in graph.of_type("azure-native:monitor:DiagnosticSetting")
+    }
+    assert settings == {"Microsoft.ContainerService", "Microsoft.KeyVault"}
 
 
 def test_cert_manager_answers_dns01_as_its_own_workload_identity() -> None:

@@ -116,7 +116,13 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ("no-public-exposure", "aws-dev", lambda g: g.of_type("aws:ec2/subnet:Subnet")[0].inputs.update(mapPublicIpOnLaunch=True)),
     ("pinned-versions", "dev", lambda g: _one(g, _release("cert-manager")).inputs.update(version="~1.21")),
     ("pinned-versions", "prod", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="HEAD")),
-    ("security-logs", "dev", lambda g: g.resources.remove(_one(g, _typed("azure-native:monitor:DiagnosticSetting")))),
+    (
+        "security-logs",
+        "dev",
+        lambda g: g.resources.remove(
+            _one(g, lambda r: r.type == "azure-native:monitor:DiagnosticSetting" and "managedClusters" in r.inputs["resourceUri"])
+        ),
+    ),
     (
         "security-logs",
         "aws-dev",

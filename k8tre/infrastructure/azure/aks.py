@@ -13,15 +13,14 @@ from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from .access import grant_access
 from .data_services import DataServices
 from .hub import HubFacts, HubNetwork, existing_hub, stack_hub
-from .identities import WorkloadIdentities, role_definition_id
-from .logs import cluster_audit_logs
+from .identities import WorkloadIdentities
+from .logs import cluster_audit_logs, resource_audit_logs
+from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
 from .spoke import INGRESS_SUBNET, SpokeNetwork
-
-AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
-"""Built-in role 'Azure Kubernetes Service RBAC Cluster Admin'."""
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -46,20 +45,7 @@ class AksCluster(pulumi.ComponentResource):
         private = config.api_server.private if config.api_server.private is not None else stage.is_prod
         self.managed_cluster = self._cluster(config, stage, spoke, private)
         cluster_audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self)
-        window = config.maintenance_window
-        containerservice.MaintenanceConfiguration(
-            f"{name}-maintenance",
-            resource_group_name=self.resource_group.name,
-            resource_name_=self.managed_cluster.name,
-            config_name="aksManagedAutoUpgradeSchedule",
-            maintenance_window={
-                "schedule": {"weekly": {"day_of_week": window.day, "interval_weeks": 1}},
-                "duration_hours": window.duration_hours,
-                "start_time": f"{window.start_hour:02d}:00",
-                "utc_offset": "+00:00",
-            },
-            opts=child,
-        )
+        maintenance_windows(name, self.resource_group.name, self.managed_cluster.name, config.maintenance_window, self)
         self.dns_zone = dns.Zone(
             f"{name}-dns",
             resource_group_name=self.resource_group.name,
@@ -82,7 +68,18 @@ class AksCluster(pulumi.ComponentResource):
         self._subscription_id = authorization.get_client_config_output(
             opts=pulumi.InvokeOutputOptions(parent=self)
         ).subscription_id
-        self._grant_deployer(stage)
+        access = grant_access(
+            name,
+            cluster_id=self.managed_cluster.id,
+            cluster_principal_id=self.managed_cluster.identity.apply(
+                lambda identity: str((identity or {}).get("principalId", ""))
+            ),
+            spoke_vnet_id=spoke.vnet.id,
+            vault_id=data.vault.id,
+            admin_groups=config.api_server.admin_group_object_ids,
+            parent=self,
+        )
+        resource_audit_logs(f"{name}-kv", data.vault.id, hub.log_analytics_workspace_id, self)
         kubeconfig = self._kubeconfig()
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
@@ -92,7 +89,7 @@ class AksCluster(pulumi.ComponentResource):
             name=self.managed_cluster.name,
             kubeconfig=kubeconfig,
             provider=provider,
-            ready=[self.managed_cluster],
+            ready=[self.managed_cluster, *access],
             cilium=CiliumFacts(
                 # AKS serves the API on 443 at the cluster's FQDN: the private one for a private cluster.
                 api_server_host=host,
@@ -139,18 +136,11 @@ class AksCluster(pulumi.ComponentResource):
 
     def _cluster(self, config: AzureClusterConfig, stage: Stage, spoke: SpokeNetwork, private: bool) -> AksManagedCluster:
         after: list[pulumi.Resource] = [spoke]  # the default route and firewall rules must exist before nodes boot
+        # Node pools encrypt their temp and cache disks at the host; the subscription must allow it.
+        after.append(self._feature("encryption-at-host", "Microsoft.Compute", "EncryptionAtHost"))
         if config.kube_proxy == "disabled":
             # kubeProxyConfig is refused unless the subscription has this preview feature registered.
-            after.append(
-                features.SubscriptionFeatureRegistration(
-                    f"{self._name}-kube-proxy-feature",
-                    provider_namespace="Microsoft.ContainerService",
-                    feature_name=KUBE_PROXY_FEATURE,
-                    properties={},
-                    # Other clusters in the subscription may rely on it: never unregister on destroy.
-                    opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-                )
-            )
+            after.append(self._feature("kube-proxy-feature", "Microsoft.ContainerService", KUBE_PROXY_FEATURE))
         service_net = ipaddress.ip_network(config.network.service_cidr)
         args = ManagedClusterArgs(
             resource_group_name=self.resource_group.name,
@@ -177,15 +167,14 @@ class AksCluster(pulumi.ComponentResource):
             f"{self._name}-cluster", args, opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=after))
         )
 
-    def _grant_deployer(self, stage: Stage) -> None:
-        # With Azure RBAC and no local accounts, whoever runs `pulumi up` needs a cluster role to install Cilium.
-        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        authorization.RoleAssignment(
-            f"{self._name}-deployer-admin",
-            principal_id=client.object_id,
-            role_definition_id=role_definition_id(client.subscription_id, AKS_RBAC_CLUSTER_ADMIN),
-            scope=self.managed_cluster.id,
-            opts=pulumi.ResourceOptions(parent=self),
+    def _feature(self, part: str, namespace: str, feature: str) -> features.SubscriptionFeatureRegistration:
+        return features.SubscriptionFeatureRegistration(
+            f"{self._name}-{part}",
+            provider_namespace=namespace,
+            feature_name=feature,
+            properties={},
+            # Other workloads in the subscription may rely on it: never unregister on destroy.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
 
     def _kubeconfig(self) -> pulumi.Output[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pulumi
 from pulumi_azure_native import authorization, keyvault, resources, storage
 
@@ -15,8 +17,15 @@ STORAGE_ACCOUNTS = {"core": False, "workspace": True}
 
 
 def _compact(text: str, limit: int) -> str:
-    # Storage account and vault names: lower-case letters and digits only, globally unique, short.
     return "".join(ch for ch in text.lower() if ch.isalnum())[:limit]
+
+
+def global_name(stem: str, subscription_id: pulumi.Output[str], seed: str, limit: int = 24) -> pulumi.Output[str]:
+    """A name unique across Azure (vaults, storage accounts): ``stem`` plus a hash of subscription and ``seed``.
+
+    Two organisations deploying the default ``k8tre`` prefix would otherwise collide.
+    """
+    return subscription_id.apply(lambda sub: f"{stem[: limit - 8]}{hashlib.sha256(f'{sub}/{seed}'.encode()).hexdigest()[:8]}")
 
 
 class DataServices(pulumi.ComponentResource):
@@ -38,7 +47,7 @@ class DataServices(pulumi.ComponentResource):
         self.vault = keyvault.Vault(
             f"{name}-kv",
             resource_group_name=group.name,
-            vault_name=f"kv-{_compact(stage.slug, 15)}-{_compact(config.location, 6)}",
+            vault_name=global_name(f"kv{_compact(stage.slug, 14)}", client.subscription_id, f"{stage.slug}/{config.location}"),
             location=config.location,
             properties={
                 "tenant_id": client.tenant_id,
@@ -68,7 +77,9 @@ class DataServices(pulumi.ComponentResource):
             account = storage.StorageAccount(
                 f"{name}-st-{role}",
                 resource_group_name=group.name,
-                account_name=f"st{_compact(stage.slug, 12)}{_compact(role, 10)}",
+                account_name=global_name(
+                    f"st{_compact(stage.slug, 10)}{_compact(role, 4)}", client.subscription_id, f"{stage.slug}/{role}"
+                ),
                 location=config.location,
                 kind="StorageV2",
                 sku={"name": "Standard_ZRS"},
@@ -82,7 +93,9 @@ class DataServices(pulumi.ComponentResource):
                 tags=dict(stage.tags),
                 opts=stage.stateful(child),
             )
-            for group_id, zone in (("blob", "blob"), ("file", "file")):
+            # Data Lake (hierarchical) accounts are also reached on their dfs endpoint.
+            groups = ("blob", "file", "dfs") if hierarchical else ("blob", "file")
+            for group_id, zone in ((g, g) for g in groups):
                 private_endpoint(
                     f"{name}-st-{role}-{group_id}",
                     resource_group_name=group.name,

@@ -33,8 +33,17 @@ HELM_REPOSITORY_FQDNS = (
     "*.quay.io",
     "ghcr.io",
     "pkg-containers.githubusercontent.com",
+    "public.ecr.aws",
+    "ecr-public.aws.com",
 )
 """Chart and image sources of the platform's own pinned charts."""
+
+
+ACME_FQDNS = ("acme-v02.api.letsencrypt.org", "acme-staging-v02.api.letsencrypt.org")
+"""Let's Encrypt's ACME API, for cert-manager."""
+
+AZURE_DNS_NAMESERVERS = ("*.azure-dns.com", "*.azure-dns.net", "*.azure-dns.org", "*.azure-dns.info")
+"""Authoritative servers of Azure public DNS zones: cert-manager checks DNS-01 records there before asking the CA."""
 
 
 def _application_rule(name: str, fqdns: Sequence[str], sources: Sequence[str]) -> dict[str, Any]:
@@ -78,6 +87,8 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
                 _network_rule("aks-tunnel-udp", "UDP", "1194", spoke_cidrs, addresses=[region_tag]),
                 _network_rule("aks-tunnel-tcp", "TCP", "9000", spoke_cidrs, addresses=[region_tag]),
                 _network_rule("ntp", "UDP", "123", spoke_cidrs, fqdns=["ntp.ubuntu.com"]),
+                _network_rule("dns01-check-udp", "UDP", "53", spoke_cidrs, fqdns=AZURE_DNS_NAMESERVERS),
+                _network_rule("dns01-check-tcp", "TCP", "53", spoke_cidrs, fqdns=AZURE_DNS_NAMESERVERS),
             ],
         },
         {
@@ -95,6 +106,7 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
                 },
                 _application_rule("aks-required", AKS_FQDNS, spoke_cidrs),
                 _application_rule("platform-charts", HELM_REPOSITORY_FQDNS, spoke_cidrs),
+                _application_rule("acme", ACME_FQDNS, spoke_cidrs),
             ],
         },
     ]

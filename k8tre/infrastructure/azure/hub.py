@@ -10,11 +10,13 @@ from pulumi_azure_native import network, operationalinsights, privatedns, resour
 
 from ...config import CreatedHub, ExistingHub, StackHub
 from ...stage import Stage
+from .logs import resource_audit_logs
 
 PRIVATE_DNS_ZONES: Mapping[str, str] = {
     "keyVault": "privatelink.vaultcore.azure.net",
     "blob": "privatelink.blob.core.windows.net",
     "file": "privatelink.file.core.windows.net",
+    "dfs": "privatelink.dfs.core.windows.net",
 }
 """Private DNS zones the TRE's private endpoints register in, by the key used in config and outputs."""
 
@@ -147,6 +149,7 @@ class HubNetwork(pulumi.ComponentResource):
             tags=tags,
             opts=stage.stateful(child),
         )
+        resource_audit_logs(f"{name}-firewall", firewall.id, workspace.id, self)
         private_ip = firewall.ip_configurations.apply(lambda configs: (configs or [])[0].private_ip_address if configs else "")
         self.facts = HubFacts(
             vnet_id=self.vnet.id,
@@ -178,6 +181,7 @@ def existing_hub(config: ExistingHub) -> HubFacts:
             "keyVault": pulumi.Output.from_input(zones.key_vault),
             "blob": pulumi.Output.from_input(zones.blob),
             "file": pulumi.Output.from_input(zones.file),
+            "dfs": pulumi.Output.from_input(zones.dfs),
         },
         log_analytics_workspace_id=pulumi.Output.from_input(config.log_analytics_workspace_id),
     )

@@ -23,3 +23,18 @@ def cluster_audit_logs(
         ],
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+def resource_audit_logs(
+    name: str, resource_id: pulumi.Input[str], workspace_id: pulumi.Input[str], parent: pulumi.Resource
+) -> monitor.DiagnosticSetting:
+    """Send a resource's audit log group (Key Vault access, firewall decisions) to the workspace."""
+    return monitor.DiagnosticSetting(
+        f"{name}-diagnostics",
+        name="k8tre-audit",
+        resource_uri=resource_id,
+        workspace_id=workspace_id,
+        log_analytics_destination_type="Dedicated",
+        logs=[{"category_group": "allLogs", "enabled": True}],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

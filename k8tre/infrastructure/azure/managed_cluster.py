@@ -152,6 +152,8 @@ class AksManagedCluster(pulumi.CustomResource):
     """Private API FQDN of a private cluster."""
     oidcIssuerProfile: pulumi.Output[dict[str, Any]]  # noqa: N815 - the provider's property name
     """``{enabled, issuerURL}``: the issuer federated credentials trust."""
+    identity: pulumi.Output[dict[str, Any]]
+    """``{type, principalId, tenantId}``: the cluster's own (system-assigned) identity."""
 
     def __init__(self, name: str, args: ManagedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token = PREVIEW_TOKEN if args.kube_proxy_disabled else STABLE_TOKEN

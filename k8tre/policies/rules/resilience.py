@@ -19,7 +19,7 @@ STATEFUL_TYPES = frozenset(
         "azure-native:operationalinsights:Workspace",
         "azure-native:keyvault:Vault",
         "azure-native:storage:StorageAccount",
-        "azure-native:network:PrivateZone",
+        "azure-native:privatedns:PrivateZone",
         "aws:eks/cluster:Cluster",
         "aws:kms/key:Key",
         "aws:cloudwatch/logGroup:LogGroup",
