@@ -34,6 +34,8 @@ class K8tre:
         pulumi.export("domain", self.stage.domain)
         pulumi.export("argocdNamespace", self.agnostics.platform.argocd_namespace)
         pulumi.export("applications", self.applications.applications)
+        for name, value in cluster.exports.items():
+            pulumi.export(name, value)
 
 
 def main() -> None:

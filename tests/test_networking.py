@@ -43,6 +43,9 @@ def test_kube_proxy_is_not_installed_where_the_program_controls_it() -> None:
     assert eks.inputs["bootstrapSelfManagedAddons"] is False
     k3s_script = next(r for r in graph_of("k3s-dev").of_type("command:remote:Command") if "stdin" in r.inputs)
     assert "--disable-kube-proxy" in k3s_script.inputs["stdin"].value
+    for stack in ("dev", "stg", "prod"):
+        (aks,) = [r for r in graph_of(stack).resources if r.type.endswith(":ManagedCluster")]
+        assert aks.inputs["networkProfile"]["kubeProxyConfig"] == {"enabled": False}
     for stack in ("dev", "aws-dev", "k3s-dev"):
         assert _cilium(graph_of(stack)).inputs["values"]["kubeProxyReplacement"] is True
 

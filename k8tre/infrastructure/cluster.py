@@ -68,6 +68,8 @@ class ProvisionedCluster:
     """What Cilium needs."""
     platform: PlatformFacts
     """What the agnostics layer needs."""
+    exports: Mapping[str, pulumi.Input[Any]] = field(default_factory=dict)
+    """Stack outputs other stacks read (e.g. ``hub`` for spokes in ``hub.mode: stack``)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Cluster:
     """Resources later layers depend on: the cluster, its nodes and its CNI."""
     platform: PlatformFacts
     """Per-cloud facts for the agnostics layer."""
+    exports: Mapping[str, pulumi.Input[Any]] = field(default_factory=dict)
+    """Stack outputs the cloud component publishes for other stacks."""
 
     def opts(self, parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         """Options for a Kubernetes resource: this cluster's provider, after the cluster is ready."""

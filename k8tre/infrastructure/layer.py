@@ -39,6 +39,7 @@ class InfrastructureLayer(pulumi.ComponentResource):
             provider=provisioned.provider,
             ready=[*provisioned.ready, self.cilium.release],
             platform=provisioned.platform,
+            exports=provisioned.exports,
         )
         self.register_outputs({"clusterName": provisioned.name})
 

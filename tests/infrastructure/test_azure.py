@@ -203,3 +203,14 @@ def test_cert_manager_answers_dns01_as_its_own_workload_identity() -> None:
     (zone,) = graph.of_type("azure-native:dns:Zone")
     assert zone.inputs["zoneName"] == "stg.tre.example.ac.uk"
     assert identity.inputs["resourceName"] == "id-k8tre-stg-cert-manager"
+
+
+def test_a_created_hub_is_exported_in_the_shape_spokes_read(stack_hub_graph: Graph) -> None:
+    from k8tre.infrastructure.azure.hub import PRIVATE_DNS_ZONES
+
+    exported = graph_of("dev").outputs["hub"]
+    assert set(exported) == {"vnetId", "firewallPrivateIp", "logAnalyticsWorkspaceId", "privateDnsZoneIds"}
+    assert set(exported["privateDnsZoneIds"]) == set(PRIVATE_DNS_ZONES)
+    assert exported["firewallPrivateIp"] == "10.0.0.4"
+    (reference,) = stack_hub_graph.of_type("pulumi:pulumi:StackReference")
+    assert "hub" not in graph_of("stg").outputs, "a spoke of an existing hub exports no hub"

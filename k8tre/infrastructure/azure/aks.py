@@ -15,7 +15,7 @@ from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
 from .data_services import DataServices
-from .hub import HubFacts, HubNetwork, existing_hub, stack_hub
+from .hub import HubFacts, HubNetwork, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
 from .logs import cluster_audit_logs, resource_audit_logs
 from .maintenance import maintenance_windows
@@ -41,6 +41,7 @@ class AksCluster(pulumi.ComponentResource):
             opts=stage.stateful(child),
         )
         hub = self._hub(config, stage)
+        exports = {"hub": hub_outputs(hub)} if isinstance(config.hub, CreatedHub) else {}
         spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, opts=child)
         private = config.api_server.private if config.api_server.private is not None else stage.is_prod
         self.managed_cluster = self._cluster(config, stage, spoke, private)
@@ -86,6 +87,7 @@ class AksCluster(pulumi.ComponentResource):
         )
         host = self.managed_cluster.privateFQDN if private else self.managed_cluster.fqdn
         self.result = ProvisionedCluster(
+            exports=exports,
             name=self.managed_cluster.name,
             kubeconfig=kubeconfig,
             provider=provider,
