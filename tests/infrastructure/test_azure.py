@@ -212,5 +212,13 @@ def test_a_created_hub_is_exported_in_the_shape_spokes_read(stack_hub_graph: Gra
     assert set(exported) == {"vnetId", "firewallPrivateIp", "logAnalyticsWorkspaceId", "privateDnsZoneIds"}
     assert set(exported["privateDnsZoneIds"]) == set(PRIVATE_DNS_ZONES)
     assert exported["firewallPrivateIp"] == "10.0.0.4"
-    (reference,) = stack_hub_graph.of_type("pulumi:pulumi:StackReference")
+    # The offline engine's stand-in for the management stack must look exactly like a real export.
+    from pulumi.runtime import MockResourceArgs
+
+    from k8tre.offline.mocks import K8treMocks
+
+    _, state = K8treMocks().new_resource(MockResourceArgs("pulumi:pulumi:StackReference", "ref", {"name": "o/p/s"}))
+    mocked = state["outputs"]["hub"]
+    assert set(mocked) == set(exported) and set(mocked["privateDnsZoneIds"]) == set(exported["privateDnsZoneIds"])
+    assert stack_hub_graph.of_type("pulumi:pulumi:StackReference")
     assert "hub" not in graph_of("stg").outputs, "a spoke of an existing hub exports no hub"
