@@ -59,6 +59,8 @@ class PrivateDnsZoneIds(K8treModel):
     """``privatelink.file.core.windows.net``."""
     dfs: ArmId
     """``privatelink.dfs.core.windows.net`` (Data Lake endpoints of the workspace storage)."""
+    aks: ArmId
+    """``privatelink.<region>.azmk8s.io``: where a private cluster's API name is registered."""
 
 
 class ExistingHub(K8treModel):

@@ -130,6 +130,7 @@ def _stack_reference(args: MockResourceArgs) -> tuple[str, Outputs]:
             ("blob", "privatelink.blob.core.windows.net"),
             ("file", "privatelink.file.core.windows.net"),
             ("dfs", "privatelink.dfs.core.windows.net"),
+            ("aks", "privatelink.uksouth.azmk8s.io"),
         )
     }
     hub = {

@@ -174,7 +174,16 @@ def test_access_grants_and_their_scopes() -> None:
     graph = graph_of("prod")
     roles = {r.name.rsplit("-aks-", 1)[-1]: r for r in _types(graph, "azure-native:authorization:RoleAssignment")}
     assert "/Microsoft.ContainerService/managedClusters/" in roles["deployer-admin"].inputs["scope"]
-    assert roles["cluster-network"].inputs["scope"].endswith("/virtualNetworks/vnet-k8tre-prod")
+    assert roles["control-plane-network"].inputs["scope"].endswith("/virtualNetworks/vnet-k8tre-prod")
+    zone_role = roles["control-plane-private-dns"].inputs
+    assert zone_role["scope"].endswith("/privateDnsZones/privatelink.uksouth.azmk8s.io")
+    (cluster,) = managed_clusters(graph)
+    assert cluster.inputs["apiServerAccessProfile"]["privateDNSZone"] == zone_role["scope"]
+    assert cluster.inputs["identity"]["type"] == "UserAssigned"
+    assert {roles["control-plane-network"].urn, roles["control-plane-private-dns"].urn} <= set(cluster.options.depends_on)
+    assert "control-plane-private-dns" not in {
+        r.name.rsplit("-aks-", 1)[-1] for r in _types(graph_of("dev"), "azure-native:authorization:RoleAssignment")
+    }, "a public dev API registers no private name"
     assert roles["vault-admin-0"].inputs["principalType"] == "Group"
     (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
     assert roles["deployer-admin"].urn in release.dependencies, "Cilium installs only once the deployer may"
@@ -210,7 +219,7 @@ def test_a_created_hub_is_exported_in_the_shape_spokes_read(stack_hub_graph: Gra
 
     exported = graph_of("dev").outputs["hub"]
     assert set(exported) == {"vnetId", "firewallPrivateIp", "logAnalyticsWorkspaceId", "privateDnsZoneIds"}
-    assert set(exported["privateDnsZoneIds"]) == set(PRIVATE_DNS_ZONES)
+    assert set(exported["privateDnsZoneIds"]) == {"aks", *PRIVATE_DNS_ZONES}
     assert exported["firewallPrivateIp"] == "10.0.0.4"
     # The offline engine's stand-in for the management stack must look exactly like a real export.
     from pulumi.runtime import MockResourceArgs

@@ -11,8 +11,6 @@ from .identities import role_definition_id
 
 AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 """Built-in role 'Azure Kubernetes Service RBAC Cluster Admin'."""
-NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
-"""Built-in role 'Network Contributor'."""
 KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
 """Built-in role 'Key Vault Administrator'."""
 
@@ -21,8 +19,6 @@ def grant_access(
     name: str,
     *,
     cluster_id: pulumi.Input[str],
-    cluster_principal_id: pulumi.Input[str],
-    spoke_vnet_id: pulumi.Input[str],
     vault_id: pulumi.Input[str],
     admin_groups: Sequence[str],
     parent: pulumi.Resource,
@@ -37,15 +33,6 @@ def grant_access(
         principal_id=client.object_id,
         role_definition_id=role_definition_id(sub, AKS_RBAC_CLUSTER_ADMIN),
         scope=cluster_id,
-        opts=child,
-    )
-    # AKS places the Gateway's internal load balancer in the spoke it does not own.
-    authorization.RoleAssignment(
-        f"{name}-cluster-network",
-        principal_id=cluster_principal_id,
-        principal_type="ServicePrincipal",
-        role_definition_id=role_definition_id(sub, NETWORK_CONTRIBUTOR),
-        scope=spoke_vnet_id,
         opts=child,
     )
     for index, group in enumerate(admin_groups):

@@ -14,6 +14,7 @@ from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
+from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
 from .hub import HubFacts, HubNetwork, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
@@ -44,7 +45,16 @@ class AksCluster(pulumi.ComponentResource):
         exports = {"hub": hub_outputs(hub)} if isinstance(config.hub, CreatedHub) else {}
         spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, opts=child)
         private = config.api_server.private if config.api_server.private is not None else stage.is_prod
-        self.managed_cluster = self._cluster(config, stage, spoke, private)
+        control_plane = control_plane_identity(
+            name,
+            self.resource_group,
+            config.location,
+            spoke.vnet.id,
+            hub.private_dns_zone_ids["aks"] if private else None,
+            stage,
+            self,
+        )
+        self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane)
         cluster_audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self)
         maintenance_windows(name, self.resource_group.name, self.managed_cluster.name, config.maintenance_window, self)
         self.dns_zone = dns.Zone(
@@ -72,10 +82,6 @@ class AksCluster(pulumi.ComponentResource):
         access = grant_access(
             name,
             cluster_id=self.managed_cluster.id,
-            cluster_principal_id=self.managed_cluster.identity.apply(
-                lambda identity: str((identity or {}).get("principalId", ""))
-            ),
-            spoke_vnet_id=spoke.vnet.id,
             vault_id=data.vault.id,
             admin_groups=config.api_server.admin_group_object_ids,
             parent=self,
@@ -136,8 +142,17 @@ class AksCluster(pulumi.ComponentResource):
             case _:
                 return stack_hub(self._name, config.hub, self)
 
-    def _cluster(self, config: AzureClusterConfig, stage: Stage, spoke: SpokeNetwork, private: bool) -> AksManagedCluster:
-        after: list[pulumi.Resource] = [spoke]  # the default route and firewall rules must exist before nodes boot
+    def _cluster(
+        self,
+        config: AzureClusterConfig,
+        stage: Stage,
+        spoke: SpokeNetwork,
+        private: bool,
+        hub: HubFacts,
+        control_plane: ControlPlaneIdentity,
+    ) -> AksManagedCluster:
+        # The default route, firewall rules and the control plane's roles must exist before nodes boot.
+        after: list[pulumi.Resource] = [spoke, *control_plane.grants]
         # Node pools encrypt their temp and cache disks at the host; the subscription must allow it.
         after.append(self._feature("encryption-at-host", "Microsoft.Compute", "EncryptionAtHost"))
         if config.kube_proxy == "disabled":
@@ -157,6 +172,8 @@ class AksCluster(pulumi.ComponentResource):
             dns_service_ip=str(service_net.network_address + 10),
             kube_proxy_disabled=config.kube_proxy == "disabled",
             private_api=private,
+            private_dns_zone_id=hub.private_dns_zone_ids["aks"] if private else None,
+            identity=control_plane.identity,
             authorized_ip_ranges=config.api_server.authorized_ip_ranges,
             admin_group_object_ids=config.api_server.admin_group_object_ids,
             # Shared static admin credentials are an unaudited back door outside dev (SATRE 3.2.01).

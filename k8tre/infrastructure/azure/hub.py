@@ -12,13 +12,19 @@ from ...config import CreatedHub, ExistingHub, StackHub
 from ...stage import Stage
 from .logs import resource_audit_logs
 
+
+def private_dns_zones(location: str) -> Mapping[str, str]:
+    """Private DNS zones the TRE's private endpoints and private API register in, by config/output key."""
+    return {"aks": f"privatelink.{location}.azmk8s.io", **PRIVATE_DNS_ZONES}
+
+
 PRIVATE_DNS_ZONES: Mapping[str, str] = {
     "keyVault": "privatelink.vaultcore.azure.net",
     "blob": "privatelink.blob.core.windows.net",
     "file": "privatelink.file.core.windows.net",
     "dfs": "privatelink.dfs.core.windows.net",
 }
-"""Private DNS zones the TRE's private endpoints register in, by the key used in config and outputs."""
+"""Location-independent zones; :func:`private_dns_zones` adds the AKS API zone of the region."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ class HubNetwork(pulumi.ComponentResource):
                 tags=tags,
                 opts=stage.stateful(child),
             )
-            for key, zone in PRIVATE_DNS_ZONES.items()
+            for key, zone in private_dns_zones(location).items()
         }
         for key, zone in zones.items():
             privatedns.VirtualNetworkLink(
@@ -182,6 +188,7 @@ def existing_hub(config: ExistingHub) -> HubFacts:
             "blob": pulumi.Output.from_input(zones.blob),
             "file": pulumi.Output.from_input(zones.file),
             "dfs": pulumi.Output.from_input(zones.dfs),
+            "aks": pulumi.Output.from_input(zones.aks),
         },
         log_analytics_workspace_id=pulumi.Output.from_input(config.log_analytics_workspace_id),
     )
@@ -201,6 +208,6 @@ def stack_hub(name: str, config: StackHub, parent: pulumi.Resource) -> HubFacts:
     return HubFacts(
         vnet_id=field("vnetId"),
         firewall_private_ip=field("firewallPrivateIp"),
-        private_dns_zone_ids={key: zone(key) for key in PRIVATE_DNS_ZONES},
+        private_dns_zone_ids={key: zone(key) for key in ("aks", *PRIVATE_DNS_ZONES)},
         log_analytics_workspace_id=field("logAnalyticsWorkspaceId"),
     )

@@ -90,6 +90,10 @@ class ManagedClusterArgs:
     """Turn kube-proxy off (preview API only)."""
     private_api: bool
     """Private cluster."""
+    private_dns_zone_id: pulumi.Input[str] | None
+    """Hub zone the private API's name is registered in (private clusters)."""
+    identity: pulumi.Input[dict[str, Any]]
+    """The control-plane identity block (user-assigned, so its roles exist before the cluster)."""
     authorized_ip_ranges: tuple[str, ...]
     """Public API allow-list."""
     admin_group_object_ids: tuple[str, ...]
@@ -114,6 +118,8 @@ class ManagedClusterArgs:
         if self.kube_proxy_disabled:
             network_profile["kubeProxyConfig"] = {"enabled": False}
         api_profile: dict[str, Any] = {"enablePrivateCluster": self.private_api}
+        if self.private_api and self.private_dns_zone_id is not None:
+            api_profile["privateDNSZone"] = self.private_dns_zone_id
         if self.authorized_ip_ranges:
             api_profile["authorizedIPRanges"] = list(self.authorized_ip_ranges)
         return {
@@ -122,7 +128,7 @@ class ManagedClusterArgs:
             "location": self.location,
             "dnsPrefix": self.cluster_name,
             "kubernetesVersion": self.kubernetes_version,
-            "identity": {"type": "SystemAssigned"},
+            "identity": self.identity,
             "sku": {"name": "Base", "tier": self.sku_tier},
             "agentPoolProfiles": [pool.profile() for pool in self.pools],
             "networkProfile": network_profile,
@@ -153,7 +159,7 @@ class AksManagedCluster(pulumi.CustomResource):
     oidcIssuerProfile: pulumi.Output[dict[str, Any]]  # noqa: N815 - the provider's property name
     """``{enabled, issuerURL}``: the issuer federated credentials trust."""
     identity: pulumi.Output[dict[str, Any]]
-    """``{type, principalId, tenantId}``: the cluster's own (system-assigned) identity."""
+    """The control-plane identity block."""
 
     def __init__(self, name: str, args: ManagedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token = PREVIEW_TOKEN if args.kube_proxy_disabled else STABLE_TOKEN

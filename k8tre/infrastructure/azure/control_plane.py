@@ -1,0 +1,70 @@
+"""The cluster's control-plane identity: user-assigned, so its roles exist before AKS needs them.
+
+A system-assigned identity only exists once the cluster does, but a private cluster
+registers its API name in the hub's zone and places load balancers in the spoke while
+it is being created: the roles must be granted first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import authorization, managedidentity, resources
+
+from ...stage import Stage
+from .identities import role_definition_id
+
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+"""Built-in role 'Network Contributor'."""
+PRIVATE_DNS_ZONE_CONTRIBUTOR = "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
+"""Built-in role 'Private DNS Zone Contributor'."""
+
+
+@dataclass(frozen=True)
+class ControlPlaneIdentity:
+    """The identity block for the cluster and the grants it must wait for."""
+
+    identity: pulumi.Output[dict[str, Any]]
+    """``{type: UserAssigned, userAssignedIdentities: {<id>: {}}}``."""
+    grants: list[pulumi.Resource]
+    """Role assignments that must exist before the cluster is created."""
+
+
+def control_plane_identity(
+    name: str,
+    group: resources.ResourceGroup,
+    location: str,
+    spoke_vnet_id: pulumi.Input[str],
+    private_zone_id: pulumi.Input[str] | None,
+    stage: Stage,
+    parent: pulumi.Resource,
+) -> ControlPlaneIdentity:
+    """Create the identity, let it manage the spoke's network and (private clusters) the API's DNS zone."""
+    child = pulumi.ResourceOptions(parent=parent)
+    uami = managedidentity.UserAssignedIdentity(
+        f"{name}-control-plane",
+        resource_group_name=group.name,
+        location=location,
+        resource_name_=f"id-{stage.slug}-aks",
+        tags=dict(stage.tags),
+        opts=child,
+    )
+    sub = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent)).subscription_id
+    scopes = {"network": (NETWORK_CONTRIBUTOR, spoke_vnet_id)}
+    if private_zone_id is not None:
+        scopes["private-dns"] = (PRIVATE_DNS_ZONE_CONTRIBUTOR, private_zone_id)
+    grants: list[pulumi.Resource] = [
+        authorization.RoleAssignment(
+            f"{name}-control-plane-{part}",
+            principal_id=uami.principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=role_definition_id(sub, role),
+            scope=scope,
+            opts=child,
+        )
+        for part, (role, scope) in scopes.items()
+    ]
+    identity = uami.id.apply(lambda ident: {"type": "UserAssigned", "userAssignedIdentities": {ident: {}}})
+    return ControlPlaneIdentity(identity=identity, grants=grants)
