@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
-from .config import ConfigError
+from .config import ConfigError, K8treConfig
+from .offline.graph import Graph
 
 app = typer.Typer(
     help="K8TRE: validate and render stack configurations offline.",
@@ -48,25 +49,34 @@ def validate(stack: StackArg) -> None:
     )
 
 
-@app.command()
-def render(
-    stack: StackArg,
-    out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>).")] = None,
-) -> None:
-    """Run the program offline and write graph.json, manifests/ and helm/."""
-    from .offline.engine import EngineError, resolve, run
-    from .offline.render import summarise, write
+def _render_to(stack: str, out: Path | None) -> tuple[K8treConfig, Graph, Path]:
+    """Validate, run offline and write the render: what ``render`` and ``check`` both start with."""
+    from .offline.engine import EngineError, load, resolve, run
+    from .offline.render import write
 
     try:
         stack_file = resolve(stack)
+        config = load(stack_file)
         graph = run(stack_file)
     except ConfigError as error:
         raise _fail_config(error) from None
     except EngineError as error:
         err_console.print(str(error), markup=False)
         raise typer.Exit(code=1) from None
-    target = out or Path("build") / stack_file.stack
+    target = out or Path("build") / graph.stack
     write(graph, target)
+    return config, graph, target
+
+
+@app.command()
+def render(
+    stack: StackArg,
+    out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>).")] = None,
+) -> None:
+    """Run the program offline and write graph.json, manifests/ and helm/."""
+    from .offline.render import summarise
+
+    _, graph, target = _render_to(stack, out)
     tree = Tree(f"{graph.project}/{graph.stack}: {sum(r.custom for r in graph.resources)} resources -> {target}")
     layers: dict[str, Tree] = {}
     for summary in summarise(graph):
@@ -83,30 +93,18 @@ def check(
     out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>).")] = None,
 ) -> None:
     """Render offline, validate every object against upstream schemas, evaluate the SATRE rules, write check.json/md."""
-    from .offline.engine import EngineError, load, resolve, run
-    from .offline.render import write
     from .offline.schemas import SchemaMissingError
     from .offline.validation import validate_render
     from .policies.registry import evaluate_all
     from .policies.report import report_data, write_report
 
-    try:
-        stack_file = resolve(stack)
-        config = load(stack_file)
-        graph = run(stack_file)
-    except ConfigError as error:
-        raise _fail_config(error) from None
-    except EngineError as error:
-        err_console.print(str(error), markup=False)
-        raise typer.Exit(code=1) from None
-    target = out or Path("build") / stack_file.stack
-    write(graph, target)
+    config, graph, target = _render_to(stack, out)
     try:
         schema_errors = validate_render(graph, config.cluster.kubernetes_version)
     except SchemaMissingError as missing:
         schema_errors = [str(missing)]
     findings = evaluate_all(graph)
-    data = report_data(stack_file.stack, findings, schema_errors)
+    data = report_data(graph.stack, findings, schema_errors)
     write_report(target, data)
     for finding in findings:
         mark = {"pass": "ok  ", "fail": "FAIL" if finding.rule.severity == "mandatory" else "warn", "not-applicable": "n/a "}
@@ -119,7 +117,7 @@ def check(
     for problem in schema_errors:
         out_console.print(f"FAIL schema: {problem}", markup=False)
     verdict = "passed" if data["passed"] else "FAILED"
-    out_console.print(f"{stack_file.stack}: compliance check {verdict}; report in {target}/check.md", markup=False)
+    out_console.print(f"{graph.stack}: compliance check {verdict}; report in {target}/check.md", markup=False)
     if not data["passed"]:
         raise typer.Exit(code=1)
 

@@ -5,23 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from ..infrastructure import Cluster
+from ..manifest import custom_object
 from .network_policy import default_deny_policy
-
-
-def _custom(name: str, obj: dict[str, object], cluster: Cluster, parent: pulumi.Resource) -> k8s.apiextensions.CustomResource:
-    metadata = obj["metadata"]
-    assert isinstance(metadata, dict)
-    return k8s.apiextensions.CustomResource(
-        name,
-        api_version=str(obj["apiVersion"]),
-        kind=str(obj["kind"]),
-        metadata=k8s.meta.v1.ObjectMetaArgs(**{k: v for k, v in metadata.items() if k in ("name", "namespace", "labels")}),
-        spec=obj["spec"],
-        opts=cluster.opts(parent),
-    )
 
 
 class DefaultDeny(pulumi.ComponentResource):
@@ -29,7 +16,7 @@ class DefaultDeny(pulumi.ComponentResource):
 
     def __init__(self, name: str, cluster: Cluster, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("k8tre:agnostics:DefaultDeny", name, None, opts)
-        self.policy = _custom(f"{name}-policy", default_deny_policy(), cluster, self)
+        self.policy = custom_object(f"{name}-policy", default_deny_policy(), cluster, self)
         self.register_outputs({})
 
 
@@ -58,6 +45,6 @@ class LoadBalancerPool(pulumi.ComponentResource):
     def __init__(self, name: str, cluster: Cluster, cidrs: Sequence[str], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("k8tre:agnostics:LoadBalancerPool", name, None, opts)
         pool, l2 = lb_pool_objects(cidrs)
-        _custom(f"{name}-pool", pool, cluster, self)
-        _custom(f"{name}-l2", l2, cluster, self)
+        custom_object(f"{name}-pool", pool, cluster, self)
+        custom_object(f"{name}-l2", l2, cluster, self)
         self.register_outputs({})

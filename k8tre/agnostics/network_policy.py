@@ -64,14 +64,7 @@ def project_isolation_policy(namespace: str, project: str, egress_fqdns: Sequenc
     Internet egress is allowed only to the project's FQDN allowlist on HTTPS
     (SATRE 2.2.11); an empty list means no internet at all.
     """
-    egress: list[dict[str, Any]] = [{"toEndpoints": [{}]}, dns_egress_rule()]
-    if egress_fqdns:
-        egress.append(
-            {
-                "toFQDNs": [_fqdn_selector(name) for name in egress_fqdns],
-                "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}],
-            }
-        )
+    egress = namespace_egress(egress_fqdns)
     return {
         "apiVersion": "cilium.io/v2",
         "kind": "CiliumNetworkPolicy",
@@ -89,6 +82,21 @@ def project_isolation_policy(namespace: str, project: str, egress_fqdns: Sequenc
             "egress": egress,
         },
     }
+
+
+def namespace_egress(egress_fqdns: Sequence[str], *, api_server: bool = False) -> list[dict[str, Any]]:
+    """Egress for one namespace: its own pods, DNS, optionally the API server, and HTTPS to the listed names."""
+    egress: list[dict[str, Any]] = [{"toEndpoints": [{}]}, dns_egress_rule()]
+    if api_server:
+        egress.append({"toEntities": ["kube-apiserver"]})
+    if egress_fqdns:
+        egress.append(
+            {
+                "toFQDNs": [_fqdn_selector(name) for name in egress_fqdns],
+                "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}],
+            }
+        )
+    return egress
 
 
 def _fqdn_selector(name: str) -> dict[str, str]:
@@ -121,16 +129,7 @@ def service_policy(namespace: str, service: str, *, egress_fqdns: Sequence[str] 
     only to DNS, optionally the Kubernetes API (for services that start pods), and
     the listed names over HTTPS.
     """
-    egress: list[dict[str, Any]] = [{"toEndpoints": [{}]}, dns_egress_rule()]
-    if api_server:
-        egress.append({"toEntities": ["kube-apiserver"]})
-    if egress_fqdns:
-        egress.append(
-            {
-                "toFQDNs": [_fqdn_selector(name) for name in egress_fqdns],
-                "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}],
-            }
-        )
+    egress = namespace_egress(egress_fqdns, api_server=api_server)
     return {
         "apiVersion": "cilium.io/v2",
         "kind": "CiliumNetworkPolicy",

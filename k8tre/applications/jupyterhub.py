@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from ..agnostics import Platform
 from ..agnostics.network_policy import service_policy
 from ..agnostics.publish import publish
 from ..config.layers import JupyterHubSettings
 from ..infrastructure import Cluster
+from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
@@ -96,14 +96,7 @@ class JupyterHub(pulumi.ComponentResource):
         )
         # The hub starts notebook pods (Kubernetes API) and signs users in with Keycloak; nothing else.
         policy = service_policy(NAMESPACE, "jupyterhub", egress_fqdns=[f"keycloak.{stage.domain}"], api_server=True)
-        k8s.apiextensions.CustomResource(
-            f"{name}-policy",
-            api_version=policy["apiVersion"],
-            kind=policy["kind"],
-            metadata=k8s.meta.v1.ObjectMetaArgs(**policy["metadata"]),
-            spec=policy["spec"],
-            opts=cluster.opts(self, depends_on=[namespace]),
-        )
+        custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
         source = HelmSource(pin, "jupyterhub", jupyterhub_values(settings, stage))
         self.application = ArgoApplication(
             f"{name}-app",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from ..agnostics.network_policy import project_isolation_policy
 from ..config.layers import ProjectSettings
 from ..infrastructure import Cluster
+from ..manifest import custom_object
 from ..namespace import platform_namespace
 
 PROJECT_LABEL = "k8tre.io/project"
@@ -39,12 +39,5 @@ class ResearchProject(pulumi.ComponentResource):
             extra_labels={PROJECT_LABEL: settings.name},
         )
         policy = project_isolation_policy(self.namespace, settings.name, settings.egress_fqdns)
-        self.policy = k8s.apiextensions.CustomResource(
-            f"{name}-isolation",
-            api_version=policy["apiVersion"],
-            kind=policy["kind"],
-            metadata=k8s.meta.v1.ObjectMetaArgs(**policy["metadata"]),
-            spec=policy["spec"],
-            opts=cluster.opts(self, depends_on=[namespace]),
-        )
+        self.policy = custom_object(f"{name}-isolation", policy, cluster, self, depends_on=[namespace])
         self.register_outputs({"namespace": self.namespace})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from typing import Any
 
@@ -40,11 +39,8 @@ class RecordingMonitor(MockMonitor):
         self.invokes: list[RecordedInvoke] = []
         self.stack_outputs: dict[str, Any] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        """Record the registration, then let the mocks answer it."""
+    def _record(self, request: Any, properties: Any, *, custom: bool, options: Options, physical_id: str) -> None:
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = _plain(rpc.deserialize_properties(request.object, keep_unknowns=True))
-        property_deps = {dep for deps in request.propertyDependencies.values() for dep in deps.urns}
         record = RecordedResource(
             urn=urn,
             type=request.type,
@@ -52,40 +48,36 @@ class RecordingMonitor(MockMonitor):
             parent=request.parent,
             provider=_provider_urn(request.provider),
             dependencies=tuple(sorted(set(request.dependencies))),
-            custom=bool(request.custom),
-            inputs=inputs,
-            options=Options(
-                protect=bool(request.protect),
-                retain_on_delete=bool(request.retainOnDelete),
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                ignore_changes=tuple(request.ignoreChanges),
-                # The SDK folds dependsOn into dependencies; what no property needs came from dependsOn.
-                depends_on=tuple(sorted(set(request.dependencies) - property_deps)),
-                additional_secret_outputs=tuple(request.additionalSecretOutputs),
-                aliases=tuple(alias.urn or alias.spec.name for alias in request.aliases),
-            ),
+            custom=custom,
+            inputs=_plain(rpc.deserialize_properties(properties, keep_unknowns=True)),
+            options=options,
+            id=physical_id,
         )
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         with self._lock:
-            self.recorded[urn] = dataclasses.replace(record, id=str(getattr(response, "id", "") or ""))
+            self.recorded[urn] = record
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        """Let the mocks answer the registration, and record it with the id they gave."""
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        property_deps = {dep for deps in request.propertyDependencies.values() for dep in deps.urns}
+        options = Options(
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=tuple(request.ignoreChanges),
+            # The SDK folds dependsOn into dependencies; what no property needs came from dependsOn.
+            depends_on=tuple(sorted(set(request.dependencies) - property_deps)),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            aliases=tuple(alias.urn or alias.spec.name for alias in request.aliases),
+        )
+        physical_id = str(getattr(response, "id", "") or "")
+        self._record(request, request.object, custom=bool(request.custom), options=options, physical_id=physical_id)
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         """Record a read (StackReference, ``.get`` of an existing resource), then let the mocks answer it."""
-        urn = self.make_urn(request.parent, request.type, request.name)
-        record = RecordedResource(
-            urn=urn,
-            type=request.type,
-            name=request.name,
-            parent=request.parent,
-            provider=_provider_urn(request.provider),
-            dependencies=tuple(sorted(set(request.dependencies))),
-            custom=True,
-            inputs=_plain(rpc.deserialize_properties(request.properties, keep_unknowns=True)),
-            options=Options(False, False, False, (), (), tuple(request.additionalSecretOutputs), ()),
-        )
-        with self._lock:
-            self.recorded[urn] = record
+        options = Options(False, False, False, (), (), tuple(request.additionalSecretOutputs), ())
+        self._record(request, request.properties, custom=True, options=options, physical_id=request.id)
         return super().ReadResource(request)  # type: ignore[no-untyped-call]
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name

@@ -18,7 +18,7 @@ from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
 from .hub import HubFacts, HubNetwork, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
-from .logs import cluster_audit_logs, resource_audit_logs
+from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
 from .spoke import INGRESS_SUBNET, SpokeNetwork
@@ -55,7 +55,7 @@ class AksCluster(pulumi.ComponentResource):
             self,
         )
         self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane)
-        cluster_audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self)
+        audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self, CLUSTER_LOGS)
         maintenance_windows(name, self.resource_group.name, self.managed_cluster.name, config.maintenance_window, self)
         self.dns_zone = dns.Zone(
             f"{name}-dns",
@@ -86,7 +86,7 @@ class AksCluster(pulumi.ComponentResource):
             admin_groups=config.api_server.admin_group_object_ids,
             parent=self,
         )
-        resource_audit_logs(f"{name}-kv", data.vault.id, hub.log_analytics_workspace_id, self)
+        audit_logs(f"{name}-kv", data.vault.id, hub.log_analytics_workspace_id, self)
         kubeconfig = self._kubeconfig()
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)

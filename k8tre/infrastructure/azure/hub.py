@@ -10,7 +10,7 @@ from pulumi_azure_native import network, operationalinsights, privatedns, resour
 
 from ...config import CreatedHub, ExistingHub, StackHub
 from ...stage import Stage
-from .logs import resource_audit_logs
+from .logs import audit_logs
 
 
 def private_dns_zones(location: str) -> Mapping[str, str]:
@@ -155,7 +155,7 @@ class HubNetwork(pulumi.ComponentResource):
             tags=tags,
             opts=stage.stateful(child),
         )
-        resource_audit_logs(f"{name}-firewall", firewall.id, workspace.id, self)
+        audit_logs(f"{name}-firewall", firewall.id, workspace.id, self)
         private_ip = firewall.ip_configurations.apply(lambda configs: (configs or [])[0].private_ip_address if configs else "")
         self.facts = HubFacts(
             vnet_id=self.vnet.id,

@@ -1,40 +1,36 @@
-"""The cluster's audit trail: the AKS diagnostic setting that sends audit events to the hub's workspace."""
+"""Audit trails: diagnostic settings that send a resource's logs to the retained workspace (SATRE 2.5.03)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pulumi
 from pulumi_azure_native import monitor
 
+CLUSTER_LOGS: Sequence[monitor.DiagnosticsLogSettingsArgsDict] = (
+    {"category_group": "audit", "enabled": True},
+    {"category": "kube-apiserver", "enabled": True},
+    {"category": "kube-controller-manager", "enabled": True},
+)
+"""The API server's audit events and the control plane's own logs."""
+ALL_LOGS: Sequence[monitor.DiagnosticsLogSettingsArgsDict] = ({"category_group": "allLogs", "enabled": True},)
+"""Everything a resource logs: Key Vault access, firewall decisions."""
 
-def cluster_audit_logs(
-    name: str, cluster_id: pulumi.Input[str], workspace_id: pulumi.Input[str], parent: pulumi.Resource
+
+def audit_logs(
+    name: str,
+    resource_id: pulumi.Input[str],
+    workspace_id: pulumi.Input[str],
+    parent: pulumi.Resource,
+    logs: Sequence[monitor.DiagnosticsLogSettingsArgsDict] = ALL_LOGS,
 ) -> monitor.DiagnosticSetting:
-    """Send the API server's audit events and control-plane logs to a retained workspace (SATRE 2.5.03)."""
-    return monitor.DiagnosticSetting(
-        f"{name}-diagnostics",
-        name="k8tre-audit",
-        resource_uri=cluster_id,
-        workspace_id=workspace_id,
-        log_analytics_destination_type="Dedicated",
-        logs=[
-            {"category_group": "audit", "enabled": True},
-            {"category": "kube-apiserver", "enabled": True},
-            {"category": "kube-controller-manager", "enabled": True},
-        ],
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-
-
-def resource_audit_logs(
-    name: str, resource_id: pulumi.Input[str], workspace_id: pulumi.Input[str], parent: pulumi.Resource
-) -> monitor.DiagnosticSetting:
-    """Send a resource's audit log group (Key Vault access, firewall decisions) to the workspace."""
+    """Send ``logs`` of the resource to the workspace."""
     return monitor.DiagnosticSetting(
         f"{name}-diagnostics",
         name="k8tre-audit",
         resource_uri=resource_id,
         workspace_id=workspace_id,
         log_analytics_destination_type="Dedicated",
-        logs=[{"category_group": "allLogs", "enabled": True}],
+        logs=list(logs),
         opts=pulumi.ResourceOptions(parent=parent),
     )
