@@ -44,7 +44,10 @@ floor_code='
 import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import containerservice, monitor, network, operationalinsights, resources
+from pulumi_azure_native import (
+    authorization, containerservice, dns, features, keyvault, managedidentity, monitor, network,
+    operationalinsights, privatedns, resources, storage,
+)
 
 used = (
     pulumi.ComponentResource,
@@ -57,11 +60,31 @@ used = (
     azure_native.Provider,
     containerservice.ManagedCluster,
     containerservice.list_managed_cluster_user_credentials_output,
+    containerservice.MaintenanceConfiguration,
+    authorization.RoleAssignment,
+    authorization.get_client_config_output,
+    dns.Zone,
+    features.SubscriptionFeatureRegistration,
+    keyvault.Vault,
+    managedidentity.UserAssignedIdentity,
+    managedidentity.FederatedIdentityCredential,
     monitor.DiagnosticSetting,
     network.VirtualNetwork,
     network.Subnet,
+    network.AzureFirewall,
+    network.FirewallPolicy,
+    network.FirewallPolicyRuleCollectionGroup,
+    network.PublicIPAddress,
+    network.RouteTable,
+    network.NetworkSecurityGroup,
+    network.VirtualNetworkPeering,
+    network.PrivateEndpoint,
+    network.PrivateDnsZoneGroup,
     operationalinsights.Workspace,
+    privatedns.PrivateZone,
+    privatedns.VirtualNetworkLink,
     resources.ResourceGroup,
+    storage.StorageAccount,
 )
 '
 
