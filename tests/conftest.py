@@ -47,7 +47,9 @@ def any_stack(request: pytest.FixtureRequest) -> str:
 def pulumi_runtime() -> Iterator[RecordingMonitor]:
     """Pulumi mocks with a recording monitor for component tests; runtime state and config reset after.
 
-    ``preview=False`` so that every Output resolves and every assertion really runs.
+    ``preview=False`` so that every Output resolves and every assertion really runs. Use it
+    only with ``@pulumi.runtime.test``, which drives the registrations to completion: mocks
+    left half-way in the test process stall later offline-engine runs.
     """
     previous_loop = None
     with contextlib.suppress(RuntimeError):
