@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
+from urllib.parse import urlparse
 
 ChartName = Literal["cilium", "cert-manager", "argo-cd", "jupyterhub"]
 """The charts the program knows how to configure."""
@@ -58,3 +59,9 @@ GATEWAY_API_MANIFESTS: Final = (
     f"{GATEWAY_API_VERSION}/config/crd/experimental/gateway.networking.k8s.io_tlsroutes.yaml",
 )
 """Pinned manifests of the Gateway API CRDs."""
+
+
+def application_sources() -> tuple[str, ...]:
+    """Hosts Argo CD may fetch from: the pinned charts' repositories and GitHub (Git sources, chart files)."""
+    hosts = {urlparse(pin.repository).hostname or "" for pin in CHARTS.values()}
+    return tuple(sorted(hosts | {"github.com", "*.githubusercontent.com"}))

@@ -189,3 +189,19 @@ def test_a_project_policy_that_lets_other_namespaces_in_is_caught() -> None:
         {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "project-imaging-demo"}}]}
     )
     assert unisolated_projects(graph) == ["project-genomics-demo"]
+
+
+def test_platform_services_run_under_default_deny_with_only_what_they_need() -> None:
+    graph = graph_of("stg")
+    assert {"cert-manager", "argocd"}.isdisjoint(SYSTEM_NAMESPACES)
+    policies = {p["metadata"]["namespace"]: p["spec"] for p in _objects(graph, "CiliumNetworkPolicy")}
+    cert_manager = policies["cert-manager"]
+    fqdns = {f.get("matchName") or f.get("matchPattern") for rule in cert_manager["egress"] for f in rule.get("toFQDNs", [])}
+    assert {"acme-staging-v02.api.letsencrypt.org", "management.azure.com", "*.azure-dns.com"} <= fqdns
+    assert {"fromEntities": ["kube-apiserver"]} in cert_manager["ingress"], "the API server calls the webhook"
+    argocd = policies["argocd"]
+    sources = {f.get("matchName") or f.get("matchPattern") for rule in argocd["egress"] for f in rule.get("toFQDNs", [])}
+    assert {"hub.jupyter.org", "github.com"} <= sources
+    assert {"fromEntities": ["kube-apiserver"]} not in argocd["ingress"]
+    for spec in (cert_manager, argocd):
+        assert not any("world" in rule.get("toEntities", []) for rule in spec["egress"]), "no open internet"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -9,9 +10,11 @@ import pulumi
 from ..config.layers import ArgoCdSettings
 from ..helm import helm_release
 from ..infrastructure import Cluster
+from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
+from .network_policy import service_policy
 
 NAMESPACE = "argocd"
 FREE_FORM_VALUES = ("configs.cm", "configs.params", "configs.rbac")
@@ -54,6 +57,7 @@ class ArgoCd(pulumi.ComponentResource):
         pin: ChartPin,
         settings: ArgoCdSettings,
         stage: Stage,
+        source_hosts: Sequence[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:agnostics:ArgoCd", name, None, opts)
@@ -67,4 +71,7 @@ class ArgoCd(pulumi.ComponentResource):
             values=argocd_values(settings, stage),
             opts=cluster.opts(self),
         )
+        # Under default-deny: the API server, and the chart repositories of the applications it delivers.
+        policy = service_policy(NAMESPACE, "argocd", egress_fqdns=source_hosts, api_server=True)
+        custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
         self.register_outputs({"namespace": self.namespace})

@@ -11,15 +11,19 @@ import pulumi_kubernetes as k8s
 from ..config.layers import CertManagerSettings
 from ..helm import helm_release
 from ..infrastructure import Cluster, WorkloadIdentity
+from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
+from .network_policy import service_policy
 
 NAMESPACE = "cert-manager"
 _ACME_SERVERS = {
     "letsencrypt": "https://acme-v02.api.letsencrypt.org/directory",
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
 }
+ACME_HOSTS = tuple(url.split("/")[2] for url in _ACME_SERVERS.values())
+"""Host names of the ACME CAs the issuers use."""
 GATEWAY_NAME = "k8tre"
 """The shared Gateway that HTTP-01 challenges are answered through."""
 GATEWAY_NAMESPACE = "gateway-system"
@@ -105,6 +109,16 @@ class CertManager(pulumi.ComponentResource):
             values=cert_manager_values(stage, cluster.platform.workload_identities.get("cert-manager")),
             opts=cluster.opts(self),
         )
+        # Under default-deny: the API server (webhook), the ACME CA and, for DNS-01, the cloud's APIs and name servers.
+        policy = service_policy(
+            NAMESPACE,
+            "cert-manager",
+            egress_fqdns=[*ACME_HOSTS, *cluster.platform.cloud_api_fqdns],
+            api_server=True,
+            webhook=True,
+            dns_servers=cluster.platform.dns_server_fqdns,
+        )
+        custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
         self.issuer_name = settings.issuer
         self.issuer = k8s.apiextensions.CustomResource(
             f"{name}-issuer",

@@ -7,7 +7,7 @@ import pulumi
 from ..config import K8treConfig
 from ..infrastructure import Cluster
 from ..stage import Stage
-from ..versions import chart
+from ..versions import application_sources, chart
 from .argocd import ArgoCd
 from .cert_manager import CertManager
 from .gateway import SharedGateway
@@ -32,7 +32,9 @@ class AgnosticsLayer(pulumi.ComponentResource):
         cert_manager = CertManager(
             f"{name}-cert-manager", cluster, chart("cert-manager", pins), settings.cert_manager, stage, opts=child
         )
-        argocd = ArgoCd(f"{name}-argocd", cluster, chart("argo-cd", pins), settings.argocd, stage, opts=child)
+        argocd = ArgoCd(
+            f"{name}-argocd", cluster, chart("argo-cd", pins), settings.argocd, stage, application_sources(), opts=child
+        )
         gateway = SharedGateway(
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
         )

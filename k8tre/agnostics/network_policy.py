@@ -16,8 +16,6 @@ SYSTEM_NAMESPACES: Final[Mapping[str, str]] = {
     "kube-public": "holds only the public cluster-info ConfigMap; no pods run here",
     "kube-node-lease": "holds only node heartbeat Leases; no pods run here",
     "cilium-secrets": "Cilium's copy of Gateway TLS secrets; no pods run here",
-    "cert-manager": "talks to the ACME CA and the API server; its own egress policy is tracked (issue 3 follow-up)",
-    "argocd": "pulls from the allow-listed Git and Helm repositories; its own egress policy is tracked",
     "gateway-system": "holds the shared Gateway, its certificate and redirect route; Envoy runs in Cilium's agent",
 }
 """Namespaces outside the default-deny, each with the reason it is exempt."""
@@ -122,14 +120,33 @@ def covered_by_default_deny(policy: Mapping[str, Any], namespace: str) -> bool:
     return True
 
 
-def service_policy(namespace: str, service: str, *, egress_fqdns: Sequence[str] = (), api_server: bool = False) -> dict[str, Any]:
-    """A CiliumNetworkPolicy for a shared service's namespace under default-deny.
+def service_policy(
+    namespace: str,
+    service: str,
+    *,
+    egress_fqdns: Sequence[str] = (),
+    api_server: bool = False,
+    webhook: bool = False,
+    dns_servers: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A CiliumNetworkPolicy for a service's namespace under default-deny.
 
     Pods of the service talk to each other; the Gateway reaches them; egress goes
-    only to DNS, optionally the Kubernetes API (for services that start pods), and
-    the listed names over HTTPS.
+    only to DNS, optionally the Kubernetes API (for controllers), and the listed
+    names over HTTPS. ``webhook`` lets the API server call the service's admission
+    webhook; ``dns_servers`` are name servers it may query directly (DNS-01 checks).
     """
     egress = namespace_egress(egress_fqdns, api_server=api_server)
+    if dns_servers:
+        egress.append(
+            {
+                "toFQDNs": [_fqdn_selector(name) for name in dns_servers],
+                "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}, {"port": "53", "protocol": "TCP"}]}],
+            }
+        )
+    ingress: list[dict[str, Any]] = [{"fromEndpoints": [{}]}, {"fromEntities": ["ingress"]}]
+    if webhook:
+        ingress.append({"fromEntities": ["kube-apiserver"]})
     return {
         "apiVersion": "cilium.io/v2",
         "kind": "CiliumNetworkPolicy",
@@ -137,7 +154,7 @@ def service_policy(namespace: str, service: str, *, egress_fqdns: Sequence[str] 
         "spec": {
             "description": f"{service}: only the traffic it needs",
             "endpointSelector": {},
-            "ingress": [{"fromEndpoints": [{}]}, {"fromEntities": ["ingress"]}],
+            "ingress": ingress,
             "egress": egress,
         },
     }

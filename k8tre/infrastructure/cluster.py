@@ -48,6 +48,10 @@ class PlatformFacts:
     """Address ranges Cilium hands to LoadBalancer services itself (no cloud load balancer)."""
     workload_identities: Mapping[str, WorkloadIdentity] = field(default_factory=dict)
     """Cloud identity per platform service (``cert-manager``, ``external-dns``, ``external-secrets``)."""
+    cloud_api_fqdns: Sequence[str] = ()
+    """Cloud endpoints platform services call with their workload identity (token and management APIs)."""
+    dns_server_fqdns: Sequence[str] = ()
+    """Authoritative name servers of the environment's public DNS zone (cert-manager checks DNS-01 there)."""
     dns01_solver: Mapping[str, Any] | None = None
     """cert-manager ACME DNS-01 solver for the environment's DNS zone; needed for the wildcard certificate."""
 

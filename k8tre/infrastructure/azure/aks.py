@@ -16,6 +16,7 @@ from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadId
 from .access import grant_access
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
+from .firewall_rules import AZURE_DNS_NAMESERVERS
 from .hub import HubFacts, HubNetwork, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
@@ -118,6 +119,8 @@ class AksCluster(pulumi.ComponentResource):
                     )
                     for service, client_id in identities.client_ids.items()
                 },
+                cloud_api_fqdns=("management.azure.com", "login.microsoftonline.com"),
+                dns_server_fqdns=AZURE_DNS_NAMESERVERS,
                 dns01_solver={
                     "azureDNS": {
                         "subscriptionID": self._subscription_id,
