@@ -46,6 +46,8 @@ class AwsClusterConfig(ClusterBase):
     """How many zones the VPC and node groups span."""
     node_groups: tuple[AwsNodeGroup, ...] = Field(min_length=1)
     """Managed node groups."""
+    pod_networking: Literal["cluster-pool", "eni"] = "cluster-pool"
+    """``cluster-pool``: overlay pod range from ``network.podCidrs``; ``eni``: pods get VPC addresses (Cilium ENI mode)."""
 
 
 class K3sHost(K8treModel):

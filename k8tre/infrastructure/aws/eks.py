@@ -34,6 +34,15 @@ def _assume_role_policy(service: str) -> str:
     )
 
 
+def _eni_values() -> dict[str, object]:
+    """Cilium's ENI mode: pods take addresses from the VPC through the nodes' network interfaces."""
+    return {
+        "eni": {"enabled": True, "awsEnablePrefixDelegation": True},
+        "ipam": {"mode": "eni"},
+        "routingMode": "native",
+    }
+
+
 class EksCluster(pulumi.ComponentResource):
     """A VPC with private subnets across zones, a KMS key, and an EKS cluster with managed node groups.
 
@@ -87,7 +96,9 @@ class EksCluster(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=[self.log_group])),
         )
-        node_role = self._role("node", _NODE_POLICIES, child)
+        # In ENI mode Cilium's operator attaches interfaces and addresses as the nodes' role.
+        eni_policy = ("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",) if config.pod_networking == "eni" else ()
+        node_role = self._role("node", (*_NODE_POLICIES, *eni_policy), child)
         groups = [
             aws.eks.NodeGroup(
                 f"{name}-{group.name}",
@@ -132,7 +143,7 @@ class EksCluster(pulumi.ComponentResource):
             cilium=CiliumFacts(
                 api_server_host=self.cluster.endpoint.apply(lambda url: url.removeprefix("https://")),
                 api_server_port=443,
-                cloud_values={},
+                cloud_values=_eni_values() if config.pod_networking == "eni" else {},
             ),
             platform=PlatformFacts(
                 storage_provisioner="ebs.csi.aws.com",
