@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pulumi
 from pulumi_azure_native import authorization
 
+from .account import AzureAccount
 from .identities import role_definition_id
 
 AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
@@ -17,6 +18,7 @@ KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
 
 def grant_access(
     name: str,
+    account: AzureAccount,
     *,
     cluster_id: pulumi.Input[str],
     vault_id: pulumi.Input[str],
@@ -25,12 +27,11 @@ def grant_access(
 ) -> list[authorization.RoleAssignment]:
     """The role assignments the environment needs; the returned ones must exist before Kubernetes is touched."""
     child = pulumi.ResourceOptions(parent=parent)
-    client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    sub = client.subscription_id
+    sub = account.subscription_id
     # With Azure RBAC and no local accounts, whoever runs `pulumi up` needs a cluster role to install Cilium.
     deployer = authorization.RoleAssignment(
         f"{name}-deployer-admin",
-        principal_id=client.object_id,
+        principal_id=account.object_id,
         role_definition_id=role_definition_id(sub, AKS_RBAC_CLUSTER_ADMIN),
         scope=cluster_id,
         opts=child,

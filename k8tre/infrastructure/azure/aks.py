@@ -7,13 +7,14 @@ import ipaddress
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import authorization, containerservice, dns, features, resources
+from pulumi_azure_native import containerservice, dns, features, resources
 
 from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
+from .account import deploying_account
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
 from .firewall_rules import AZURE_DNS_NAMESERVERS
@@ -42,6 +43,7 @@ class AksCluster(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
+        account = deploying_account(self)
         hub = self._hub(config, stage)
         exports = {"hub": hub_outputs(hub)} if isinstance(config.hub, CreatedHub) else {}
         spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, opts=child)
@@ -53,6 +55,7 @@ class AksCluster(pulumi.ComponentResource):
             spoke.vnet.id,
             hub.private_dns_zone_ids["aks"] if private else None,
             stage,
+            account,
             self,
         )
         self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane)
@@ -66,7 +69,9 @@ class AksCluster(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
-        data = DataServices(f"{name}-data", config, hub, self.resource_group, spoke.endpoints_subnet.id, stage, opts=child)
+        data = DataServices(
+            f"{name}-data", config, hub, self.resource_group, spoke.endpoints_subnet.id, stage, account, opts=child
+        )
         issuer = self.managed_cluster.oidcIssuerProfile.apply(lambda profile: str((profile or {}).get("issuerURL", "")))
         identities = WorkloadIdentities(
             f"{name}-identities",
@@ -75,13 +80,12 @@ class AksCluster(pulumi.ComponentResource):
             issuer,
             {"vault": data.vault.id, "dns": self.dns_zone.id},
             stage,
+            account,
             opts=child,
         )
-        self._subscription_id = authorization.get_client_config_output(
-            opts=pulumi.InvokeOutputOptions(parent=self)
-        ).subscription_id
         access = grant_access(
             name,
+            account,
             cluster_id=self.managed_cluster.id,
             vault_id=data.vault.id,
             admin_groups=config.api_server.admin_group_object_ids,
@@ -123,7 +127,7 @@ class AksCluster(pulumi.ComponentResource):
                 dns_server_fqdns=AZURE_DNS_NAMESERVERS,
                 dns01_solver={
                     "azureDNS": {
-                        "subscriptionID": self._subscription_id,
+                        "subscriptionID": account.subscription_id,
                         "resourceGroupName": self.resource_group.name,
                         "hostedZoneName": stage.domain,
                         "environment": "AzurePublicCloud",

@@ -14,6 +14,7 @@ import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
 from ...stage import Stage
+from .account import AzureAccount
 from .identities import role_definition_id
 
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
@@ -39,6 +40,7 @@ def control_plane_identity(
     spoke_vnet_id: pulumi.Input[str],
     private_zone_id: pulumi.Input[str] | None,
     stage: Stage,
+    account: AzureAccount,
     parent: pulumi.Resource,
 ) -> ControlPlaneIdentity:
     """Create the identity, let it manage the spoke's network and (private clusters) the API's DNS zone."""
@@ -51,7 +53,7 @@ def control_plane_identity(
         tags=dict(stage.tags),
         opts=child,
     )
-    sub = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=parent)).subscription_id
+    sub = account.subscription_id
     scopes = {"network": (NETWORK_CONTRIBUTOR, spoke_vnet_id)}
     if private_zone_id is not None:
         scopes["private-dns"] = (PRIVATE_DNS_ZONE_CONTRIBUTOR, private_zone_id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pulumi
-from pulumi_azure_native import authorization, keyvault, resources, storage
+from pulumi_azure_native import keyvault, resources, storage
 
 from ...config import AzureClusterConfig
 from ...stage import Stage
+from .account import AzureAccount
 from .hub import HubFacts
 from .private_endpoint import private_endpoint
 
@@ -39,18 +40,18 @@ class DataServices(pulumi.ComponentResource):
         group: resources.ResourceGroup,
         endpoints_subnet_id: pulumi.Input[str],
         stage: Stage,
+        account: AzureAccount,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:DataServices", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         self.vault = keyvault.Vault(
             f"{name}-kv",
             resource_group_name=group.name,
-            vault_name=global_name(f"kv{_compact(stage.slug, 14)}", client.subscription_id, f"{stage.slug}/{config.location}"),
+            vault_name=global_name(f"kv{_compact(stage.slug, 14)}", account.subscription_id, f"{stage.slug}/{config.location}"),
             location=config.location,
             properties={
-                "tenant_id": client.tenant_id,
+                "tenant_id": account.tenant_id,
                 "sku": {"family": keyvault.SkuFamily.A, "name": keyvault.SkuName.STANDARD},
                 "enable_rbac_authorization": True,  # access by Entra ID roles, never by vault access policies
                 "enable_purge_protection": True,
@@ -74,11 +75,11 @@ class DataServices(pulumi.ComponentResource):
         )
         self.accounts: dict[str, storage.StorageAccount] = {}
         for role, hierarchical in STORAGE_ACCOUNTS.items():
-            account = storage.StorageAccount(
+            storage_account = storage.StorageAccount(
                 f"{name}-st-{role}",
                 resource_group_name=group.name,
                 account_name=global_name(
-                    f"st{_compact(stage.slug, 10)}{_compact(role, 4)}", client.subscription_id, f"{stage.slug}/{role}"
+                    f"st{_compact(stage.slug, 10)}{_compact(role, 4)}", account.subscription_id, f"{stage.slug}/{role}"
                 ),
                 location=config.location,
                 kind="StorageV2",
@@ -101,10 +102,10 @@ class DataServices(pulumi.ComponentResource):
                     resource_group_name=group.name,
                     location=config.location,
                     subnet_id=endpoints_subnet_id,
-                    target_id=account.id,
+                    target_id=storage_account.id,
                     group_id=group_id,
                     dns_zone_id=hub.private_dns_zone_ids[zone],
                     parent=self,
                 )
-            self.accounts[role] = account
+            self.accounts[role] = storage_account
         self.register_outputs({"vaultId": self.vault.id})

@@ -9,6 +9,7 @@ import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
 from ...stage import Stage
+from .account import AzureAccount
 
 ROLE_IDS = {
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
@@ -59,11 +60,11 @@ class WorkloadIdentities(pulumi.ComponentResource):
         issuer_url: pulumi.Input[str],
         scopes: Mapping[str, pulumi.Input[str]],
         stage: Stage,
+        account: AzureAccount,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:WorkloadIdentities", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         client_ids: dict[str, pulumi.Output[str]] = {}
         for spec in SERVICE_IDENTITIES:
             identity = managedidentity.UserAssignedIdentity(
@@ -88,7 +89,7 @@ class WorkloadIdentities(pulumi.ComponentResource):
                 f"{name}-{spec.service}-role",
                 principal_id=identity.principal_id,
                 principal_type="ServicePrincipal",
-                role_definition_id=role_definition_id(client.subscription_id, ROLE_IDS[spec.role]),
+                role_definition_id=role_definition_id(account.subscription_id, ROLE_IDS[spec.role]),
                 scope=scopes[spec.scope],
                 opts=child,
             )
