@@ -7,9 +7,7 @@ from typing import Any
 import yaml
 
 
-def exec_kubeconfig(
-    *, name: str, endpoint: str, ca_data: str, command: str, args: list[str], env: dict[str, str] | None = None
-) -> str:
+def exec_kubeconfig(*, name: str, endpoint: str, ca_data: str, command: str, args: list[str]) -> str:
     """A kubeconfig whose user fetches a short-lived token by running ``command``.
 
     Used for EKS: no long-lived credential is stored in the state, only the CA.
@@ -22,8 +20,6 @@ def exec_kubeconfig(
             "interactiveMode": "Never",
         }
     }
-    if env:
-        user["exec"]["env"] = [{"name": key, "value": value} for key, value in sorted(env.items())]
     document = {
         "apiVersion": "v1",
         "kind": "Config",
