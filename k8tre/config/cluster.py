@@ -13,7 +13,7 @@ from pydantic import Field
 from .azure import AzureClusterConfig
 from .base import K8treModel
 from .common import ClusterBase
-from .types import AwsRegion, Cidr, DnsLabel, Host, Port
+from .types import AwsRegion, Cidr, DnsLabel, Host, Port, SshHostKey
 
 
 class AwsNodeGroup(K8treModel):
@@ -61,6 +61,8 @@ class K3sHost(K8treModel):
     """SSH user with passwordless sudo."""
     port: Port = 22
     """SSH port."""
+    host_key: SshHostKey | None = None
+    """The machine's SSH host key; Pulumi refuses to connect to anything else. Required outside dev."""
 
 
 class K3sClusterConfig(ClusterBase):

@@ -178,6 +178,14 @@ def _k3s_issues(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[tupl
             if host.name in seen:
                 yield f"cluster.{role}[{i}].name", f"{host.name!r} names more than one machine"
             seen.add(host.name)
+            if host.host_key is None and config.environment != "dev":
+                # Without it pulumi-command accepts any host key (InsecureIgnoreHostKey), so whoever answers on
+                # the address receives the join token, which K3s's token docs call admin-equivalent.
+                yield (
+                    f"cluster.{role}[{i}].hostKey",
+                    f"is required in {config.environment}: the machine's SSH host key, "
+                    f"from `ssh-keyscan -t ed25519 {host.address}`",
+                )
             address = _ip(host.address)
             if address is not None and address not in node_net:
                 yield f"cluster.{role}[{i}].address", f"{host.address} is outside k8tre:cluster.nodeCidr ({node_net})"

@@ -55,6 +55,9 @@ class K3sCluster(pulumi.ComponentResource):
             f"{name}-kubeconfig",
             connection=self._connection(first),
             create="sudo cat /etc/rancher/k3s/k3s.yaml",
+            # pulumi-command logs stdout even when the output is secret (pulumi/pulumi#15912,
+            # pulumi-command#401): this stdout is the cluster-admin credential, so nothing is logged.
+            logging=remote.Logging.NONE,
             opts=pulumi.ResourceOptions(parent=self, depends_on=servers, additional_secret_outputs=["stdout"]),
         )
         kubeconfig = secret_text(fetched.stdout.apply(lambda text: point_at(text, url)))
@@ -82,7 +85,11 @@ class K3sCluster(pulumi.ComponentResource):
         self.register_outputs({"apiServer": url})
 
     def _connection(self, host: K3sHost) -> remote.ConnectionArgs:
-        return remote.ConnectionArgs(host=host.address, port=host.port, user=host.user, private_key=self._ssh_key)
+        # With a host key pulumi-command verifies the server (ssh.FixedHostKey); without one it trusts any
+        # answer, which config allows only in dev.
+        return remote.ConnectionArgs(
+            host=host.address, port=host.port, user=host.user, private_key=self._ssh_key, host_key=host.host_key
+        )
 
     def _install(self, host: K3sHost, role: str, server_url: str | None, after: list[remote.Command]) -> remote.Command:
         network = self._config.network

@@ -1,0 +1,64 @@
+"""K3s over SSH: no secret reaches Pulumi's logs, and Pulumi talks only to the machines it was told about."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, graph_of
+from k8tre.offline.engine import resolve, run
+from k8tre.offline.graph import Graph, RecordedResource, Secret
+
+# Files on a K3s server that hold credentials (K3s docs: "Cluster Access", "Token management").
+CREDENTIAL_FILES = ("/etc/rancher/k3s/k3s.yaml", "/var/lib/rancher/k3s/server/token", "/var/lib/rancher/k3s/server/tls/")
+
+
+def _commands(graph: Graph) -> list[RecordedResource]:
+    commands = graph.of_type("command:remote:Command")
+    assert commands, "a K3s stack runs commands over SSH"
+    return commands
+
+
+def _prints_a_secret(command: RecordedResource) -> bool:
+    create = command.inputs["create"]
+    text = create.value if isinstance(create, Secret) else create
+    return "stdout" in command.options.additional_secret_outputs or any(path in text for path in CREDENTIAL_FILES)
+
+
+def test_the_kubeconfig_command_is_recognised_as_printing_a_secret() -> None:
+    printing = [c.name for c in _commands(graph_of("k3s-dev")) if _prints_a_secret(c)]
+    assert any(name.endswith("-kubeconfig") for name in printing), printing
+
+
+def test_every_command_that_prints_a_secret_logs_nothing() -> None:
+    """pulumi-command logs stdout even when the output is secret (pulumi/pulumi#15912, pulumi-command#401)."""
+    for command in _commands(graph_of("k3s-dev")):
+        if _prints_a_secret(command):
+            assert command.inputs.get("logging") == "none", f"{command.name} prints a secret and would log it"
+            assert "stdout" in command.options.additional_secret_outputs, f"{command.name}: stdout must be secret"
+
+
+def test_every_connection_pins_the_configured_host_key() -> None:
+    config = yaml.safe_load((ROOT / "examples/Pulumi.k3s-dev.yaml").read_text())["config"]["k8tre:cluster"]
+    expected = {host["address"]: host["hostKey"] for host in config["servers"] + config["agents"]}
+    seen = set()
+    for command in _commands(graph_of("k3s-dev")):
+        connection = command.inputs["connection"]
+        connection = connection.value if isinstance(connection, Secret) else connection
+        assert connection["hostKey"] == expected[connection["host"]], command.name
+        seen.add(connection["host"])
+    assert seen == set(expected), "every machine is reached, each with its own key"
+
+
+@pytest.fixture(scope="module")
+def prod_ha() -> Graph:
+    return run(resolve(str(Path(__file__).parents[1] / "config" / "k3s-prod-ha.ok.yaml"), ROOT))
+
+
+def test_prod_servers_are_reached_only_with_their_host_keys(prod_ha: Graph) -> None:
+    for command in _commands(prod_ha):
+        connection = command.inputs["connection"]
+        connection = connection.value if isinstance(connection, Secret) else connection
+        assert str(connection.get("hostKey", "")).startswith("ssh-ed25519 "), command.name
