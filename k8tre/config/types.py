@@ -87,9 +87,7 @@ def _host(value: str) -> str:
 
 # The key types OpenSSH servers offer as host keys (sshd(8), HostKey); DSA is refused by
 # OpenSSH since 9.8 and is not accepted here either.
-_HOST_KEY_TYPES = frozenset(
-    {"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"}
-)
+_HOST_KEY_TYPES = frozenset({"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"})
 
 
 def _ssh_host_key(value: str) -> str:
