@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .workloads import ExpandedRelease
+
 SECRET_TEXT = "[secret]"  # noqa: S105 - the redaction marker, not a secret
 
 
@@ -73,6 +75,8 @@ class Graph:
     resources: list[RecordedResource] = field(default_factory=list)
     invokes: list[RecordedInvoke] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    workloads: list[ExpandedRelease] = field(default_factory=list)
+    """The charts expanded into what they install (empty until the render expands them)."""
 
     def get(self, urn: str) -> RecordedResource:
         """The resource with this URN."""
