@@ -33,13 +33,23 @@ if [ "$K3S_ROLE" = "server" ]; then
     audit_dir=/var/lib/rancher/k3s/server/audit
     mkdir -p "$audit_dir"
     chmod 0700 "$audit_dir"
+    # Requests whose bodies carry credentials are logged at Metadata (who, what, when; no body):
+    # Secrets and ConfigMaps with all their subresources, the TokenRequest subresource that returns
+    # service-account tokens, and TokenReviews whose request is a bearer token. A plain resource name
+    # matches no subresource, hence the "/*" forms (Kubernetes docs, "Auditing": audit policy).
     cat >"$audit_dir/policy.yaml" <<'POLICY'
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
   - level: Metadata
-    resources: [{group: "", resources: [secrets, configmaps]}]
+    resources:
+      - group: ""
+        resources: [secrets, "secrets/*", configmaps, "configmaps/*", serviceaccounts/token]
+      - group: authentication.k8s.io
+        resources: [tokenreviews]
+      - group: certificates.k8s.io
+        resources: [certificatesigningrequests, "certificatesigningrequests/*"]
   - level: RequestResponse
     verbs: [create, update, patch, delete]
   - level: Metadata
@@ -60,7 +70,9 @@ POLICY
         --kube-apiserver-arg "audit-policy-file=$audit_dir/policy.yaml" \
         --kube-apiserver-arg "audit-log-path=$audit_dir/audit.log" \
         --kube-apiserver-arg "audit-log-maxage=$AUDIT_LOG_MAXAGE" \
-        --kube-apiserver-arg "audit-log-maxbackup=10"
+        --kube-apiserver-arg "audit-log-maxbackup=10" \
+        --kube-apiserver-arg "audit-log-maxsize=100" \
+        --kube-apiserver-arg "service-account-extend-token-expiration=false"
     if [ -z "${K3S_URL:-}" ]; then
         set -- "$@" --cluster-init
     else
