@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import yaml
 
@@ -160,8 +161,12 @@ def test_k3s_installs_without_flannel_kube_proxy_or_traefik() -> None:
     assert len(installs) == 3  # one server, two agents
     script = installs[0].inputs["stdin"]
     assert isinstance(script, Secret), "the install script carries the join token"
-    for flag in ("--flannel-backend=none", "--disable-kube-proxy", "--disable=traefik", "--disable=servicelb"):
-        assert flag in script.value
+    encoded = re.search(r"^K3S_CONFIG_B64=(\S+)$", script.value, re.M)
+    assert encoded, "the machine's K3s configuration travels with the script"
+    config = yaml.safe_load(base64.b64decode(encoded.group(1).strip("'")))
+    assert config["flannel-backend"] == "none"
+    assert config["disable-kube-proxy"] is True
+    assert {"traefik", "servicelb"} <= set(config["disable"])
     (fetch,) = [r for r in graph.of_type("command:remote:Command") if "k3s.yaml" in r.inputs["create"]]
     assert "stdout" in fetch.options.additional_secret_outputs
     server = yaml.safe_load(graph.outputs["kubeconfig"].value)["clusters"][0]["cluster"]["server"]

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from k8tre.infrastructure.k3s import k3s
+from k8tre.infrastructure.k3s.node_config import ClusterShape, node_config
 
 LEVELS = ("None", "Metadata", "Request", "RequestResponse")
 
@@ -105,4 +106,5 @@ def test_the_evaluator_sees_a_token_leak() -> None:
 
 def test_service_account_tokens_are_not_silently_extended() -> None:
     # K3s CIS hardening guide: service-account-extend-token-expiration=false.
-    assert '"service-account-extend-token-expiration=false"' in k3s.INSTALL_SCRIPT
+    shape = ClusterShape(api_host="192.0.2.1", pod_cidrs=("10.42.0.0/16",), service_cidr="10.43.0.0/16", audit_max_age_days=30)
+    assert "service-account-extend-token-expiration=false" in node_config("server", "s1", shape, None)["kube-apiserver-arg"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shlex
 from importlib import resources as package_files
 
@@ -16,6 +17,7 @@ from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
+from .node_config import ClusterShape, Role, node_config, render
 
 API_PORT = 6443
 
@@ -41,11 +43,19 @@ class K3sCluster(pulumi.ComponentResource):
         self._name = name
         self._config = config
         self._ssh_key = ssh_private_key.output()
-        self._audit_days = stage.audit_retention_days
         self._version: str = config.k3s_version or K3S_DEFAULT_VERSION
+        self._shape = ClusterShape(
+            api_host=config.api_host,
+            pod_cidrs=tuple(config.network.pod_cidrs),
+            service_cidr=config.network.service_cidr,
+            audit_max_age_days=stage.audit_retention_days,
+        )
         child = pulumi.ResourceOptions(parent=self)
-        # The join token is generated, kept only in the (encrypted) state, never typed by a person.
+        # The join tokens are generated, kept only in the (encrypted) state, never typed by a person.
+        # Servers and agents get different ones: the server token is admin-equivalent (K3s docs, "k3s token"),
+        # so a compromised agent must not hold it.
         self.token = random.RandomPassword(f"{name}-token", length=48, special=False, opts=child)
+        self.agent_token = random.RandomPassword(f"{name}-agent-token", length=48, special=False, opts=child)
         url = f"https://{config.api_host}:{API_PORT}"
         first, *others = config.servers
         first_server = self._install(first, "server", None, [])
@@ -91,24 +101,30 @@ class K3sCluster(pulumi.ComponentResource):
             host=host.address, port=host.port, user=host.user, private_key=self._ssh_key, host_key=host.host_key
         )
 
-    def _install(self, host: K3sHost, role: str, server_url: str | None, after: list[remote.Command]) -> remote.Command:
-        network = self._config.network
-        settings: dict[str, str] = {
+    def _install(self, host: K3sHost, role: Role, server_url: str | None, after: list[remote.Command]) -> remote.Command:
+        rendered = render(node_config(role, host.name, self._shape, server_url))
+        settings = {
             "K3S_ROLE": role,
             "K3S_VERSION": self._version,
-            "K3S_URL": server_url or "",
             "NODE_NAME": host.name,
-            "API_HOST": self._config.api_host,
-            "POD_CIDR": ",".join(network.pod_cidrs),
-            "SERVICE_CIDR": network.service_cidr,
-            "AUDIT_LOG_MAXAGE": str(self._audit_days),
+            "K3S_CONFIG_B64": base64.b64encode(rendered.encode()).decode(),
         }
-        exports = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in settings.items())
-        script = self.token.result.apply(lambda token: f"{exports}export K3S_TOKEN={shlex.quote(token)}\n{INSTALL_SCRIPT}")
+        # Plain shell variables, not exports: the K3s installer copies exported K3S_* variables into the
+        # service's environment file, which would put the tokens on disk a second time.
+        assignments = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items())
+
+        def script(tokens: list[str]) -> str:
+            if role == "server":
+                secrets = f"K3S_TOKEN={shlex.quote(tokens[0])}\nK3S_AGENT_TOKEN={shlex.quote(tokens[1])}\n"
+            else:
+                secrets = f"K3S_TOKEN={shlex.quote(tokens[1])}\n"
+            return f"{assignments}{secrets}{INSTALL_SCRIPT}"
+
+        stdin = pulumi.Output.all(self.token.result, self.agent_token.result).apply(script)
         return remote.Command(
             f"{self._name}-{role}-{host.name}",
             connection=self._connection(host),
             create="sudo sh -s",
-            stdin=secret_text(script),
+            stdin=secret_text(stdin),
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )

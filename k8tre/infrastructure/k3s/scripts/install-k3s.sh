@@ -1,43 +1,57 @@
 #!/bin/sh
-# Install (or confirm) K3s on this machine, as a server or an agent.
-# Pulumi prepends the settings below as exported variables and pipes this to `sudo sh -s`,
-# so that the join token never appears on a command line or in the process list.
-#   K3S_ROLE       server | agent
-#   K3S_VERSION    exact K3s release, e.g. v1.33.5+k3s1
-#   K3S_TOKEN      cluster join secret
-#   K3S_URL        https://<api host>:6443 of an existing server (empty on the first server)
-#   NODE_NAME      node name in Kubernetes
-#   API_HOST       address clients use for the API (added to the serving certificate)
-#   POD_CIDR       pod range (Cilium cluster-pool IPAM uses the same)
-#   SERVICE_CIDR   service range
-#   AUDIT_LOG_MAXAGE  days the API server keeps audit logs
+# Install K3s on this machine, or bring an installed one to the rendered configuration.
+# Pulumi prepends the settings below as plain shell variables (never exported, so neither the
+# installer nor the K3s service environment sees them) and pipes this to `sudo sh -s`, so the
+# join tokens never appear on a command line or in the process list.
+#   K3S_ROLE         server | agent
+#   K3S_VERSION      exact K3s release, e.g. v1.34.2+k3s1
+#   NODE_NAME        node name in Kubernetes
+#   K3S_CONFIG_B64   /etc/rancher/k3s/config.yaml, base64 (rendered by node_config.py; holds no secret)
+#   K3S_TOKEN        the token this machine joins with (server token on servers, agent token on agents)
+#   K3S_AGENT_TOKEN  servers only: the token agents join with
+#   K3S_ROOT         tests only: a directory standing in for / (empty on real machines)
+# Idempotent: an unchanged configuration and version is a no-op; a changed file restarts K3s;
+# a different version reinstalls (an exact match, not a substring: +k3s1 is not +k3s12).
 set -eu
 
-: "${K3S_ROLE:?}" "${K3S_VERSION:?}" "${K3S_TOKEN:?}" "${NODE_NAME:?}"
+: "${K3S_ROLE:?}" "${K3S_VERSION:?}" "${K3S_TOKEN:?}" "${NODE_NAME:?}" "${K3S_CONFIG_B64:?}"
+root="${K3S_ROOT:-}"
+config_dir="$root/etc/rancher/k3s"
+audit_dir="$root/var/lib/rancher/k3s/server/audit"
+changed=0
+umask 077
 
-if command -v k3s >/dev/null 2>&1 && k3s --version | grep -qF "$K3S_VERSION"; then
-    echo "k3s $K3S_VERSION already installed on $NODE_NAME"
-    exit 0
-fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-installer=$(mktemp)
-trap 'rm -f "$installer"' EXIT
-curl -sfL --retry 3 https://get.k3s.io -o "$installer"
+# install_file SOURCE TARGET: put SOURCE in place (mode 0600) unless TARGET already has the same bytes.
+install_file() {
+    if [ -f "$2" ] && cmp -s "$1" "$2"; then
+        return 0
+    fi
+    cp "$1" "$2.new"
+    chmod 0600 "$2.new"
+    mv -f "$2.new" "$2"
+    changed=1
+}
 
-export INSTALL_K3S_VERSION="$K3S_VERSION"
-export K3S_TOKEN
+mkdir -p "$config_dir"
+printf '%s' "$K3S_CONFIG_B64" | base64 -d >"$work/config.yaml"
+install_file "$work/config.yaml" "$config_dir/config.yaml"
+printf '%s\n' "$K3S_TOKEN" >"$work/token"
+install_file "$work/token" "$config_dir/token"
 
 if [ "$K3S_ROLE" = "server" ]; then
-    : "${API_HOST:?}" "${POD_CIDR:?}" "${SERVICE_CIDR:?}" "${AUDIT_LOG_MAXAGE:?}"
-    # The API server's audit trail (SATRE 2.5.03): who did what, kept for AUDIT_LOG_MAXAGE days.
-    audit_dir=/var/lib/rancher/k3s/server/audit
+    : "${K3S_AGENT_TOKEN:?}"
+    printf '%s\n' "$K3S_AGENT_TOKEN" >"$work/agent-token"
+    install_file "$work/agent-token" "$config_dir/agent-token"
     mkdir -p "$audit_dir"
     chmod 0700 "$audit_dir"
     # Requests whose bodies carry credentials are logged at Metadata (who, what, when; no body):
     # Secrets and ConfigMaps with all their subresources, the TokenRequest subresource that returns
     # service-account tokens, and TokenReviews whose request is a bearer token. A plain resource name
     # matches no subresource, hence the "/*" forms (Kubernetes docs, "Auditing": audit policy).
-    cat >"$audit_dir/policy.yaml" <<'POLICY'
+    cat >"$work/policy.yaml" <<'POLICY'
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
@@ -54,34 +68,29 @@ rules:
     verbs: [create, update, patch, delete]
   - level: Metadata
 POLICY
-    # Cilium is the CNI, network-policy engine and service proxy; K3s must not start its own.
-    set -- server \
-        --node-name "$NODE_NAME" \
-        --flannel-backend=none \
-        --disable-network-policy \
-        --disable-kube-proxy \
-        --disable=traefik \
-        --disable=servicelb \
-        --cluster-cidr "$POD_CIDR" \
-        --service-cidr "$SERVICE_CIDR" \
-        --tls-san "$API_HOST" \
-        --secrets-encryption \
-        --write-kubeconfig-mode 0600 \
-        --kube-apiserver-arg "audit-policy-file=$audit_dir/policy.yaml" \
-        --kube-apiserver-arg "audit-log-path=$audit_dir/audit.log" \
-        --kube-apiserver-arg "audit-log-maxage=$AUDIT_LOG_MAXAGE" \
-        --kube-apiserver-arg "audit-log-maxbackup=10" \
-        --kube-apiserver-arg "audit-log-maxsize=100" \
-        --kube-apiserver-arg "service-account-extend-token-expiration=false"
-    if [ -z "${K3S_URL:-}" ]; then
-        set -- "$@" --cluster-init
-    else
-        set -- "$@" --server "$K3S_URL"
-    fi
+    install_file "$work/policy.yaml" "$audit_dir/policy.yaml"
+    service=k3s
 else
-    : "${K3S_URL:?}"
-    set -- agent --node-name "$NODE_NAME" --server "$K3S_URL"
+    service=k3s-agent
 fi
 
-sh "$installer" "$@"
-echo "k3s $K3S_VERSION installed on $NODE_NAME as $K3S_ROLE"
+installed=""
+if command -v k3s >/dev/null 2>&1; then
+    # First line: "k3s version v1.34.2+k3s1 (<commit>)".
+    installed=$(k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }')
+fi
+
+if [ "$installed" = "$K3S_VERSION" ]; then
+    if [ "$changed" = 1 ]; then
+        systemctl restart "$service"
+        echo "k3s $K3S_VERSION on $NODE_NAME: configuration changed, $service restarted"
+    else
+        echo "k3s $K3S_VERSION on $NODE_NAME: unchanged"
+    fi
+    exit 0
+fi
+
+curl -sfL --retry 3 https://get.k3s.io -o "$work/install.sh"
+# The installer starts K3s, which reads config.yaml; only the version reaches it from here.
+INSTALL_K3S_VERSION="$K3S_VERSION" sh "$work/install.sh" "$K3S_ROLE"
+echo "k3s $K3S_VERSION installed on $NODE_NAME as $K3S_ROLE (was: ${installed:-none})"

@@ -1,0 +1,148 @@
+"""The K3s install script run for real in a sandbox: commands stubbed, no network, a scratch root.
+
+What it proves: a first run installs; a run with nothing changed touches nothing; a changed
+setting reaches the machine (file rewritten, K3s restarted, not reinstalled); a new version
+reinstalls, matched exactly (``+k3s1`` is not ``+k3s12``); tokens never reach the installer's
+environment or a command line.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shlex
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from k8tre.infrastructure.k3s import k3s
+from k8tre.infrastructure.k3s.node_config import ClusterShape, node_config, render
+
+SHAPE = ClusterShape(api_host="192.0.2.10", pod_cidrs=("10.42.0.0/16",), service_cidr="10.43.0.0/16", audit_max_age_days=30)
+SERVER_TOKEN = "server-secret-abc"
+AGENT_TOKEN = "agent-secret-xyz"
+
+STUBS = {
+    # `k3s --version` answers with whatever the fake installer last installed.
+    "k3s": '#!/bin/sh\n[ -f "$SANDBOX/installed" ] || exit 1\necho "k3s version $(cat "$SANDBOX/installed") (abc123)"\n',
+    "systemctl": '#!/bin/sh\necho "systemctl $*" >>"$SANDBOX/log"\n',
+    # curl "downloads" an installer that records its arguments and environment, then "installs".
+    "curl": (
+        '#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = -o ]; then out=$2; fi; shift; done\n'
+        "cat >\"$out\" <<'EOF'\n"
+        'echo "installer $* version=$INSTALL_K3S_VERSION" >>"$SANDBOX/log"\n'
+        'env >"$SANDBOX/installer-env"\n'
+        'printf %s "$INSTALL_K3S_VERSION" >"$SANDBOX/installed"\n'
+        "EOF\n"
+    ),
+}
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in STUBS.items():
+        stub = bin_dir / name
+        stub.write_text(text)
+        stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    (tmp_path / "root").mkdir()
+    (tmp_path / "log").write_text("")
+    return tmp_path
+
+
+def _run(sandbox: Path, *, version: str = "v1.34.2+k3s1", shape: ClusterShape = SHAPE, role: str = "server") -> str:
+    config = render(node_config(role, "node-1", shape, None if role == "server" else "https://192.0.2.10:6443"))
+    settings = {
+        "K3S_ROLE": role,
+        "K3S_VERSION": version,
+        "NODE_NAME": "node-1",
+        "K3S_CONFIG_B64": base64.b64encode(config.encode()).decode(),
+        "K3S_TOKEN": SERVER_TOKEN if role == "server" else AGENT_TOKEN,
+        "K3S_ROOT": str(sandbox / "root"),
+    }
+    if role == "server":
+        settings["K3S_AGENT_TOKEN"] = AGENT_TOKEN
+    script = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items()) + k3s.INSTALL_SCRIPT
+    env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox)}
+    result = subprocess.run(["sh", "-s"], input=script, capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _log(sandbox: Path) -> list[str]:
+    lines = (sandbox / "log").read_text().splitlines()
+    (sandbox / "log").write_text("")
+    return lines
+
+
+def test_first_run_installs_with_the_rendered_configuration(sandbox: Path) -> None:
+    _run(sandbox)
+    assert _log(sandbox) == ["installer server version=v1.34.2+k3s1"]
+    written = yaml.safe_load((sandbox / "root/etc/rancher/k3s/config.yaml").read_text())
+    assert written == node_config("server", "node-1", SHAPE, None)
+    assert (sandbox / "root/etc/rancher/k3s/token").read_text().strip() == SERVER_TOKEN
+    assert oct((sandbox / "root/etc/rancher/k3s/token").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_second_identical_run_changes_nothing(sandbox: Path) -> None:
+    _run(sandbox)
+    _log(sandbox)
+    before = (sandbox / "root/etc/rancher/k3s/config.yaml").stat().st_mtime_ns
+    assert "unchanged" in _run(sandbox)
+    assert _log(sandbox) == []
+    assert (sandbox / "root/etc/rancher/k3s/config.yaml").stat().st_mtime_ns == before
+
+
+def test_a_changed_setting_reaches_the_machine_and_restarts_k3s(sandbox: Path) -> None:
+    _run(sandbox)
+    _log(sandbox)
+    changed = ClusterShape(SHAPE.api_host, SHAPE.pod_cidrs, SHAPE.service_cidr, audit_max_age_days=90)
+    _run(sandbox, shape=changed)
+    assert _log(sandbox) == ["systemctl restart k3s"]
+    assert "audit-log-maxage=90" in (sandbox / "root/etc/rancher/k3s/config.yaml").read_text()
+
+
+def test_a_new_version_reinstalls_and_the_match_is_exact(sandbox: Path) -> None:
+    _run(sandbox, version="v1.34.2+k3s12")
+    _log(sandbox)
+    # "v1.34.2+k3s1" is a substring of "v1.34.2+k3s12": a substring match would skip this install.
+    _run(sandbox, version="v1.34.2+k3s1")
+    assert _log(sandbox) == ["installer server version=v1.34.2+k3s1"]
+
+
+def test_tokens_stay_out_of_the_installers_environment(sandbox: Path) -> None:
+    _run(sandbox)
+    environment = (sandbox / "installer-env").read_text()
+    assert SERVER_TOKEN not in environment
+    assert AGENT_TOKEN not in environment
+
+
+def test_an_agent_holds_only_the_agent_token(sandbox: Path) -> None:
+    _run(sandbox, role="agent")
+    assert _log(sandbox) == ["installer agent version=v1.34.2+k3s1"]
+    files = {p.name: p.read_text() for p in (sandbox / "root/etc/rancher/k3s").iterdir()}
+    assert files["token"].strip() == AGENT_TOKEN
+    assert not any(SERVER_TOKEN in text for text in files.values())
+    assert not (sandbox / "root/var/lib/rancher/k3s/server").exists()
+
+
+def test_the_server_configuration_turns_off_what_cilium_replaces() -> None:
+    config = node_config("server", "s1", SHAPE, None)
+    assert config["flannel-backend"] == "none"
+    assert config["disable-network-policy"] is True
+    assert config["disable-kube-proxy"] is True
+    assert set(config["disable"]) >= {"traefik", "servicelb"}
+    assert config["secrets-encryption"] is True
+    assert config["cluster-init"] is True
+    assert "token" not in config, "no secret in the rendered file"
+    joining = node_config("server", "s2", SHAPE, "https://192.0.2.10:6443")
+    assert "cluster-init" not in joining
+    assert joining["server"] == "https://192.0.2.10:6443"
+
+
+def test_the_script_is_posix_sh() -> None:
+    assert os.path.basename(k3s.INSTALL_SCRIPT.splitlines()[0]) == "sh"
