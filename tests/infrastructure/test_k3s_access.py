@@ -62,3 +62,18 @@ def test_prod_servers_are_reached_only_with_their_host_keys(prod_ha: Graph) -> N
         connection = command.inputs["connection"]
         connection = connection.value if isinstance(connection, Secret) else connection
         assert str(connection.get("hostKey", "")).startswith("ssh-ed25519 "), command.name
+
+
+def _installs(graph: Graph) -> list[RecordedResource]:
+    return [c for c in _commands(graph) if c.inputs["create"] == "sudo sh -s"]
+
+
+def test_machines_change_one_at_a_time_servers_first(prod_ha: Graph) -> None:
+    """A rolling upgrade restarts one server at a time, so etcd keeps its quorum (K3s docs, "Manual Upgrades")."""
+    for graph in (prod_ha, graph_of("k3s-dev")):
+        installs = _installs(graph)
+        for earlier, later in zip(installs, installs[1:], strict=False):
+            assert earlier.urn in later.options.depends_on, f"{later.name} may run alongside {earlier.name}"
+        roles = ["server" if "K3S_ROLE=server\n" in c.inputs["stdin"].value else "agent" for c in installs]
+        assert roles == sorted(roles, key=lambda role: role != "server"), "servers before agents"
+        assert "agent" in roles or graph is prod_ha

@@ -27,7 +27,10 @@ AGENT_TOKEN = "agent-secret-xyz"
 
 STUBS = {
     # `k3s --version` answers with whatever the fake installer last installed.
-    "k3s": '#!/bin/sh\n[ -f "$SANDBOX/installed" ] || exit 1\necho "k3s version $(cat "$SANDBOX/installed") (abc123)"\n',
+    "k3s": (
+        '#!/bin/sh\nif [ "$1" = kubectl ]; then echo "$*" >>"$SANDBOX/log"; exit 0; fi\n'
+        '[ -f "$SANDBOX/installed" ] || exit 1\necho "k3s version $(cat "$SANDBOX/installed") (abc123)"\n'
+    ),
     "systemctl": '#!/bin/sh\necho "systemctl $*" >>"$SANDBOX/log"\n',
     # curl "downloads" an installer that records its arguments and environment, then "installs".
     "curl": (
@@ -54,7 +57,9 @@ def sandbox(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _run(sandbox: Path, *, version: str = "v1.34.2+k3s1", shape: ClusterShape = SHAPE, role: str = "server") -> str:
+def _run(
+    sandbox: Path, *, version: str = "v1.34.2+k3s1", shape: ClusterShape = SHAPE, role: str = "server", ok: bool = True
+) -> str:
     config = render(node_config(role, "node-1", shape, None if role == "server" else "https://192.0.2.10:6443"))
     settings = {
         "K3S_ROLE": role,
@@ -69,8 +74,8 @@ def _run(sandbox: Path, *, version: str = "v1.34.2+k3s1", shape: ClusterShape = 
     script = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items()) + k3s.INSTALL_SCRIPT
     env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox)}
     result = subprocess.run(["sh", "-s"], input=script, capture_output=True, text=True, env=env, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    assert (result.returncode == 0) == ok, result.stderr
+    return result.stdout + result.stderr
 
 
 def _log(sandbox: Path) -> list[str]:
@@ -111,7 +116,26 @@ def test_a_new_version_reinstalls_and_the_match_is_exact(sandbox: Path) -> None:
     _log(sandbox)
     # "v1.34.2+k3s1" is a substring of "v1.34.2+k3s12": a substring match would skip this install.
     _run(sandbox, version="v1.34.2+k3s1")
-    assert _log(sandbox) == ["installer server version=v1.34.2+k3s1"]
+    assert "installer server version=v1.34.2+k3s1" in _log(sandbox)
+
+
+def test_a_server_upgrade_drains_the_node_first_and_uncordons_it_after(sandbox: Path) -> None:
+    _run(sandbox, version="v1.33.6+k3s1")
+    _log(sandbox)
+    _run(sandbox, version="v1.34.2+k3s1")
+    log = _log(sandbox)
+    assert log[0].startswith("kubectl drain node-1 ")
+    assert log[1] == "installer server version=v1.34.2+k3s1"
+    assert log[-1] == "kubectl uncordon node-1"
+
+
+@pytest.mark.parametrize(("start", "target"), [("v1.32.9+k3s1", "v1.34.2+k3s1"), ("v1.34.2+k3s1", "v1.33.6+k3s1")])
+def test_skipping_a_minor_version_or_going_back_is_refused(sandbox: Path, start: str, target: str) -> None:
+    _run(sandbox, version=start)
+    _log(sandbox)
+    message = _run(sandbox, version=target, ok=False)
+    assert "one minor version at a time" in message
+    assert _log(sandbox) == [], "nothing was drained or installed"
 
 
 def test_tokens_stay_out_of_the_installers_environment(sandbox: Path) -> None:

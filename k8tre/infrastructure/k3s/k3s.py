@@ -57,13 +57,17 @@ class K3sCluster(pulumi.ComponentResource):
         self.token = random.RandomPassword(f"{name}-token", length=48, special=False, opts=child)
         self.agent_token = random.RandomPassword(f"{name}-agent-token", length=48, special=False, opts=child)
         url = f"https://{config.api_host}:{API_PORT}"
-        first, *others = config.servers
-        first_server = self._install(first, "server", None, [])
-        servers = [first_server] + [self._install(host, "server", url, [first_server]) for host in others]
-        agents = [self._install(host, "agent", url, servers) for host in config.agents]
+        # One machine at a time, servers before agents: a rolling upgrade never restarts two servers at
+        # once (etcd keeps its quorum) and agents follow servers (K3s docs, "Manual Upgrades").
+        servers: list[remote.Command] = []
+        for host in config.servers:
+            servers.append(self._install(host, "server", url if servers else None, servers[-1:]))
+        agents: list[remote.Command] = []
+        for host in config.agents:
+            agents.append(self._install(host, "agent", url, agents[-1:] or servers[-1:]))
         fetched = remote.Command(
             f"{name}-kubeconfig",
-            connection=self._connection(first),
+            connection=self._connection(config.servers[0]),
             create="sudo cat /etc/rancher/k3s/k3s.yaml",
             # pulumi-command logs stdout even when the output is secret (pulumi/pulumi#15912,
             # pulumi-command#401): this stdout is the cluster-admin credential, so nothing is logged.

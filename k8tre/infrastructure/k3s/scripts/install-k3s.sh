@@ -90,7 +90,32 @@ if [ "$installed" = "$K3S_VERSION" ]; then
     exit 0
 fi
 
+# minor VERSION: the Kubernetes minor version of a K3s release (v1.34.2+k3s1 -> 34).
+minor() {
+    echo "$1" | sed -n 's/^v1\.\([0-9][0-9]*\)\..*/\1/p'
+}
+
+drained=0
+if [ -n "$installed" ]; then
+    from=$(minor "$installed")
+    to=$(minor "$K3S_VERSION")
+    # K3s docs, "Manual Upgrades": upgrade one minor version at a time, servers first; never downgrade.
+    if [ "$to" -gt $((from + 1)) ] || [ "$to" -lt "$from" ]; then
+        echo "refusing to go from $installed to $K3S_VERSION on $NODE_NAME: K3s moves one minor version at a time, upwards" >&2
+        exit 1
+    fi
+    if [ "$K3S_ROLE" = "server" ]; then
+        # Move workloads away before the restart; servers carry the admin kubeconfig to do it themselves.
+        k3s kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout=10m
+        drained=1
+    fi
+fi
+
 curl -sfL --retry 3 https://get.k3s.io -o "$work/install.sh"
 # The installer starts K3s, which reads config.yaml; only the version reaches it from here.
 INSTALL_K3S_VERSION="$K3S_VERSION" sh "$work/install.sh" "$K3S_ROLE"
+if [ "$drained" = 1 ]; then
+    k3s kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout=10m
+    k3s kubectl uncordon "$NODE_NAME"
+fi
 echo "k3s $K3S_VERSION installed on $NODE_NAME as $K3S_ROLE (was: ${installed:-none})"
