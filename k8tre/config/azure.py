@@ -8,7 +8,7 @@ from pydantic import Field
 
 from .base import K8treModel
 from .common import ClusterBase
-from .types import AzureLocation, Cidr, Fqdn
+from .types import AzureLocation, Cidr, Fqdn, Ipv4Address
 
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _ARM_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+$"
@@ -70,8 +70,10 @@ class ExistingHub(K8treModel):
     """Selects a hub referenced by ID."""
     vnet_id: ArmId
     """Hub VNet resource ID (this stack peers with it)."""
-    firewall_private_ip: Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}$")]
-    """Private address of the hub firewall: the next hop for the spoke's default route."""
+    address_space: tuple[Cidr, ...] = Field(min_length=1)
+    """The hub VNet's address prefixes, as its owner gives them: checked against the spoke, pod and service ranges."""
+    firewall_private_ip: Ipv4Address
+    """Private address of the hub firewall (inside ``addressSpace``): the next hop for the spoke's default route."""
     private_dns_zone_ids: PrivateDnsZoneIds
     """The hub's private DNS zones."""
     log_analytics_workspace_id: ArmId
@@ -134,6 +136,8 @@ class AzureClusterConfig(ClusterBase):
     """``disabled``: AKS preview API turns kube-proxy off; ``cilium-alongside``: stable API, kube-proxy kept."""
     api_server: ApiServerSettings = ApiServerSettings()
     """API server access."""
+    deployer_principal_type: Literal["User", "ServicePrincipal"] = "ServicePrincipal"
+    """What runs ``pulumi up``: a CI identity (the workflows) or a person; its role assignment must say which."""
     upgrade_channel: Literal["patch", "stable", "rapid", "node-image", "none"] = "patch"
     """Automatic Kubernetes upgrades."""
     maintenance_window: MaintenanceWindow = MaintenanceWindow()

@@ -8,31 +8,35 @@ used by the CLI and the offline engine) and the running Pulumi program's config.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from .model import ConfigRuleError, K8treConfig
+from .model import K8treConfig
+from .namespaces import NAMESPACE, top_level_issues
 from .secrets import SECRET_KEYS, SecretRef
+from .stack_yaml import parse
+from .validation import validate
 
-NAMESPACE = "k8tre"
-_UNION_TAGS = frozenset({"azure", "aws", "k3s", "create", "existing", "stack"})
-"""Values of discriminators (cluster.provider, cluster.hub.mode): pydantic puts them in error paths."""
-_UNION_FIELDS = frozenset({"cluster", "hub"})
+_SECRETS_HINT = (
+    "secrets are top-level `k8tre:<key>: {secure: ...}` values set with `pulumi config set --secret k8tre:<key>`"
+    f" (the secret settings: {', '.join(f'k8tre:{key}' for key in sorted(SECRET_KEYS))})"
+)
 
 
 class ConfigError(Exception):
     """A stack's configuration is wrong; ``str()`` is the message for the operator."""
 
-    def __init__(self, source: str, issues: list[tuple[str, str]]) -> None:
+    def __init__(self, source: str, issues: list[tuple[str, str]], notes: list[str] | None = None) -> None:
         self.source = source
         self.issues = issues
+        self.notes = notes or []
         count = f"{len(issues)} problem{'s' if len(issues) != 1 else ''}"
         lines = [f"{source}: {count} in the k8tre configuration:"]
         lines += [f"  - {key}: {message}" for key, message in issues]
+        lines += [f"  note: {note}" for note in self.notes]
         super().__init__("\n".join(lines))
 
 
@@ -40,10 +44,11 @@ def read_stack_file(path: Path) -> tuple[dict[str, Any], set[str]]:
     """Return a stack file's ``config`` map and the keys that hold ``secure:`` values.
 
     Secure values are replaced by an opaque placeholder: they cannot be decrypted
-    offline and must never be printed.
+    offline and must never be printed. A key given twice is an error (YAML forbids it and
+    Pulumi would keep one silently): it is reported together with every other problem.
     """
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document, duplicates = parse(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), [("file", "does not exist")]) from None
     except yaml.YAMLError as exc:
@@ -61,6 +66,16 @@ def read_stack_file(path: Path) -> tuple[dict[str, Any], set[str]]:
             values[key] = "[secret]"
         else:
             values[key] = value
+    if duplicates:
+        issues = [
+            (dup.path, f"is given twice (lines {dup.first_line} and {dup.line}); YAML allows a key once: keep one")
+            for dup in duplicates
+        ]
+        try:
+            build(values, secret_keys, source=str(path))
+        except ConfigError as others:
+            raise ConfigError(str(path), issues + others.issues, others.notes) from None
+        raise ConfigError(str(path), issues)
     return values, secret_keys
 
 
@@ -93,74 +108,69 @@ def _parse_engine_value(value: Any) -> Any:
 
 
 def build(values: Mapping[str, Any], secret_keys: set[str], *, source: str) -> K8treConfig:
-    """Validate ``k8tre:``-namespaced values into the model (other namespaces are ignored)."""
+    """Validate ``k8tre:``-namespaced values into the model; raise :class:`ConfigError` naming every bad key.
+
+    Other namespaces belong to their providers, except for misspelt ``k8tre`` namespaces
+    and plaintext credentials (:mod:`.namespaces`).
+    """
+    plain = {key: value for key, value in values.items() if key not in secret_keys}
+    issues = list(top_level_issues(values, plain))
+    reported = {key for key, _ in issues}
     document: dict[str, Any] = {}
     secrets: dict[str, SecretRef] = {}
-    issues: list[tuple[str, str]] = []
     prefix = f"{NAMESPACE}:"
     for key, value in values.items():
         if not key.startswith(prefix):
-            continue  # provider settings such as azure-native:location belong to their providers
+            continue
         name = key[len(prefix) :]
-        if key in secret_keys:
+        if key in secret_keys and name in SECRET_KEYS:
             secrets[name] = SecretRef(name)
+        elif key in secret_keys:
+            issues.append((key, f"is a `secure:` value, but this setting is not a secret: give its plain value; {_SECRETS_HINT}"))
         elif name in SECRET_KEYS:
             issues.append((key, "must be a secret: set it with `pulumi config set --secret`"))
         elif name == "secrets":
-            issues.append((key, "is not a setting: secrets are top-level secure keys"))
+            issues.append((key, f"is not a setting: {_SECRETS_HINT}"))
         else:
-            document[name] = value
+            for where in _nested_secure(value, name):
+                issues.append(
+                    (f"{prefix}{where}", f"holds a `secure:` value inside k8tre:{name}, where none belongs: {_SECRETS_HINT}")
+                )
+            document[name] = _without_secure(value)
+    reported |= {key for key, _ in issues}
     document["secrets"] = secrets
-    try:
-        config = K8treConfig.model_validate(document)
-    except ValidationError as exc:
-        # A key already reported by the loader (a plaintext secret) is not reported again as missing.
-        reported = {key for key, _ in issues}
-        issues += [issue for issue in _issues(exc) if issue[0] not in reported]
-        raise ConfigError(source, issues) from None
-    if issues:
-        raise ConfigError(source, issues)
+    config, problems, notes = validate(document)
+    # A key already reported here (a misplaced secret) is not reported again as missing or unknown.
+    issues += [issue for issue in problems if issue[0] not in reported]
+    if issues or config is None:
+        raise ConfigError(source, issues, notes)
     return config
 
 
-def _issues(exc: ValidationError) -> list[tuple[str, str]]:
-    issues: list[tuple[str, str]] = []
-    for error in exc.errors(include_url=False):
-        ctx_error = (error.get("ctx") or {}).get("error")
-        if isinstance(ctx_error, ConfigRuleError):
-            issues += [(f"{NAMESPACE}:{path}", message) for path, message in ctx_error.issues]
-            continue
-        loc = list(error["loc"])
-        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            loc.append(str((error.get("ctx") or {}).get("discriminator", "provider")).strip("'"))
-        issues.append((_dotted(loc), _message(error)))
-    return issues
+def _is_secure(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
 
 
-def _dotted(loc: list[int | str]) -> str:
-    if loc[:1] == ["secrets"]:
-        loc = loc[1:]  # secrets are top-level keys in the stack file
-    # A discriminated union's tag is pydantic's detail, not a key in the file.
-    loc = [part for i, part in enumerate(loc) if not (i > 0 and loc[i - 1] in _UNION_FIELDS and part in _UNION_TAGS)]
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return f"{NAMESPACE}:{path}" if path else f"{NAMESPACE}:<root>"
+def _nested_secure(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}"
+            if _is_secure(item):
+                yield child
+            else:
+                yield from _nested_secure(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if _is_secure(item):
+                yield f"{path}[{index}]"
+            else:
+                yield from _nested_secure(item, f"{path}[{index}]")
 
 
-def _message(error: Any) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "is not a known setting (check its spelling and indentation)"
-    if kind == "missing":
-        return "is required"
-    if kind == "union_tag_invalid":
-        expected = (error.get("ctx") or {}).get("expected_tags", "")
-        return f"must be one of {expected} (got {error['ctx'].get('tag')!r})"
-    if kind == "union_tag_not_found":
-        return "is required"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    value = error.get("input")
-    if isinstance(value, (str, int, float, bool)) and kind != "value_error":
-        message += f" (got {value!r})"
-    return message
+def _without_secure(value: Any) -> Any:
+    # The misplaced secret is reported once, above; validating it too would add a contradictory "must be a string".
+    if isinstance(value, dict):
+        return {key: _without_secure(item) for key, item in value.items() if not _is_secure(item)}
+    if isinstance(value, list):
+        return [_without_secure(item) for item in value if not _is_secure(item)]
+    return value

@@ -77,6 +77,13 @@ def _aws_region(value: str) -> str:
     return value
 
 
+def _ipv4_address(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address such as '10.1.0.4'") from None
+
+
 def _host(value: str) -> str:
     try:
         ipaddress.ip_address(value)
@@ -130,6 +137,9 @@ AzureLocation = Annotated[str, AfterValidator(_azure_location)]
 
 AwsRegion = Annotated[str, AfterValidator(_aws_region)]
 """An AWS region name, e.g. ``eu-west-2``."""
+
+Ipv4Address = Annotated[str, AfterValidator(_ipv4_address)]
+"""One IPv4 address, each part 0-255 (``999.10.0.4`` is refused)."""
 
 Host = Annotated[str, AfterValidator(_host)]
 """An IP address or DNS name of a machine."""

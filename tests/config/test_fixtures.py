@@ -1,8 +1,9 @@
 """Every ``*.ok.yaml`` here must load; every ``*.bad.<why>.yaml`` must fail naming its keys.
 
 A bad fixture states what the message must contain in ``# expect: <key>`` lines
-(the dotted key, which must appear as a listed problem) and optional
-``# expect-text: <text>`` lines (text that must appear anywhere in the message).
+(the dotted key, which must appear as a listed problem), optional
+``# expect-text: <text>`` lines (text that must appear anywhere in the message) and
+``# expect-no-text: <text>`` lines (text that must not: e.g. a contradictory second message).
 """
 
 from __future__ import annotations
@@ -47,4 +48,6 @@ def test_bad_fixture_names_each_key_and_the_file(path: Path) -> None:
         assert key in listed, f"{key} not among the reported keys {listed}"
     for text in _expectations(path, "expect-text"):
         assert text in message
+    for text in _expectations(path, "expect-no-text"):
+        assert text not in message, f"{text!r} should not be in:\n{message}"
     assert "Traceback" not in message
