@@ -7,6 +7,7 @@ from typing import Self
 
 from pydantic import model_validator
 
+from ..chart_lock import locked_versions
 from .base import K8treModel
 from .cluster import ClusterConfig
 from .guardrails import AcceptedRisk, guard_rail_issues
@@ -74,3 +75,13 @@ def _platform_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
             yield f"applications.projects[{i}].name", f"{name!r} is used by more than one project"
     if config.applications.jupyterhub.singleuser_tag == "latest":
         yield "applications.jupyterhub.singleuserTag", "must be a pinned tag, not 'latest'"
+    for chart, version in config.versions.charts.items():
+        # What is installed is what was reviewed: a version without a vendored, digest-locked archive in
+        # charts/ would be fetched unreviewed (and could not be expanded and checked offline).
+        available = locked_versions(chart)
+        if version not in available:
+            yield (
+                f"versions.charts.{chart}",
+                f"{version!r} has no vendored archive in charts/lock.yaml (locked: {', '.join(sorted(available)) or 'none'}); "
+                "vendor and lock it first",
+            )

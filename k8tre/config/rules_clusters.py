@@ -129,6 +129,15 @@ def _k3s(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[Issue]:
             if ip is not None and ip not in node_net:
                 yield f"{where}.address", f"{host.address} is outside k8tre:cluster.nodeCidr ({node_net})"
     yield from _k3s_version(cluster)
+    if servers >= 3 and cluster.api_host.lower() in addresses:
+        # In HA every node and Cilium's agent (k8sServiceHost) reach the API through apiHost; if it is one
+        # server's own address, losing that server cuts them all off. K3s's HA docs ask for a fixed
+        # registration address in front of the servers (https://docs.k3s.io/datastore/cluster-loadbalancer).
+        yield (
+            "cluster.apiHost",
+            f"{cluster.api_host} is the address of k8tre:{addresses[cluster.api_host.lower()]}; with several servers "
+            "it must be an address that survives any one of them: a virtual IP or a load balancer in front of them",
+        )
     if config.secrets.ssh_private_key is None:
         yield "sshPrivateKey", "is required for K3s: set it with `pulumi config set --secret k8tre:sshPrivateKey < key`"
 
