@@ -65,6 +65,21 @@ class K3sHost(K8treModel):
     """The machine's SSH host key; Pulumi refuses to connect to anything else. Required outside dev."""
 
 
+class K3sAuditLog(K8treModel):
+    """Rotation of the API server's audit log on each server's disk.
+
+    The API server keeps at most ``maxBackups`` rotated files of ``maxSizeMib`` each, and deletes files
+    older than the environment's retention (kube-apiserver ``--audit-log-max*`` flags), whichever comes
+    first: size x count bounds what is really kept, so size it for the cluster's activity or ship the
+    log off the host.
+    """
+
+    max_size_mib: Annotated[int, Field(ge=1, le=10_000)] = 100
+    """Size in MiB at which the log rotates."""
+    max_backups: Annotated[int, Field(ge=1, le=1_000)] = 10
+    """Rotated files kept."""
+
+
 class K3sClusterConfig(ClusterBase):
     """K3s installed on existing machines over SSH."""
 
@@ -84,6 +99,8 @@ class K3sClusterConfig(ClusterBase):
     """Control-plane machines (1, or 3 or more for HA)."""
     agents: tuple[K3sHost, ...] = ()
     """Worker machines."""
+    audit_log: K3sAuditLog = K3sAuditLog()
+    """How much API server audit log each server keeps on its own disk."""
 
 
 ClusterConfig = Annotated[

@@ -49,6 +49,8 @@ class K3sCluster(pulumi.ComponentResource):
             pod_cidrs=tuple(config.network.pod_cidrs),
             service_cidr=config.network.service_cidr,
             audit_max_age_days=stage.audit_retention_days,
+            audit_max_backups=config.audit_log.max_backups,
+            audit_max_size_mib=config.audit_log.max_size_mib,
         )
         child = pulumi.ResourceOptions(parent=self)
         # The join tokens are generated, kept only in the (encrypted) state, never typed by a person.
