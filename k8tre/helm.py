@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,22 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .versions import ChartPin
+
+
+def chart_reference(pin: ChartPin) -> tuple[str, k8s.helm.v3.RepositoryOptsArgs | None]:
+    """``chart`` and ``repository_opts`` of a Release: the vendored archive's path, or the name in its repository.
+
+    A Release takes a local chart archive as a path in ``chart`` with no repository
+    (pulumi-kubernetes docs, helm/v3 Release: "chart: Chart name to be installed. A path
+    may be used"; Helm's chart locator uses an existing local path before any repository).
+    The path is relative to the working directory, which the Pulumi CLI sets to the
+    program's directory (``main:`` in Pulumi.yaml), so it is the same on every machine and
+    the recorded input does not change between checkouts. The archive's digest is checked
+    against ``charts/lock.yaml`` before it is named: what was reviewed is what is deployed.
+    """
+    if pin.source == "vendored":
+        return os.path.relpath(pin.archive()), None
+    return pin.chart, k8s.helm.v3.RepositoryOptsArgs(repo=pin.repository)
 
 
 def helm_release(
@@ -25,12 +42,14 @@ def helm_release(
     ``helm.v3.Release`` rather than ``helm.v4.Chart`` because a Release is one
     resource whose values Pulumi records and diffs, and it can be inspected offline.
     """
+    chart, repository = chart_reference(pin)
     return k8s.helm.v3.Release(
         name,
         name=release_name,
-        chart=pin.chart,
+        chart=chart,
+        # Kept for a local archive too: Helm ignores it there, but the recorded inputs name the version.
         version=pin.version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin.repository),
+        repository_opts=repository,
         namespace=namespace,
         values=dict(values),
         atomic=True,  # a failed upgrade rolls back instead of leaving a half-applied release

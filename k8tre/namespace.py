@@ -12,6 +12,8 @@ from .infrastructure import Cluster
 PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
 GATEWAY_ACCESS_LABEL = "k8tre.io/gateway-access"
 """Namespaces with this label set to "true" may attach routes to the shared Gateway."""
+POD_SECURITY_REASON = "k8tre.io/pod-security-reason"
+"""Annotation carrying why a namespace enforces less than ``restricted`` (read by the Pod Security check)."""
 
 
 def platform_namespace(
@@ -22,6 +24,7 @@ def platform_namespace(
     *,
     layer: str,
     pod_security: PodSecurityLevel = "restricted",
+    pod_security_reason: str = "",
     gateway_access: bool = False,
     extra_labels: dict[str, str] | None = None,
 ) -> k8s.core.v1.Namespace:
@@ -30,7 +33,11 @@ def platform_namespace(
     Every namespace the program makes carries ``k8tre.io/layer`` so that policies
     (default-deny, compliance checks) can tell platform from workload namespaces.
     ``gateway_access`` lets the namespace attach HTTPRoutes to the shared Gateway.
+    Pod Security is ``restricted`` unless the caller names a weaker level *and* the reason
+    for it; the reason is kept on the namespace, where the Pod Security check reads it.
     """
+    if pod_security != "restricted" and not pod_security_reason.strip():
+        raise ValueError(f"namespace {namespace!r}: Pod Security {pod_security!r} needs a reason (pod_security_reason)")
     labels = {
         "k8tre.io/layer": layer,
         "app.kubernetes.io/managed-by": "pulumi",
@@ -47,6 +54,7 @@ def platform_namespace(
         metadata=k8s.meta.v1.ObjectMetaArgs(
             name=namespace,
             labels=labels,
+            annotations={POD_SECURITY_REASON: pod_security_reason} if pod_security != "restricted" else None,
         ),
         opts=cluster.opts(parent),
     )

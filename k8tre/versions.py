@@ -1,19 +1,27 @@
-"""Pinned versions of every chart the program installs: the one place they live.
+"""Pinned versions of every chart the program installs, as the chart lock records them.
 
-A stack may override a pin (``k8tre:versions.charts``); promotion dev -> stg -> prod
-is then a reviewed change of the stack files. Each pin is an exact version, never a
-range, so that what was reviewed is what is deployed (SATRE 2.4.02).
+The pins live in one place, ``charts/lock.yaml`` (with the digest of each vendored
+archive); this module reads them from there. A stack may override a pin
+(``k8tre:versions.charts``) to another locked version; promotion dev -> stg -> prod is
+then a reviewed change of the stack files. Each pin is an exact version, never a range,
+so that what was reviewed is what is deployed (SATRE 2.4.02).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from pathlib import Path
+from typing import Final, Literal, get_args
 from urllib.parse import urlparse
+
+from . import chart_lock
 
 ChartName = Literal["cilium", "cert-manager", "argo-cd", "jupyterhub"]
 """The charts the program knows how to configure."""
+
+ChartSource = Literal["vendored", "upstream"]
+"""Where Pulumi's Helm releases take a chart from: the reviewed archive in ``charts/``, or the upstream repository."""
 
 
 @dataclass(frozen=True)
@@ -26,39 +34,49 @@ class ChartPin:
     """The Helm repository URL."""
     version: str
     """The exact chart version."""
+    source: ChartSource = "upstream"
+    """Where a Helm release Pulumi installs takes the chart from (Argo CD always names the repository)."""
 
     def with_version(self, version: str | None) -> ChartPin:
         """Return this pin, or a copy at ``version`` when a stack overrides it."""
         if version is None or version == self.version:
             return self
-        return ChartPin(self.chart, self.repository, version)
+        return ChartPin(self.chart, self.repository, version, self.source)
+
+    def archive(self) -> Path:
+        """The vendored archive of this exact version, its digest checked against the lock."""
+        return chart_lock.verified_archive(chart_lock.archive(self.chart, self.version))
 
 
-CHARTS: Final[dict[ChartName, ChartPin]] = {
-    "cilium": ChartPin("cilium", "https://helm.cilium.io/", "1.19.6"),
-    "cert-manager": ChartPin("cert-manager", "https://charts.jetstack.io", "v1.21.1"),
-    "argo-cd": ChartPin("argo-cd", "https://argoproj.github.io/argo-helm", "10.1.1"),
-    "jupyterhub": ChartPin("jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.3.2"),
-}
+def _pins() -> dict[ChartName, ChartPin]:
+    lock = chart_lock.load()
+    names: tuple[ChartName, ...] = get_args(ChartName)
+    missing = sorted(set(names) - set(lock.charts))
+    if missing:
+        raise chart_lock.ChartLockError(f"{chart_lock.LOCK_FILE} has no entry for {missing}")
+    return {name: ChartPin(name, lock.charts[name].repository, lock.charts[name].pin) for name in names}
+
+
+CHARTS: Final[dict[ChartName, ChartPin]] = _pins()
+"""Each chart's upstream repository and pinned version, from the lock."""
 
 K3S_DEFAULT_VERSION: Final = "v1.33.5+k3s1"
 """The K3s release installed on machines when a stack does not choose one."""
 
 
-def chart(name: ChartName, overrides: Mapping[ChartName, str]) -> ChartPin:
-    """The pin for ``name``, with this stack's override applied."""
-    return CHARTS[name].with_version(overrides.get(name))
+def chart(name: ChartName, overrides: Mapping[ChartName, str], source: ChartSource = "upstream") -> ChartPin:
+    """The pin for ``name``, with this stack's override applied, installed from ``source``."""
+    pin = CHARTS[name].with_version(overrides.get(name))
+    return pin if source == pin.source else ChartPin(pin.chart, pin.repository, pin.version, source)
 
 
-GATEWAY_API_VERSION: Final = "v1.4.1"
+GATEWAY_API_VERSION: Final = chart_lock.load().manifests["gateway-api"][0]
 """Gateway API CRD release installed before Cilium: the release Cilium 1.19's Gateway controller implements."""
-GATEWAY_API_MANIFESTS: Final = (
-    f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{GATEWAY_API_VERSION}/standard-install.yaml",
-    # TLSRoute is still experimental in this release and Cilium's controller watches it.
-    "https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/"
-    f"{GATEWAY_API_VERSION}/config/crd/experimental/gateway.networking.k8s.io_tlsroutes.yaml",
-)
-"""Pinned manifests of the Gateway API CRDs."""
+
+
+def gateway_api_manifests() -> tuple[Path, ...]:
+    """The vendored Gateway API CRD manifests (standard channel, plus the experimental TLSRoute), digests checked."""
+    return chart_lock.manifest_files("gateway-api")[1]
 
 
 def application_sources() -> tuple[str, ...]:

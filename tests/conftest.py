@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,26 @@ def graph_of(name: str) -> Graph:
     if name not in _graphs:
         _graphs[name] = run(stack_file(name))
     return _graphs[name]
+
+
+_expanded: dict[str, Graph] = {}
+
+
+def expanded_graph_of(name: str) -> Graph:
+    """The stack's graph with every chart expanded (``graph.workloads``), once per session.
+
+    A copy of :func:`graph_of`'s graph, so tests that read the program's graph alone never
+    depend on whether another test expanded it first. Expansions are cached across runs
+    (``K8TRE_EXPAND_CACHE``, default ``~/.cache/k8tre/expand``), keyed by chart digest and values.
+    """
+    if name not in _expanded:
+        from k8tre.offline.engine import load
+        from k8tre.offline.expand import expand
+
+        graph = dataclasses.replace(graph_of(name), workloads=[])
+        expand(graph, load(stack_file(name)).cluster.kubernetes_version)
+        _expanded[name] = graph
+    return _expanded[name]
 
 
 @pytest.fixture(params=ALL_STACKS)

@@ -106,22 +106,54 @@ def _is_override(node: ast.FunctionDef | ast.ClassDef) -> bool:
 
 
 _IMPORT_PROBE = """
-import importlib, pkgutil, pulumi, k8tre
+import asyncio, importlib, pkgutil, sys, pulumi
 from k8tre.offline.mocks import K8treMocks
 from k8tre.offline.monitor import RecordingMonitor
+
+def drain():
+    # Registration is asynchronous: a resource made at import time reaches the monitor only
+    # when the event loop runs, so run it until nothing is pending.
+    loop = asyncio.get_event_loop()
+    for _ in range(1000):
+        pending = asyncio.all_tasks(loop)
+        if not pending:
+            return
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    raise SystemExit("the event loop never went quiet")
+
+package_name, *path = sys.argv[1:]
+sys.path[:0] = path
+asyncio.set_event_loop(asyncio.new_event_loop())
 monitor = RecordingMonitor(K8treMocks())
 pulumi.runtime.set_mocks(K8treMocks(), project="k8tre", stack="probe", preview=False, monitor=monitor)
+drain()
 before = set(monitor.recorded)
-for module in pkgutil.walk_packages(k8tre.__path__, prefix="k8tre."):
+package = importlib.import_module(package_name)
+for module in pkgutil.walk_packages(package.__path__, prefix=package_name + "."):
     importlib.import_module(module.name)
+drain()
 print(sorted(set(monitor.recorded) - before))
 """
 
 
-def test_importing_every_module_creates_no_resource() -> None:
+def _created_at_import(package: str, *path: Path) -> str:
     # In a process of its own: Pulumi's mock runtime in the test process would outlive the test.
-    result = subprocess.run([sys.executable, "-c", _IMPORT_PROBE], capture_output=True, text=True, check=True, timeout=300)
-    assert result.stdout.strip() == "[]", result.stdout
+    command = [sys.executable, "-c", _IMPORT_PROBE, package, *map(str, path)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=300)
+    return result.stdout.strip()
+
+
+def test_importing_every_module_creates_no_resource() -> None:
+    assert _created_at_import("k8tre") == "[]"
+
+
+def test_the_import_check_sees_a_resource_created_at_import_time(tmp_path: Path) -> None:
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    (planted / "__init__.py").write_text("")
+    (planted / "harmless.py").write_text("import pulumi\n")
+    (planted / "bad.py").write_text('import pulumi_kubernetes as k8s\nk8s.core.v1.Namespace("import-time")\n')
+    assert "kubernetes:core/v1:Namespace::import-time" in _created_at_import("planted", tmp_path)
 
 
 def test_component_type_tokens_name_their_layer() -> None:

@@ -9,13 +9,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..config.layers import CertManagerSettings
+from ..flows.expect import Expect, FlowContext, PodsOf, allow, deny
+from ..flows.model import Entity, Fqdn
 from ..helm import helm_release
 from ..infrastructure import Cluster, WorkloadIdentity
 from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
-from .network_policy import service_policy
+from .network_policy import opening, service_policy
 
 NAMESPACE = "cert-manager"
 _ACME_SERVERS = {
@@ -27,10 +29,40 @@ ACME_HOSTS = tuple(url.split("/")[2] for url in _ACME_SERVERS.values())
 GATEWAY_NAME = "k8tre"
 """The shared Gateway that HTTP-01 challenges are answered through."""
 GATEWAY_NAMESPACE = "gateway-system"
+WEBHOOK_LABELS = {"app.kubernetes.io/name": "webhook", "app.kubernetes.io/component": "webhook"}
+"""The webhook pod's labels (cert-manager chart, ``templates/webhook-deployment.yaml``)."""
+WEBHOOK_PORT = 10250
+"""The webhook's ``https`` container port (chart value ``webhook.securePort``)."""
+HTTP01_SELF_CHECK = {"toEntities": ["ingress"], "toPorts": [{"ports": [{"port": "80", "protocol": "TCP"}]}]}
+"""Before asking the CA, cert-manager fetches its own HTTP-01 token from the name being certified, which
+lands on the Gateway's Envoy (entity ``ingress``; cert-manager docs, "HTTP01" and "Troubleshooting ACME")."""
 
 
-def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None) -> dict[str, Any]:
-    """Chart values: CRDs kept on uninstall, replicas by environment, the cloud identity for DNS-01."""
+def cert_manager_flows(context: FlowContext) -> list[Expect]:
+    """cert-manager's needs: the API server both ways, the ACME CA, and its HTTP-01 self-check."""
+    controller = PodsOf(NAMESPACE, {"app.kubernetes.io/name": "cert-manager"}, "cert-manager")
+    webhook = PodsOf(NAMESPACE, WEBHOOK_LABELS, "cert-manager webhook")
+    flows = [
+        allow(controller, Entity("kube-apiserver"), 443, "a controller watches and writes its resources"),
+        allow(Entity("kube-apiserver"), webhook, WEBHOOK_PORT, "the API server calls the admission webhook"),
+        deny(Entity("ingress"), webhook, WEBHOOK_PORT, "the webhook is not published"),
+    ]
+    if context.acme:
+        flows += [allow(controller, Fqdn(host), 443, "the ACME CA issues certificates") for host in ACME_HOSTS]
+        flows.append(allow(controller, Entity("ingress"), 80, "HTTP-01 self-check through the Gateway"))
+    return flows
+
+
+def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None, dns01: bool = False) -> dict[str, Any]:
+    """Chart values: CRDs kept on uninstall, replicas by environment, the cloud identity for DNS-01.
+
+    With a DNS-01 solver, cert-manager checks its TXT record through the cluster's own
+    resolver only (``dns01RecursiveNameserversOnly``), instead of dialling the zone's
+    authoritative servers on port 53: behind an egress firewall those are unreachable,
+    and Azure Firewall cannot allow them by wildcard name in a network rule
+    (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules). The check
+    may wait for resolver caches (https://cert-manager.io/docs/configuration/acme/dns01/).
+    """
     replicas = 1 if stage.environment == "dev" else 2
     values: dict[str, Any] = {
         "crds": {"enabled": True, "keep": True},
@@ -44,6 +76,8 @@ def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None) 
             "enableGatewayAPI": True,
         },
     }
+    if dns01:
+        values["dns01RecursiveNameserversOnly"] = True
     if identity is not None:
         # DNS-01 answers are written to the cloud DNS zone as the service's own identity: no stored key.
         values["podLabels"] = dict(identity.pod_labels)
@@ -106,19 +140,26 @@ class CertManager(pulumi.ComponentResource):
             release_name="cert-manager",
             pin=pin,
             namespace=namespace.metadata.name,
-            values=cert_manager_values(stage, cluster.platform.workload_identities.get("cert-manager")),
+            values=cert_manager_values(
+                stage, cluster.platform.workload_identities.get("cert-manager"), cluster.platform.dns01_solver is not None
+            ),
             opts=cluster.opts(self),
         )
-        # Under default-deny: the API server (webhook), the ACME CA and, for DNS-01, the cloud's APIs and name servers.
+        # Under default-deny: the API server (and its calls to the webhook), the ACME CA, for DNS-01 the
+        # cloud's APIs and name servers, and for HTTP-01 the self-check through the Gateway.
         policy = service_policy(
             NAMESPACE,
             "cert-manager",
             egress_fqdns=[*ACME_HOSTS, *cluster.platform.cloud_api_fqdns],
             api_server=True,
-            webhook=True,
             dns_servers=cluster.platform.dns_server_fqdns,
+            extra_egress=[HTTP01_SELF_CHECK],
+            lookups=[stage.domain, f"*.{stage.domain}"],
         )
         custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
+        why = "the API server calls the webhook"
+        webhook = opening(NAMESPACE, "cert-manager-webhook", WEBHOOK_LABELS, "kube-apiserver", WEBHOOK_PORT, why)
+        custom_object(f"{name}-webhook-policy", webhook, cluster, self, depends_on=[namespace])
         self.issuer_name = settings.issuer
         self.issuer = k8s.apiextensions.CustomResource(
             f"{name}-issuer",

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from ..flows.expect import EXFILTRATION_NAME, METADATA_SERVICE, WORLD_ADDRESS, Expect, FlowContext, PodsOf, allow, deny
+from ..flows.model import DnsLookup
+
 NAMESPACE_LABEL: Final = "k8s:io.kubernetes.pod.namespace"
 
 SYSTEM_NAMESPACES: Final[Mapping[str, str]] = {
@@ -21,16 +24,24 @@ SYSTEM_NAMESPACES: Final[Mapping[str, str]] = {
 """Namespaces outside the default-deny, each with the reason it is exempt."""
 
 KUBE_DNS: Final = {"matchLabels": {NAMESPACE_LABEL: "kube-system", "k8s:k8s-app": "kube-dns"}}
+CLUSTER_DOMAIN_NAMES: Final = "**.cluster.local"
+"""Every name in the cluster domain (``cluster.local`` on AKS, EKS and K3s); ``**.`` spans labels
+(cilium/cilium ``pkg/fqdn/matchpattern``)."""
 
 
-def dns_egress_rule() -> dict[str, Any]:
-    """Allow DNS to kube-dns only, through Cilium's DNS proxy so that FQDN rules can work."""
+def dns_egress_rule(names: Sequence[str] = ()) -> dict[str, Any]:
+    """DNS to kube-dns only, through Cilium's DNS proxy, for the cluster domain and ``names`` alone.
+
+    The proxy refuses every other lookup, so DNS cannot carry data out (Cilium docs, policy
+    language, "DNS based"); allows add up across policies, so each namespace's own policy
+    adds its names.
+    """
     return {
         "toEndpoints": [KUBE_DNS],
         "toPorts": [
             {
                 "ports": [{"port": "53", "protocol": "UDP"}, {"port": "53", "protocol": "TCP"}],
-                "rules": {"dns": [{"matchPattern": "*"}]},
+                "rules": {"dns": [{"matchPattern": CLUSTER_DOMAIN_NAMES}, *(_fqdn_selector(n) for n in names)]},
             }
         ],
     }
@@ -39,8 +50,10 @@ def dns_egress_rule() -> dict[str, Any]:
 def default_deny_policy(exempt: Mapping[str, str] = SYSTEM_NAMESPACES) -> dict[str, Any]:
     """A CiliumClusterwideNetworkPolicy denying all traffic to and from every non-exempt namespace.
 
-    The only allows: DNS lookups, and traffic from the Cilium Gateway (entity
-    ``ingress``), which reaches a pod only where an HTTPRoute sends it.
+    Its only allow is DNS for cluster names. ``ingress: [{}]`` is a rule that allows
+    nothing, which puts every selected pod into default deny at ingress (Cilium docs,
+    policy language, "Ingress"); the Gateway reaches only the pods a service's own policy
+    opens to it.
     """
     return {
         "apiVersion": "cilium.io/v2",
@@ -50,74 +63,39 @@ def default_deny_policy(exempt: Mapping[str, str] = SYSTEM_NAMESPACES) -> dict[s
             "description": "K8TRE default deny: no traffic unless a policy allows it (SATRE 2.2.10, 2.2.11)",
             "endpointSelector": {"matchExpressions": [{"key": NAMESPACE_LABEL, "operator": "NotIn", "values": sorted(exempt)}]},
             "enableDefaultDeny": {"ingress": True, "egress": True},
-            "ingress": [{"fromEntities": ["ingress"]}],
+            "ingress": [{}],
             "egress": [dns_egress_rule()],
         },
     }
-
-
-def project_isolation_policy(namespace: str, project: str, egress_fqdns: Sequence[str]) -> dict[str, Any]:
-    """A CiliumNetworkPolicy for one project: members talk to each other, never to another project.
-
-    Internet egress is allowed only to the project's FQDN allowlist on HTTPS
-    (SATRE 2.2.11); an empty list means no internet at all.
-    """
-    egress = namespace_egress(egress_fqdns)
-    return {
-        "apiVersion": "cilium.io/v2",
-        "kind": "CiliumNetworkPolicy",
-        "metadata": {
-            "name": "project-isolation",
-            "namespace": namespace,
-            "labels": {"k8tre.io/policy": "project-isolation", "k8tre.io/project": project},
-        },
-        "spec": {
-            "description": f"Project {project}: members reach each other and the gateway reaches them; nothing else",
-            # In a namespaced policy an empty selector means every pod in this namespace, and only those.
-            "endpointSelector": {},
-            "enableDefaultDeny": {"ingress": True, "egress": True},
-            "ingress": [{"fromEndpoints": [{}]}, {"fromEntities": ["ingress"]}],
-            "egress": egress,
-        },
-    }
-
-
-def namespace_egress(egress_fqdns: Sequence[str], *, api_server: bool = False) -> list[dict[str, Any]]:
-    """Egress for one namespace: its own pods, DNS, optionally the API server, and HTTPS to the listed names."""
-    egress: list[dict[str, Any]] = [{"toEndpoints": [{}]}, dns_egress_rule()]
-    if api_server:
-        egress.append({"toEntities": ["kube-apiserver"]})
-    if egress_fqdns:
-        egress.append(
-            {
-                "toFQDNs": [_fqdn_selector(name) for name in egress_fqdns],
-                "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}],
-            }
-        )
-    return egress
 
 
 def _fqdn_selector(name: str) -> dict[str, str]:
     return {"matchPattern": name} if "*" in name else {"matchName": name}
 
 
-def covered_by_default_deny(policy: Mapping[str, Any], namespace: str) -> bool:
-    """Whether a rendered default-deny policy's selector selects pods in ``namespace``."""
-    spec = policy["spec"]
-    if spec.get("enableDefaultDeny") != {"ingress": True, "egress": True}:
-        return False
-    selector = spec.get("endpointSelector", {})
-    if selector.get("matchLabels"):
-        return False  # a label-selected policy does not cover a namespace as a whole
-    for expression in selector.get("matchExpressions", []):
-        if expression["key"] != NAMESPACE_LABEL:
-            return False
-        values = expression.get("values", [])
-        if expression["operator"] == "NotIn" and namespace in values:
-            return False
-        if expression["operator"] == "In" and namespace not in values:
-            return False
-    return True
+def egress_to_names(names: Sequence[str], port: int = 443, udp: bool = False) -> list[dict[str, Any]]:
+    """Egress to the listed names on one port (TCP, and UDP too when asked): none when the list is empty."""
+    if not names:
+        return []
+    ports = [{"port": str(port), "protocol": "TCP"}] + ([{"port": str(port), "protocol": "UDP"}] if udp else [])
+    return [{"toFQDNs": [_fqdn_selector(name) for name in names], "toPorts": [{"ports": ports}]}]
+
+
+def opening(namespace: str, name: str, labels: Mapping[str, str], entity: str, port: int, why: str) -> dict[str, Any]:
+    """A CiliumNetworkPolicy letting one entity reach the labelled pods on one port.
+
+    The entity is the Gateway's Envoy (``ingress``) or the ``kube-apiserver`` (webhooks).
+    """
+    return {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumNetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"k8tre.io/policy": "service"}},
+        "spec": {
+            "description": why,
+            "endpointSelector": {"matchLabels": dict(labels)},
+            "ingress": [{"fromEntities": [entity], "toPorts": [{"ports": [{"port": str(port), "protocol": "TCP"}]}]}],
+        },
+    }
 
 
 def service_policy(
@@ -126,27 +104,22 @@ def service_policy(
     *,
     egress_fqdns: Sequence[str] = (),
     api_server: bool = False,
-    webhook: bool = False,
     dns_servers: Sequence[str] = (),
+    extra_egress: Sequence[Mapping[str, Any]] = (),
+    lookups: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A CiliumNetworkPolicy for a service's namespace under default-deny.
+    """A CiliumNetworkPolicy for a platform service's namespace under default-deny.
 
-    Pods of the service talk to each other; the Gateway reaches them; egress goes
-    only to DNS, optionally the Kubernetes API (for controllers), and the listed
-    names over HTTPS. ``webhook`` lets the API server call the service's admission
-    webhook; ``dns_servers`` are name servers it may query directly (DNS-01 checks).
+    Its pods talk to each other; egress goes only to DNS for cluster names and the listed
+    ones, optionally the Kubernetes API (controllers), and the listed names over HTTPS.
+    Entities reach particular pods only through an ``opening``; ``dns_servers`` are name
+    servers it may query directly (DNS-01 checks);
+    ``lookups`` are further names it may resolve (``extra_egress`` then says where to).
     """
-    egress = namespace_egress(egress_fqdns, api_server=api_server)
-    if dns_servers:
-        egress.append(
-            {
-                "toFQDNs": [_fqdn_selector(name) for name in dns_servers],
-                "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}, {"port": "53", "protocol": "TCP"}]}],
-            }
-        )
-    ingress: list[dict[str, Any]] = [{"fromEndpoints": [{}]}, {"fromEntities": ["ingress"]}]
-    if webhook:
-        ingress.append({"fromEntities": ["kube-apiserver"]})
+    egress: list[dict[str, Any]] = [{"toEndpoints": [{}]}, dns_egress_rule([*egress_fqdns, *dns_servers, *lookups])]
+    if api_server:
+        egress.append({"toEntities": ["kube-apiserver"]})
+    egress += egress_to_names(egress_fqdns) + egress_to_names(dns_servers, 53, udp=True) + [dict(e) for e in extra_egress]
     return {
         "apiVersion": "cilium.io/v2",
         "kind": "CiliumNetworkPolicy",
@@ -154,7 +127,18 @@ def service_policy(
         "spec": {
             "description": f"{service}: only the traffic it needs",
             "endpointSelector": {},
-            "ingress": ingress,
+            "ingress": [{"fromEndpoints": [{}]}],
             "egress": egress,
         },
     }
+
+
+def cluster_flows(context: FlowContext) -> list[Expect]:
+    """What every policed pod needs (DNS for cluster names) and must never do (metadata, DNS out, raw internet)."""
+    every = PodsOf(None, {}, "every pod")
+    return [
+        allow(every, DnsLookup("kube-dns.kube-system.svc.cluster.local"), 53, "service discovery", protocol="UDP"),
+        deny(every, DnsLookup(EXFILTRATION_NAME), 53, "DNS is no channel out", protocol="UDP"),
+        deny(every, METADATA_SERVICE, 80, "cloud credentials stay out of reach"),
+        deny(every, WORLD_ADDRESS, 443, "no raw internet: names on an allowlist only"),
+    ]

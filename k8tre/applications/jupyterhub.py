@@ -7,7 +7,6 @@ from typing import Any
 import pulumi
 
 from ..agnostics import Platform
-from ..agnostics.network_policy import service_policy
 from ..agnostics.publish import publish
 from ..config.layers import JupyterHubSettings
 from ..infrastructure import Cluster
@@ -16,6 +15,7 @@ from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
 from .application import ArgoApplication, HelmSource, application_spec
+from .jupyterhub_network import jupyterhub_policies
 
 NAMESPACE = "jupyterhub"
 OAUTH_SECRET = "jupyterhub-oauth"  # noqa: S105 - the name of a Secret, not its value
@@ -46,15 +46,20 @@ def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, A
             },
             # The client secret never appears in the Application: the hub reads it from a Secret.
             "extraEnv": {"OAUTH_CLIENT_SECRET": {"valueFrom": {"secretKeyRef": {"name": OAUTH_SECRET, "key": "client-secret"}}}},
-            "networkPolicy": {"enabled": True},
+            # The chart's NetworkPolicies are off: the research AppProject forbids the kind (a namespace's
+            # guard rails belong to the platform), and the platform's Cilium policies govern this traffic.
+            "networkPolicy": {"enabled": False},
         },
         # Published through the Cilium Gateway, never as its own load balancer.
-        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": True}}},
+        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": False}}},
         "singleuser": {
             "image": {"name": settings.singleuser_image, "tag": settings.singleuser_tag},
             "cpu": {"limit": settings.cpu_limit, "guarantee": min(0.5, settings.cpu_limit)},
             "memory": {"limit": f"{settings.memory_limit_gib}G", "guarantee": "1G"},
-            "networkPolicy": {"enabled": True, "egressAllowRules": {"nonPrivateIPs": False, "privateIPs": False}},
+            "networkPolicy": {"enabled": False},
+            # The chart blocks the cloud metadata server with a privileged iptables init container, which
+            # Pod Security refuses (z2jh values.yaml, singleuser.cloudMetadata); Cilium policy blocks it instead.
+            "cloudMetadata": {"blockWithIptables": False},
         },
         # The project may create no cluster-scoped resources, so the chart's scheduler extras stay off.
         "scheduling": {
@@ -90,13 +95,16 @@ class JupyterHub(pulumi.ComponentResource):
             cluster,
             self,
             layer="applications",
-            # Notebook images run as a fixed non-root user but do not set every restricted-profile field.
             pod_security="baseline",
+            pod_security_reason=(
+                "KubeSpawner starts notebook pods here at run time (not rendered): z2jh runs them as uid 1000 "
+                "without privilege escalation, but sets neither runAsNonRoot, a seccomp profile nor drop ALL"
+            ),
             gateway_access=True,
         )
-        # The hub starts notebook pods (Kubernetes API) and signs users in with Keycloak; nothing else.
-        policy = service_policy(NAMESPACE, "jupyterhub", egress_fqdns=[f"keycloak.{stage.domain}"], api_server=True)
-        custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
+        # One policy per component: the hub, the proxy, and the notebooks it spawns (here, for now).
+        for policy in jupyterhub_policies(NAMESPACE, stage.domain, (NAMESPACE,)):
+            custom_object(f"{name}-{policy['metadata']['name']}", policy, cluster, self, depends_on=[namespace])
         source = HelmSource(pin, "jupyterhub", jupyterhub_values(settings, stage))
         self.application = ArgoApplication(
             f"{name}-app",

@@ -11,16 +11,22 @@ import asyncio
 import json
 import runpy
 import threading
-from dataclasses import dataclass
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pulumi
+import pulumi.runtime
 import yaml
 
 from ..config import ConfigError, K8treConfig, build, read_stack_file
-from .graph import Graph
+from .declared import Declarations
+from .graph import Graph, RecordedResource
 from .mocks import K8treMocks
-from .monitor import RecordingMonitor
+from .monitor import RecordingMonitor, RegistrationRefused
+from .sdk_private import clear_root_stack, outputs_as_text_raise
 
 DEFAULT_TIMEOUT = 300.0
 PROJECT = "k8tre"
@@ -41,8 +47,16 @@ class StackFile:
     @property
     def program(self) -> Path:
         """The program's entry point, from ``main:`` in ``Pulumi.yaml``."""
+        return self.project_dir / str(self._project_file().get("main", ".")) / "__main__.py"
+
+    @property
+    def project(self) -> str:
+        """The project's name, from ``name:`` in ``Pulumi.yaml`` (part of every URN)."""
+        return str(self._project_file().get("name", PROJECT))
+
+    def _project_file(self) -> dict[str, Any]:
         document = yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-        return self.project_dir / str(document.get("main", ".")) / "__main__.py"
+        return document if isinstance(document, dict) else {}
 
 
 def resolve(stack_or_file: str, project_dir: Path | None = None) -> StackFile:
@@ -70,38 +84,65 @@ def find_project_dir(start: Path) -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+@dataclass(frozen=True)
+class LoadedStack:
+    """A stack file read and validated once: the config for the CLI, the raw values for the program."""
+
+    stack: StackFile
+    config: K8treConfig
+    values: dict[str, Any]
+    secret_keys: frozenset[str]
+
+
+def read(stack: StackFile) -> LoadedStack:
+    """Read and validate the stack file; raises :class:`ConfigError` before any resource exists."""
+    values, secret_keys = read_stack_file(stack.path)
+    config = build(values, secret_keys, source=str(stack.path))
+    return LoadedStack(stack, config, values, frozenset(secret_keys))
+
+
 def load(stack: StackFile) -> K8treConfig:
     """Validate the stack file; raises :class:`ConfigError` before any resource exists."""
-    values, secret_keys = read_stack_file(stack.path)
-    return build(values, secret_keys, source=str(stack.path))
+    return read(stack).config
 
 
-def run(stack: StackFile, *, timeout: float = DEFAULT_TIMEOUT) -> Graph:
-    """Validate the config, then run the program under mocks and return its graph."""
-    load(stack)  # a bad file stops here: nothing is registered
-    values, secret_keys = read_stack_file(stack.path)
-    return execute(stack, values, secret_keys, timeout=timeout)
+References = Mapping[str, Mapping[str, Any]]
+"""Outputs of other stacks, by the name a StackReference uses (``org/project/stack``)."""
 
 
-def execute(stack: StackFile, values: dict[str, Any], secret_keys: set[str], *, timeout: float = DEFAULT_TIMEOUT) -> Graph:
+def run(stack: StackFile | LoadedStack, *, timeout: float = DEFAULT_TIMEOUT, references: References | None = None) -> Graph:
+    """Validate the config (unless already read), then run the program under mocks and return its graph."""
+    loaded = stack if isinstance(stack, LoadedStack) else read(stack)  # a bad file stops here: nothing is registered
+    return execute(loaded.stack, loaded.values, set(loaded.secret_keys), timeout=timeout, references=references)
+
+
+def execute(
+    stack: StackFile,
+    values: dict[str, Any],
+    secret_keys: set[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    references: References | None = None,
+) -> Graph:
     """Run the program with these config values as the Pulumi CLI would: no validation in front."""
     result: dict[str, Any] = {}
 
     def target() -> None:
         # A fresh thread starts with fresh context variables: no state leaks between runs.
         try:
-            result["graph"] = _run_in_thread(stack, values, secret_keys)
+            result["graph"] = _run_in_thread(stack, values, secret_keys, dict(references or {}))
         except BaseException as exc:
             result["error"] = exc
 
     worker = threading.Thread(target=target, name=f"k8tre-offline-{stack.stack}", daemon=True)
-    worker.start()
-    worker.join(timeout)
+    with outputs_as_text_raise():
+        worker.start()
+        worker.join(timeout)
     if worker.is_alive():
         raise EngineError(f"the program did not finish within {timeout:.0f}s (an Output that never resolves?)")
     if "error" in result:
         error = result["error"]
-        raise EngineError(f"the program failed under the offline engine: {error}") from error
+        raise EngineError(f"the program failed under the offline engine: {explain(error)}") from error
     graph: Graph = result["graph"]
     return graph
 
@@ -119,42 +160,101 @@ def _engine_config(values: dict[str, Any], secret_keys: set[str]) -> dict[str, s
     return config
 
 
+def _drain(loop: asyncio.AbstractEventLoop) -> None:
+    pending = asyncio.all_tasks(loop)
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 def _close(loop: asyncio.AbstractEventLoop) -> None:
     # A program that failed leaves RPCs in flight; finish them here so none outlives this run.
-    pending = asyncio.all_tasks(loop)
-    for task in pending:
+    for task in asyncio.all_tasks(loop):
         task.cancel()
-    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    _drain(loop)
     loop.close()
 
 
-def _run_in_thread(stack: StackFile, values: dict[str, Any], secret_keys: set[str]) -> Graph:
-    import pulumi.runtime as runtime
-    from pulumi.runtime import config as runtime_config
-    from pulumi.runtime import settings
-    from pulumi.runtime.stack import run_in_stack
-    from pulumi.runtime.sync_await import _sync_await
-
+def _run_in_thread(stack: StackFile, values: dict[str, Any], secret_keys: set[str], references: References) -> Graph:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    runtime_config.set_all_config(_engine_config(values, secret_keys), sorted(secret_keys))
-    monitor = RecordingMonitor(K8treMocks())
-    runtime.set_mocks(K8treMocks(), project=PROJECT, stack=stack.stack, preview=False, monitor=monitor)
-    # set_mocks made and closed a root stack of its own; run the program in a fresh one as the CLI does.
-    settings.ROOT.set(None)
+    # Fresh settings in this thread's context: the SDK otherwise falls back to bookkeeping shared
+    # by every thread (pending outputs of an earlier failed run would be awaited on a closed loop).
+    project = stack.project
+    pulumi.runtime.reset_options(project=project, stack=stack.stack, preview=False)
+    config = _engine_config(values, secret_keys)
+    pulumi.runtime.set_all_config(config, sorted(secret_keys))
+    mocks = K8treMocks(config, references)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack.stack, preview=False, monitor=monitor)
+    # set_mocks registered a root stack of its own: let it finish, forget it, and run the program
+    # in a root stack of its own as the CLI does (the real engine sees one stack, not two).
+    _drain(loop)
+    monitor.forget()
+    clear_root_stack()
+    declared = Declarations()
     program = stack.program
 
     def run_program() -> None:
+        pulumi.runtime.register_stack_transformation(declared.observe)
         runpy.run_path(str(program), run_name="__main__")
 
     try:
-        _sync_await(run_in_stack(run_program))
+        loop.run_until_complete(pulumi.runtime.run_in_stack(run_program))
+        depends_on = loop.run_until_complete(declared.depends_on())
+    except BaseException as error:
+        refused = _refusal(error)
+        if refused is not None:
+            raise _with_sites(refused, declared) from error
+        raise
     finally:
         _close(loop)
     return Graph(
-        project=PROJECT,
+        project=project,
         stack=stack.stack,
-        resources=list(monitor.recorded.values()),
+        resources=[_as_declared(r, depends_on) for r in monitor.recorded.values()],
         invokes=list(monitor.invokes),
         outputs=dict(monitor.stack_outputs),
     )
+
+
+def _as_declared(resource: RecordedResource, depends_on: dict[str, tuple[str, ...]]) -> RecordedResource:
+    declared = depends_on.get(resource.urn, ())
+    return replace(resource, options=replace(resource.options, depends_on=declared)) if declared else resource
+
+
+def _refusal(error: BaseException | None) -> RegistrationRefused | None:
+    # The SDK re-raises an RPC failure as the cause or context of whatever awaited it.
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, RegistrationRefused):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _with_sites(refused: RegistrationRefused, declared: Declarations) -> RegistrationRefused:
+    sites = declared.sites(refused.type, refused.name)
+    if not sites:
+        return refused
+    where = " and again at ".join(sites) if len(sites) > 1 else sites[0]
+    return RegistrationRefused(f"{refused} (constructed at {where})", urn=refused.urn, type_=refused.type, name=refused.name)
+
+
+def explain(error: BaseException) -> str:
+    """One line for a failed run: the engine's refusal, or the program's error and where it was raised."""
+    refused = _refusal(error)
+    if refused is not None:
+        return str(refused)
+    site = _program_frame(error)
+    return f"{error} (at {site})" if site else str(error)
+
+
+def _program_frame(error: BaseException) -> str:
+    # The innermost frame of the program (not the SDK, not this engine, not the standard library).
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_program_file(f.filename)]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
+def _is_program_file(filename: str) -> bool:
+    return "site-packages" not in filename and "/k8tre/offline/" not in filename and "/lib/python" not in filename

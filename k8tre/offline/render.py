@@ -1,4 +1,9 @@
-"""Writing a recorded graph to disk: graph.json, one file per Kubernetes object and per Helm release."""
+"""Writing a recorded graph to disk: graph.json, one file per Kubernetes object, per Helm release and per expanded object.
+
+``workloads/<release>/`` holds what each chart renders (one file per object, named as in
+``manifests/``) and ``_release.yaml``, the release's identity; :func:`load_workloads`
+reads it back, so a render directory can be checked without running the program again.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import Any
 import yaml
 
 from .graph import Graph
+from .workloads import ExpandedRelease
 
 LAYERS = ("infrastructure", "agnostics", "applications")
 
@@ -36,14 +42,101 @@ def write(graph: Graph, out: Path) -> None:
         (out / sub).mkdir()
     (out / "graph.json").write_text(json.dumps(graph.to_json(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
     for obj in graph.manifests():
-        (out / "manifests" / manifest_filename(obj)).write_text(_yaml(obj), encoding="utf-8")
+        (out / "manifests" / manifest_filename(obj)).write_text(_object_text(obj), encoding="utf-8")
     for release in graph.helm_releases():
         filename = f"{_slug(str(release['namespace']))}-{_slug(str(release['name']))}.yaml"
         (out / "helm" / filename).write_text(_yaml(release), encoding="utf-8")
 
 
+RELEASE_FILE = "_release.yaml"
+"""The file in each ``workloads/<release>/`` directory that names the release (it is not an object)."""
+
+
+def write_workloads(graph: Graph, out: Path) -> None:
+    """Write ``workloads/<release>/`` for each expanded release, and ``images.txt``, replacing previous ones."""
+    shutil.rmtree(out / "workloads", ignore_errors=True)
+    (out / "workloads").mkdir(parents=True)
+    names = Counter(release.name for release in graph.workloads)
+    for order, release in enumerate(graph.workloads):
+        # Two releases may share a name in different namespaces; only then does the directory say which.
+        directory = out / "workloads" / _slug(release.name if names[release.name] == 1 else f"{release.name}-{release.namespace}")
+        directory.mkdir()
+        files: list[str] = []
+        for obj in release.objects:
+            filename = manifest_filename(obj)
+            while filename in files:  # the same object twice (a chart bug) must not overwrite the first
+                filename = filename.removesuffix(".yaml") + "-again.yaml"
+            files.append(filename)
+            (directory / filename).write_text(_object_text(obj), encoding="utf-8")
+        identity = {
+            "name": release.name,
+            "namespace": release.namespace,
+            "chart": release.chart,
+            "version": release.version,
+            "source": release.source,
+            "ownerUrn": release.owner_urn,
+            "project": release.project,
+            "order": order,
+            "files": files,
+        }
+        (directory / RELEASE_FILE).write_text(_yaml(identity), encoding="utf-8")
+    (out / "images.txt").write_text("".join(f"{image}\n" for image in images(graph)), encoding="utf-8")
+
+
+def images(graph: Graph) -> list[str]:
+    """Every container image the manifests and the expanded charts run, sorted, once each."""
+    from ..workload_checks.images import images_in
+
+    return images_in(graph.workloads, graph.manifests())
+
+
+def load_workloads(out: Path) -> list[ExpandedRelease]:
+    """The expanded releases of a render directory, as :func:`write_workloads` wrote them (empty if none)."""
+    releases = []
+    identities = [(path, _read_yaml(path)) for path in (out / "workloads").glob(f"*/{RELEASE_FILE}")]
+    for identity_file, identity in sorted(identities, key=lambda item: int(item[1].get("order", 0))):
+        objects = tuple(_read_yaml(identity_file.parent / name) for name in identity["files"])
+        releases.append(
+            ExpandedRelease(
+                name=identity["name"],
+                namespace=identity["namespace"],
+                chart=identity["chart"],
+                version=str(identity["version"]),
+                source=identity["source"],
+                owner_urn=identity["ownerUrn"],
+                project=identity.get("project"),
+                objects=objects,
+            )
+        )
+    return releases
+
+
+# libyaml's emitter and parser when PyYAML has them: the expanded charts hold megabytes of CRDs.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
+
+
+def _object_text(obj: dict[str, Any]) -> str:
+    """An object's file: YAML, except a CustomResourceDefinition, written as JSON.
+
+    JSON is YAML too (every YAML tool, kubectl and checkov read it), and the CRDs are
+    megabytes of schema that PyYAML takes seconds to write and read back; nobody reviews
+    them line by line, while every other object stays in the block style people read.
+    """
+    if obj.get("kind") == "CustomResourceDefinition":
+        return json.dumps(obj, indent=2) + "\n"
+    return _yaml(obj)
+
+
+def _read_yaml(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("{"):
+        return json.loads(text)  # a CRD written by _object_text
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
 @dataclass(frozen=True)

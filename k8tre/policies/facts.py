@@ -1,13 +1,51 @@
-"""Reading the facts rules need out of a graph, the same way for offline renders and CrossGuard."""
+"""Reading the facts rules need out of a graph, the same way for offline renders, reloaded renders and CrossGuard.
+
+A value a rule cannot see is an :class:`Unknown`: a value Pulumi will only know after
+the update (CrossGuard during ``pulumi preview``), or a secret whose content a reloaded
+``graph.json`` redacted. An ``Unknown`` refuses to be compared, tested or read, raising
+:class:`UnknownValue`; a rule judges each resource inside ``Evaluation.judging`` so that
+the resource is reported as not judged instead of passing or failing on a guess.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
 from ..offline.graph import Graph, RecordedResource, Secret
 
 ENVIRONMENT_LABEL = "k8tre.io/environment"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+class UnknownValue(Exception):  # noqa: N818 - it is a value that cannot be read, not an error in the rule
+    """A rule tried to read a value that is not known."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Unknown:
+    """A value the rule cannot see; every use of it raises :class:`UnknownValue`."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
+        raise UnknownValue(self.reason)
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __bool__ = __len__ = __iter__ = __contains__ = __getitem__ = __str__ = __format__ = __int__ = _refuse
+    __hash__ = None  # type: ignore[assignment]
+    get = keys = items = values = startswith = endswith = split = _refuse
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason})"
+
+
+REDACTED = "the value is secret and graph.json redacts it"
+"""Why a reloaded render cannot show a secret's content."""
 
 
 def environment(graph: Graph) -> str:
@@ -34,6 +72,28 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(item) for item in value]
     return value
+
+
+def text(value: Any) -> str | None:
+    """A string setting: the string, None when absent, :class:`UnknownValue` raised when it cannot be seen."""
+    value = plain(value)
+    if isinstance(value, Unknown):
+        raise UnknownValue(value.reason)
+    return value if isinstance(value, str) else None
+
+
+def unknown_paths(value: Any, path: str = "") -> Iterator[str]:
+    """Where under ``value`` something is not known (to say so per resource)."""
+    if isinstance(value, Unknown):
+        yield path or "(whole value)"
+    elif isinstance(value, Secret):
+        yield from unknown_paths(value.value, path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from unknown_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unknown_paths(item, f"{path}[{index}]")
 
 
 def releases(graph: Graph, chart: str | None = None) -> list[RecordedResource]:

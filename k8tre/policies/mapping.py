@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..offline.graph import Graph
 from . import rules as _rules  # noqa: F401 - importing registers every rule
-from .registry import RULES, Rule
+from .registry import RULES, Rule, evaluate_all
 
 EVIDENCED_CAPABILITIES = ("2.1", "2.2", "2.4", "2.5", "2.6", "2.7", "2.8", "3.1", "3.2")
 """Capabilities where infrastructure can give evidence; the rest are organisational processes."""
@@ -29,9 +30,30 @@ def load_specification(path: Path) -> list[dict[str, Any]]:
     return list(yaml.safe_load(path.read_text(encoding="utf-8"))["specification"])
 
 
-def compliance_markdown(requirements: Sequence[dict[str, Any]], rules: Sequence[Rule] = RULES) -> str:
-    """The mapping: requirements the rules evidence, and the rest of the in-scope ones, listed honestly."""
+def evidence(graphs: Iterable[Graph]) -> dict[str, list[str]]:
+    """Per rule, the stacks on which it judged something real (pass or fail); not-evidenced runs do not count."""
+    found: dict[str, list[str]] = {}
+    for graph in graphs:
+        for finding in evaluate_all(graph):
+            if finding.evaluation.judged:
+                found.setdefault(finding.rule.id, []).append(graph.stack)
+    return found
+
+
+def compliance_markdown(
+    requirements: Sequence[dict[str, Any]], rules: Sequence[Rule] = RULES, evidenced: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """The mapping: requirements the rules evidence on the project's stacks, and the rest, listed honestly.
+
+    ``evidenced`` (from :func:`evidence`) names the stacks where each rule examined something; a rule
+    that examined nothing on every stack is listed apart and its requirements are not claimed.
+    """
+    unproven = [r for r in rules if evidenced is not None and not evidenced.get(r.id)]
+    rules = [r for r in rules if r not in unproven]
     by_requirement: dict[str, list[Rule]] = {}
+    for entry in unproven:
+        for index in entry.satre:
+            by_requirement.setdefault(index, [])
     for entry in rules:
         for index in entry.satre:
             by_requirement.setdefault(index, []).append(entry)
@@ -54,7 +76,7 @@ def compliance_markdown(requirements: Sequence[dict[str, Any]], rules: Sequence[
     ]
     for requirement in requirements:
         index = str(requirement["requirement_index"])
-        if index in by_requirement:
+        if by_requirement.get(index):
             checked = by_requirement[index]
             lines.append(
                 f"| {index} | {requirement['importance']} | {_one_line(requirement['statement'])} "
@@ -72,8 +94,20 @@ def compliance_markdown(requirements: Sequence[dict[str, Any]], rules: Sequence[
     ]
     for requirement in requirements:
         index = str(requirement["requirement_index"])
-        if index not in by_requirement and index.rsplit(".", 1)[0] in EVIDENCED_CAPABILITIES:
+        if not by_requirement.get(index) and index.rsplit(".", 1)[0] in EVIDENCED_CAPABILITIES:
             lines.append(f"| {index} | {requirement['importance']} | {_one_line(requirement['statement'])} |")
+    if unproven:
+        lines += [
+            "",
+            "## Rules that examine nothing on the project's stacks (not evidenced)",
+            "",
+            "These rules exist and run, but no stack renders anything they judge, so they prove nothing yet;",
+            "their requirements are listed above as unchecked.",
+            "",
+            "| Rule | SATRE v2 | What it would judge |",
+            "| --- | --- | --- |",
+        ]
+        lines += [f"| `{r.id}` | {', '.join(r.satre)} | {_one_line(r.title)} |" for r in unproven]
     lines += [
         "",
         "## Out of scope for infrastructure code",

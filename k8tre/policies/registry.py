@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..offline.graph import Graph
+from .facts import UnknownValue
 
 Severity = Literal["mandatory", "advisory"]
 """Mandatory findings block a deployment; advisory ones are reported and do not."""
+
+Status = Literal["pass", "fail", "not-evidenced"]
+"""A rule's verdict on one graph. ``not-evidenced`` is never a pass: the rule proved nothing either way."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class Evaluation:
     examined: list[str] = field(default_factory=list)
     """URNs of the resources the rule inspected (evidence that it ran on something)."""
     violations: list[Violation] = field(default_factory=list)
+    unknown: list[Violation] = field(default_factory=list)
+    """Resources the rule had to judge but could not see enough of (unknown in preview, redacted), and why."""
 
     def check(self, urn: str, ok: bool, message: str) -> None:
         """Record that ``urn`` was examined, and a violation if ``ok`` is false."""
@@ -34,6 +41,25 @@ class Evaluation:
             self.examined.append(urn)
         if not ok:
             self.violations.append(Violation(urn, message))
+
+    def cannot_judge(self, urn: str, reason: str) -> None:
+        """Record that ``urn`` needed judging but what decides it is not visible."""
+        if Violation(urn, reason) not in self.unknown:
+            self.unknown.append(Violation(urn, reason))
+
+    @contextmanager
+    def judging(self, urn: str, what: str = "") -> Iterator[None]:
+        """Judge one resource: a value that is not known ends its judgement as not judged, not as pass or fail."""
+        try:
+            yield
+        except UnknownValue as unknown:
+            self.cannot_judge(urn, f"{what}: {unknown.reason}" if what else unknown.reason)
+
+    @property
+    def judged(self) -> list[str]:
+        """Examined resources that were judged (nothing decisive unknown about them)."""
+        blind = {entry.urn for entry in self.unknown}
+        return [urn for urn in self.examined if urn not in blind]
 
 
 @dataclass(frozen=True)
@@ -78,11 +104,13 @@ class Finding:
     evaluation: Evaluation
 
     @property
-    def status(self) -> Literal["pass", "fail", "not-applicable"]:
-        """``not-applicable`` when the graph holds nothing the rule examines."""
+    def status(self) -> Status:
+        """``fail`` on any violation; ``not-evidenced`` when the rule judged nothing, or could not see all it had to."""
         if self.evaluation.violations:
             return "fail"
-        return "pass" if self.evaluation.examined else "not-applicable"
+        if not self.evaluation.examined or self.evaluation.unknown:
+            return "not-evidenced"
+        return "pass"
 
     @property
     def blocks(self) -> bool:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
+import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+import yaml
 
 from conftest import ALL_STACKS, graph_of
 from k8tre.offline.graph import Graph, Options, RecordedResource, Secret
+from k8tre.offline.workloads import ExpandedRelease
 from k8tre.policies.registry import RULES, Finding, evaluate_all
 
 Mutation = Callable[[Graph], None]
@@ -53,7 +58,14 @@ def _add(graph: Graph, kind: str, api_version: str, spec: dict[str, object], nam
 
 
 def _project_policy(graph: Graph, namespace: str) -> RecordedResource:
-    return _one(graph, lambda r: r.inputs.get("kind") == "CiliumNetworkPolicy" and r.inputs["metadata"]["namespace"] == namespace)
+    return _one(
+        graph,
+        lambda r: (
+            r.inputs.get("kind") == "CiliumNetworkPolicy"
+            and r.inputs["metadata"]["namespace"] == namespace
+            and r.inputs["metadata"]["name"] == "project-isolation"
+        ),
+    )
 
 
 def _unprotect(graph: Graph) -> None:
@@ -62,13 +74,70 @@ def _unprotect(graph: Graph) -> None:
     graph.resources[index] = dataclasses.replace(resource, options=dataclasses.replace(resource.options, protect=False))
 
 
-def _k3s_script(graph: Graph, old: str, new: str) -> None:
-    command = next(
+def _k3s_server(graph: Graph) -> RecordedResource:
+    return next(
         r
         for r in graph.of_type("command:remote:Command")
         if isinstance(r.inputs.get("stdin"), Secret) and "K3S_ROLE=server" in r.inputs["stdin"].value
     )
-    command.inputs["stdin"] = Secret(command.inputs["stdin"].value.replace(old, new))
+
+
+def _k3s_config(graph: Graph, change: Callable[[dict[str, Any]], None]) -> None:
+    # The server's K3s config travels base64-encoded in the install script (K3S_CONFIG_B64=...).
+    command = _k3s_server(graph)
+    script = command.inputs["stdin"].value
+    match = re.search(r"^K3S_CONFIG_B64=(\S+)$", script, re.M)
+    assert match is not None
+    config = yaml.safe_load(base64.b64decode(match.group(1)))
+    change(config)
+    encoded = base64.b64encode(yaml.safe_dump(config).encode()).decode()
+    command.inputs["stdin"] = Secret(script.replace(match.group(0), f"K3S_CONFIG_B64={encoded}"))
+
+
+def _apiserver_args(keep: Callable[[str], bool]) -> Callable[[dict[str, Any]], None]:
+    return lambda config: config.update({"kube-apiserver-arg": [a for a in config["kube-apiserver-arg"] if keep(a)]})
+
+
+def _listener(graph: Graph, protocol: str) -> dict[str, Any]:
+    gateway = _one(graph, _kind("Gateway"))
+    return next(listener for listener in gateway.inputs["spec"]["listeners"] if listener["protocol"] == protocol)
+
+
+def _open_http(graph: Graph) -> None:
+    _listener(graph, "HTTP")["allowedRoutes"] = {"namespaces": {"from": "All"}}
+
+
+def _https_to_http(graph: Graph) -> None:
+    listener = _listener(graph, "HTTPS")
+    listener.update(protocol="HTTP", port=8080)
+    listener.pop("tls")
+
+
+def _rename_listeners(graph: Graph) -> None:
+    # Names are not behaviour: swapping them (and every reference) must change nothing.
+    http, https = _listener(graph, "HTTP"), _listener(graph, "HTTPS")
+    http["name"], https["name"] = "https", "http"
+    for route in graph.resources:
+        for ref in (route.inputs.get("spec") or {}).get("parentRefs") or [] if route.inputs.get("kind") == "HTTPRoute" else []:
+            ref["sectionName"] = {"http": "https", "https": "http"}[ref["sectionName"]]
+
+
+def _diagnostics(graph: Graph) -> RecordedResource:
+    return _one(
+        graph, lambda r: r.type == "azure-native:monitor:DiagnosticSetting" and "managedClusters" in r.inputs["resourceUri"]
+    )
+
+
+def _unwrap_stdin(graph: Graph) -> None:
+    command = _k3s_server(graph)
+    command.inputs["stdin"] = command.inputs["stdin"].value
+
+
+def _env(graph: Graph, name: str, value: str) -> None:
+    application = _one(graph, _kind("Application"))
+    application.inputs["spec"]["source"]["helm"]["valuesObject"]["hub"]["extraEnv"][name] = value
+    # and as a container env entry, the place a pod really reads it
+    _add(graph, "Pod", "v1", {"containers": [{"name": "x", "image": "quay.io/a/b:1.0", "env": [{"name": name, "value": value}]}]})
 
 
 VIOLATIONS: list[tuple[str, str, Mutation]] = [
@@ -79,11 +148,57 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         lambda g: _project_policy(g, "project-imaging-demo").inputs["spec"]["egress"].append({"toEntities": ["world"]}),
     ),
     ("encryption-at-rest", "aws-dev", lambda g: _one(g, _typed("aws:eks/cluster:Cluster")).inputs.pop("encryptionConfig")),
-    ("encryption-at-rest", "k3s-dev", lambda g: _k3s_script(g, "--secrets-encryption", "")),
+    (
+        "encryption-at-rest",
+        "aws-dev",
+        lambda g: _one(g, _typed("aws:eks/cluster:Cluster")).inputs["encryptionConfig"].update(resources=["configmaps"]),
+    ),
+    (
+        "encryption-at-rest",
+        "aws-dev",
+        lambda g: _one(g, _typed("aws:eks/cluster:Cluster")).inputs["encryptionConfig"]["provider"].update(keyArn="my-key"),
+    ),
+    ("encryption-at-rest", "k3s-dev", lambda g: _k3s_config(g, lambda c: c.pop("secrets-encryption"))),
+    ("encryption-at-rest", "k3s-dev", lambda g: _k3s_config(g, lambda c: c.update({"secrets-encryption": False}))),
+    # AKS: encryption at host left out (its default is off) is as bad as switched off.
+    (
+        "encryption-at-rest",
+        "dev",
+        lambda g: (
+            _one(g, lambda r: r.type.endswith(":ManagedCluster")).inputs["agentPoolProfiles"][0].pop("enableEncryptionAtHost")
+        ),
+    ),
+    (
+        "encryption-at-rest",
+        "aws-dev",
+        lambda g: (
+            _add(g, "StorageClass", "storage.k8s.io/v1", {}, name="gp3") or _last(g).inputs.update(provisioner="ebs.csi.aws.com")
+        ),
+    ),
+    # The plain-HTTP listener opened to every namespace, and a route attached to it (by name, or by naming none).
     (
         "tls-on-every-route",
         "dev",
-        lambda g: _one(g, _kind("HTTPRoute", "jupyter")).inputs["spec"]["parentRefs"][0].update(sectionName="http"),
+        lambda g: (
+            _open_http(g) or _one(g, _kind("HTTPRoute", "jupyter")).inputs["spec"]["parentRefs"][0].update(sectionName="http")
+        ),
+    ),
+    ("tls-on-every-route", "dev", _https_to_http),
+    # No sectionName: the route attaches to every listener of the gateway, the plain-HTTP one included.
+    (
+        "tls-on-every-route",
+        "prod",
+        lambda g: _open_http(g) or _one(g, _kind("HTTPRoute", "jupyter")).inputs["spec"]["parentRefs"][0].pop("sectionName"),
+    ),
+    ("tls-on-every-route", "dev", lambda g: _listener(g, "HTTPS")["tls"].pop("certificateRefs")),
+    (
+        "tls-on-every-route",
+        "dev",
+        lambda g: (
+            _one(g, _kind("HTTPRoute", "https-redirect"))
+            .inputs["spec"]["rules"][0]
+            .update(backendRefs=[{"name": "argocd-server", "port": 80}])
+        ),
     ),
     ("encryption-in-cluster", "prod", lambda g: _one(g, _release("cilium")).inputs["values"]["encryption"].update(enabled=False)),
     (
@@ -96,6 +211,8 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         "stg",
         lambda g: _one(g, lambda r: r.type.endswith(":ManagedCluster")).inputs.update(disableLocalAccounts=False),
     ),
+    # The same K3s stack outside dev: its provider deploys with the K3s admin kubeconfig.
+    ("no-shared-admin", "k3s-dev", lambda g: _relabel_environment(g, "stg")),
     (
         "mfa-required",
         "dev",
@@ -115,24 +232,83 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ("no-public-exposure", "dev", lambda g: _one(g, _kind("Gateway")).inputs["spec"].pop("infrastructure")),
     ("no-public-exposure", "aws-dev", lambda g: g.of_type("aws:ec2/subnet:Subnet")[0].inputs.update(mapPublicIpOnLaunch=True)),
     ("pinned-versions", "dev", lambda g: _one(g, _release("cert-manager")).inputs.update(version="~1.21")),
+    (
+        "pinned-versions",
+        "dev",
+        lambda g: _one(g, _release("cilium")).inputs["repositoryOpts"].update(repo="http://helm.cilium.io/"),
+    ),
+    (
+        "pinned-versions",
+        "dev",
+        lambda g: _one(g, _release("cilium")).inputs["repositoryOpts"].update(repo="https://charts.example.org/cilium"),
+    ),
+    ("pinned-versions", "dev", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="4.x")),
     ("pinned-versions", "prod", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="HEAD")),
+    ("pinned-versions", "dev", lambda g: _add(g, "Pod", "v1", {"containers": [{"name": "x", "image": "quay.io/jupyter/base"}]})),
+    ("pinned-versions", "dev", lambda g: _add(g, "Pod", "v1", {"containers": [{"name": "x", "image": "busybox:latest"}]})),
+    ("pinned-versions", "dev", lambda g: g.workloads.append(_workload("busybox"))),
+    ("security-logs", "dev", lambda g: g.resources.remove(_diagnostics(g))),
+    # Pointed at another resource (the Key Vault), or with no destination, or without the audit categories.
     (
         "security-logs",
         "dev",
-        lambda g: g.resources.remove(
-            _one(g, lambda r: r.type == "azure-native:monitor:DiagnosticSetting" and "managedClusters" in r.inputs["resourceUri"])
-        ),
+        lambda g: _diagnostics(g).inputs.update(resourceUri=_diagnostics(g).inputs["resourceUri"] + "-other"),
+    ),
+    ("security-logs", "dev", lambda g: _diagnostics(g).inputs.pop("workspaceId")),
+    (
+        "security-logs",
+        "dev",
+        lambda g: _diagnostics(g).inputs.update(logs=[{"enabled": True, "category": "kube-apiserver"}]),
+    ),
+    ("security-logs", "dev", lambda g: _diagnostics(g).inputs["logs"][0].update(enabled=False)),
+    (
+        "security-logs",
+        "dev",
+        lambda g: _one(g, _typed("azure-native:operationalinsights:Workspace")).inputs.update(retentionInDays=7),
     ),
     (
         "security-logs",
         "aws-dev",
         lambda g: _one(g, _typed("aws:eks/cluster:Cluster")).inputs.update(enabledClusterLogTypes=["api"]),
     ),
-    ("security-logs", "k3s-dev", lambda g: _k3s_script(g, "audit-log-path=", "no-audit=")),
+    ("security-logs", "aws-dev", lambda g: g.resources.remove(_one(g, _typed("aws:cloudwatch/logGroup:LogGroup")))),
+    ("security-logs", "k3s-dev", lambda g: _k3s_config(g, _apiserver_args(lambda a: not a.startswith("audit-policy-file")))),
+    ("security-logs", "k3s-dev", lambda g: _k3s_config(g, _apiserver_args(lambda a: not a.startswith("audit-log-path")))),
+    (
+        "security-logs",
+        "k3s-dev",
+        lambda g: _k3s_config(g, lambda c: c.update({"kube-apiserver-arg": [*c["kube-apiserver-arg"], "audit-log-maxage=3"]})),
+    ),
     ("protected-state", "prod", _unprotect),
     ("no-plaintext-secrets", "dev", lambda g: _one(g, _release("argo-cd")).inputs["values"].update(adminPassword="hunter2")),
     ("no-plaintext-secrets", "k3s-dev", lambda g: g.outputs.update(sshKey="-----BEGIN OPENSSH PRIVATE KEY-----\nabc")),
+    # The install script with its K3S_TOKEN=... no longer marked secret.
+    ("no-plaintext-secrets", "k3s-dev", _unwrap_stdin),
+    ("no-plaintext-secrets", "aws-dev", lambda g: g.outputs.update(note="key AKIAIOSFODNN7EXAMPLE for CI")),
+    (
+        "no-plaintext-secrets",
+        "dev",
+        lambda g: _env(g, "STORAGE", "DefaultEndpointsProtocol=https;AccountName=st;AccountKey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"),
+    ),
+    ("no-plaintext-secrets", "dev", lambda g: _env(g, "GH", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8")),
+    ("no-plaintext-secrets", "dev", lambda g: _env(g, "ID_TOKEN", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlc2ln")),
+    ("no-plaintext-secrets", "dev", lambda g: _env(g, "DB_PASSWORD", "correct-horse")),
+    ("no-plaintext-secrets", "dev", lambda g: _env(g, "SEED", "q8Zr2LmX9vK4tW7pB3nF6yH1")),
 ]
+
+
+def _last(graph: Graph) -> RecordedResource:
+    return graph.resources[-1]
+
+
+def _relabel_environment(graph: Graph, environment: str) -> None:
+    for namespace in graph.of_type("kubernetes:core/v1:Namespace"):
+        namespace.inputs["metadata"]["labels"]["k8tre.io/environment"] = environment
+
+
+def _workload(image: str) -> ExpandedRelease:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}, "spec": {"containers": [{"name": "x", "image": image}]}}
+    return ExpandedRelease("x", "x", "x", "1.0.0", "helm-release", "urn:pulumi:test::k8tre::x::x", objects=(pod,))
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)
@@ -148,11 +324,14 @@ def test_real_stacks_pass_every_mandatory_rule(stack: str) -> None:
 def test_violation_is_reported(rule_id: str, stack: str, mutate: Mutation) -> None:
     graph = copy.deepcopy(graph_of(stack))
     before = _finding(graph, rule_id)
-    assert before.status in ("pass", "not-applicable")
+    assert not before.evaluation.violations
     mutate(graph)
     after = _finding(graph, rule_id)
     assert after.status == "fail", f"{rule_id} missed the violation"
     assert after.blocks == (after.rule.severity == "mandatory")
+    # The finding names a resource of the render (or the stack's outputs), not the rule in general.
+    urns = {r.urn for r in graph.resources} | {w.owner_urn for w in graph.workloads}
+    assert all(v.urn in urns or v.urn.endswith("::outputs") for v in after.evaluation.violations)
 
 
 def test_every_mandatory_rule_has_a_violation_test() -> None:
@@ -179,9 +358,35 @@ def test_backups_are_advisory_and_a_schedule_satisfies_them() -> None:
 def test_protection_is_only_required_in_prod() -> None:
     graph = copy.deepcopy(graph_of("dev"))
     _unprotect(graph)
-    assert _finding(graph, "protected-state").status == "not-applicable"
+    assert _finding(graph, "protected-state").status == "not-evidenced"
 
 
 def test_rules_cite_real_satre_requirements() -> None:
     for rule in RULES:
         assert rule.satre and all(len(index.split(".")) == 3 for index in rule.satre), rule.id
+
+
+def test_listener_names_do_not_decide_tls() -> None:
+    graph = copy.deepcopy(graph_of("dev"))
+    _rename_listeners(graph)
+    assert _finding(graph, "tls-on-every-route").status == "pass"
+
+
+def test_a_rule_that_examines_nothing_is_not_evidenced() -> None:
+    finding = _finding(graph_of("dev"), "mfa-required")
+    assert finding.status == "not-evidenced" and not finding.blocks
+
+
+def test_a_secret_marked_value_is_not_a_plaintext_secret() -> None:
+    graph = copy.deepcopy(graph_of("dev"))
+    _one(graph, _release("argo-cd")).inputs["values"].update(adminPassword=Secret("hunter2"))
+    _env(graph, "GH", Secret("ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"))
+    assert _finding(graph, "no-plaintext-secrets").status == "pass"
+
+
+def test_a_route_the_http_listener_does_not_admit_is_not_served_in_plain_text() -> None:
+    # Gateway API: a listener admits routes from its own namespace unless allowedRoutes says otherwise, so
+    # pointing a route from another namespace at it attaches nothing (and serves nothing in plain text).
+    graph = copy.deepcopy(graph_of("dev"))
+    _one(graph, _kind("HTTPRoute", "jupyter")).inputs["spec"]["parentRefs"][0].update(sectionName="http")
+    assert _finding(graph, "tls-on-every-route").status == "pass"

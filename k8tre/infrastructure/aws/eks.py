@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from ...config import AwsClusterConfig
+from ...naming import AwsNames
 from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
@@ -67,11 +68,11 @@ class EksCluster(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
-        cluster_name = f"eks-{stage.slug}"
+        cluster_name = AwsNames(stage.slug).eks_cluster
         # Created before the cluster so EKS writes into a group with a retention period, not one kept forever.
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane-logs",
-            name=f"/aws/eks/{cluster_name}/cluster",
+            name=AwsNames(stage.slug).eks_log_group,
             retention_in_days=stage.audit_retention_days,
             tags=dict(stage.tags),
             opts=stage.stateful(child),

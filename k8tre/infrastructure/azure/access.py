@@ -23,6 +23,7 @@ def grant_access(
     cluster_id: pulumi.Input[str],
     vault_id: pulumi.Input[str],
     admin_groups: Sequence[str],
+    deployer_type: str,
     parent: pulumi.Resource,
 ) -> list[authorization.RoleAssignment]:
     """The role assignments the environment needs; the returned ones must exist before Kubernetes is touched."""
@@ -32,6 +33,9 @@ def grant_access(
     deployer = authorization.RoleAssignment(
         f"{name}-deployer-admin",
         principal_id=account.object_id,
+        # Never the SDK's default (User): a CI service principal named as a User is refused (UnmatchedPrincipalType,
+        # https://learn.microsoft.com/azure/role-based-access-control/troubleshooting).
+        principal_type=deployer_type,
         role_definition_id=role_definition_id(sub, AKS_RBAC_CLUSTER_ADMIN),
         scope=cluster_id,
         opts=child,

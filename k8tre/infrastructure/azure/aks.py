@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import containerservice, dns, features, resources
+from pulumi_azure_native import containerservice, dns, features, network, resources
 
 from ...config import AzureClusterConfig, CreatedHub, ExistingHub
+from ...naming import AzureNames
 from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
@@ -17,8 +19,8 @@ from .access import grant_access
 from .account import deploying_account
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
-from .firewall_rules import AZURE_DNS_NAMESERVERS
-from .hub import HubFacts, HubNetwork, existing_hub, hub_outputs, stack_hub
+from .firewall_rules import api_server_rule_collections
+from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
@@ -38,7 +40,7 @@ class AksCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.resource_group = resources.ResourceGroup(
             f"{name}-rg",
-            resource_group_name=f"rg-{stage.slug}",
+            resource_group_name=AzureNames(stage.slug).resource_group,
             location=config.location,
             tags=dict(stage.tags),
             opts=stage.stateful(child),
@@ -53,12 +55,14 @@ class AksCluster(pulumi.ComponentResource):
             self.resource_group,
             config.location,
             spoke.vnet.id,
+            spoke.route_table.id,
             hub.private_dns_zone_ids["aks"] if private else None,
             stage,
             account,
             self,
         )
         self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane)
+        api_rules = [] if private else self._api_server_rules(config, stage, hub)
         audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self, CLUSTER_LOGS)
         maintenance_windows(name, self.resource_group.name, self.managed_cluster.name, config.maintenance_window, self)
         self.dns_zone = dns.Zone(
@@ -89,6 +93,7 @@ class AksCluster(pulumi.ComponentResource):
             cluster_id=self.managed_cluster.id,
             vault_id=data.vault.id,
             admin_groups=config.api_server.admin_group_object_ids,
+            deployer_type=config.deployer_principal_type,
             parent=self,
         )
         audit_logs(f"{name}-kv", data.vault.id, hub.log_analytics_workspace_id, self)
@@ -102,7 +107,7 @@ class AksCluster(pulumi.ComponentResource):
             name=self.managed_cluster.name,
             kubeconfig=kubeconfig,
             provider=provider,
-            ready=[self.managed_cluster, *access],
+            ready=[self.managed_cluster, *access, *api_rules],
             cilium=CiliumFacts(
                 # AKS serves the API on 443 at the cluster's FQDN: the private one for a private cluster.
                 api_server_host=host,
@@ -124,7 +129,6 @@ class AksCluster(pulumi.ComponentResource):
                     for service, client_id in identities.client_ids.items()
                 },
                 cloud_api_fqdns=("management.azure.com", "login.microsoftonline.com"),
-                dns_server_fqdns=AZURE_DNS_NAMESERVERS,
                 dns01_solver={
                     "azureDNS": {
                         "subscriptionID": account.subscription_id,
@@ -166,15 +170,19 @@ class AksCluster(pulumi.ComponentResource):
             # kubeProxyConfig is refused unless the subscription has this preview feature registered.
             after.append(self._feature("kube-proxy-feature", "Microsoft.ContainerService", KUBE_PROXY_FEATURE))
         service_net = ipaddress.ip_network(config.network.service_cidr)
+        if len(config.network.pod_cidrs) != 1:
+            # AKS takes one IPv4 podCidr and Cilium must allocate from exactly that range.
+            raise ValueError(f"AKS needs exactly one pod range, got k8tre:cluster.network.podCidrs {config.network.pod_cidrs}")
         args = ManagedClusterArgs(
             resource_group_name=self.resource_group.name,
-            cluster_name=f"aks-{stage.slug}",
+            cluster_name=AzureNames(stage.slug).aks_cluster,
             location=config.location,
             kubernetes_version=config.kubernetes_version,
             pools=tuple(
                 AgentPool(p.name, p.mode, p.vm_size, p.count, p.max_count, p.zones, p.os_disk_type, spoke.node_subnet.id)
                 for p in config.node_pools
             ),
+            pod_cidr=config.network.pod_cidrs[0],
             service_cidr=config.network.service_cidr,
             dns_service_ip=str(service_net.network_address + 10),
             kube_proxy_disabled=config.kube_proxy == "disabled",
@@ -192,6 +200,27 @@ class AksCluster(pulumi.ComponentResource):
         return AksManagedCluster(
             f"{self._name}-cluster", args, opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=after))
         )
+
+    def _api_server_rules(
+        self, config: AzureClusterConfig, stage: Stage, hub: HubFacts
+    ) -> list[network.FirewallPolicyRuleCollectionGroup]:
+        """Let pods outside kube-system reach the public API through a firewall this stack writes rules for."""
+        if hub.firewall_policy is None:
+            return []  # a hub owned elsewhere: its owner adds the rule (docs/azure.md)
+        policy = hub.firewall_policy
+        group = network.FirewallPolicyRuleCollectionGroup(
+            f"{self._name}-api-server-rules",
+            resource_group_name=policy.id.apply(lambda i: arm_parts(i)[0]),
+            firewall_policy_name=policy.name,
+            rule_collection_group_name=AzureNames(stage.slug).api_rule_collection_group,
+            priority=210,
+            # Wire-named dicts on purpose (see firewall_rules), so they are not the SDK's TypedDicts.
+            rule_collections=cast(
+                Any, self.managed_cluster.fqdn.apply(lambda fqdn: api_server_rule_collections(fqdn, [config.vnet_cidr]))
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return [group]
 
     def _feature(self, part: str, namespace: str, feature: str) -> features.SubscriptionFeatureRegistration:
         return features.SubscriptionFeatureRegistration(

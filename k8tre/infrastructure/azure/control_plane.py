@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
+from ...naming import AzureNames
 from ...stage import Stage
 from .account import AzureAccount
 from .identities import role_definition_id
@@ -38,23 +39,27 @@ def control_plane_identity(
     group: resources.ResourceGroup,
     location: str,
     spoke_vnet_id: pulumi.Input[str],
+    route_table_id: pulumi.Input[str],
     private_zone_id: pulumi.Input[str] | None,
     stage: Stage,
     account: AzureAccount,
     parent: pulumi.Resource,
 ) -> ControlPlaneIdentity:
-    """Create the identity, let it manage the spoke's network and (private clusters) the API's DNS zone."""
+    """Create the identity, let it manage the spoke's network, its route table and (private clusters) the API's DNS zone."""
     child = pulumi.ResourceOptions(parent=parent)
     uami = managedidentity.UserAssignedIdentity(
         f"{name}-control-plane",
         resource_group_name=group.name,
         location=location,
-        resource_name_=f"id-{stage.slug}-aks",
+        resource_name_=AzureNames(stage.slug).identity("aks"),
         tags=dict(stage.tags),
         opts=child,
     )
     sub = account.subscription_id
     scopes = {"network": (NETWORK_CONTRIBUTOR, spoke_vnet_id)}
+    # The node subnet's own route table is not under the VNet's scope; AKS must be able to write it
+    # (https://learn.microsoft.com/azure/aks/configure-kubenet#bring-your-own-subnet-and-route-table-with-kubenet).
+    scopes["route-table"] = (NETWORK_CONTRIBUTOR, route_table_id)
     if private_zone_id is not None:
         scopes["private-dns"] = (PRIVATE_DNS_ZONE_CONTRIBUTOR, private_zone_id)
     grants: list[pulumi.Resource] = [

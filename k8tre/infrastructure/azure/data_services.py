@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
+import functools
 
 import pulumi
 from pulumi_azure_native import keyvault, resources, storage
 
 from ...config import AzureClusterConfig
+from ...naming import AzureNames
 from ...stage import Stage
 from .account import AzureAccount
 from .hub import HubFacts
@@ -15,18 +16,6 @@ from .private_endpoint import private_endpoint
 
 STORAGE_ACCOUNTS = {"core": False, "workspace": True}
 """Storage accounts by role; True where Data Lake hierarchical namespaces are needed (research workspaces)."""
-
-
-def _compact(text: str, limit: int) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())[:limit]
-
-
-def global_name(stem: str, subscription_id: pulumi.Output[str], seed: str, limit: int = 24) -> pulumi.Output[str]:
-    """A name unique across Azure (vaults, storage accounts): ``stem`` plus a hash of subscription and ``seed``.
-
-    Two organisations deploying the default ``k8tre`` prefix would otherwise collide.
-    """
-    return subscription_id.apply(lambda sub: f"{stem[: limit - 8]}{hashlib.sha256(f'{sub}/{seed}'.encode()).hexdigest()[:8]}")
 
 
 class DataServices(pulumi.ComponentResource):
@@ -45,10 +34,11 @@ class DataServices(pulumi.ComponentResource):
     ) -> None:
         super().__init__("k8tre:infrastructure:DataServices", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        names = AzureNames(stage.slug)  # globally unique names: k8tre.naming.global_name
         self.vault = keyvault.Vault(
             f"{name}-kv",
             resource_group_name=group.name,
-            vault_name=global_name(f"kv{_compact(stage.slug, 14)}", account.subscription_id, f"{stage.slug}/{config.location}"),
+            vault_name=account.subscription_id.apply(lambda sub: names.key_vault(sub, config.location)),
             location=config.location,
             properties={
                 "tenant_id": account.tenant_id,
@@ -78,9 +68,7 @@ class DataServices(pulumi.ComponentResource):
             storage_account = storage.StorageAccount(
                 f"{name}-st-{role}",
                 resource_group_name=group.name,
-                account_name=global_name(
-                    f"st{_compact(stage.slug, 10)}{_compact(role, 4)}", account.subscription_id, f"{stage.slug}/{role}"
-                ),
+                account_name=account.subscription_id.apply(functools.partial(names.storage_account, role)),
                 location=config.location,
                 kind="StorageV2",
                 sku={"name": "Standard_ZRS"},

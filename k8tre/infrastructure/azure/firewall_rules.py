@@ -42,8 +42,9 @@ HELM_REPOSITORY_FQDNS = (
 ACME_FQDNS = ("acme-v02.api.letsencrypt.org", "acme-staging-v02.api.letsencrypt.org")
 """Let's Encrypt's ACME API, for cert-manager."""
 
-AZURE_DNS_NAMESERVERS = ("*.azure-dns.com", "*.azure-dns.net", "*.azure-dns.org", "*.azure-dns.info")
-"""Authoritative servers of Azure public DNS zones: cert-manager checks DNS-01 records there before asking the CA."""
+# No rule for DNS-01 checks: cert-manager checks its TXT record through the cluster's resolver (Azure DNS), not
+# on the zone's name servers, which a network rule could only name by wildcard, and network rules refuse
+# wildcards (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules).
 
 
 def _application_rule(name: str, fqdns: Sequence[str], sources: Sequence[str]) -> dict[str, Any]:
@@ -87,8 +88,6 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
                 _network_rule("aks-tunnel-udp", "UDP", "1194", spoke_cidrs, addresses=[region_tag]),
                 _network_rule("aks-tunnel-tcp", "TCP", "9000", spoke_cidrs, addresses=[region_tag]),
                 _network_rule("ntp", "UDP", "123", spoke_cidrs, fqdns=["ntp.ubuntu.com"]),
-                _network_rule("dns01-check-udp", "UDP", "53", spoke_cidrs, fqdns=AZURE_DNS_NAMESERVERS),
-                _network_rule("dns01-check-tcp", "TCP", "53", spoke_cidrs, fqdns=AZURE_DNS_NAMESERVERS),
             ],
         },
         {
@@ -121,3 +120,23 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
             }
         )
     return collections
+
+
+def api_server_rule_collections(api_fqdn: str, spoke_cidrs: Sequence[str]) -> list[dict[str, Any]]:
+    """A network rule for TCP 443 to a public API server, by name (resolved by the firewall's DNS proxy).
+
+    AKS points only kube-system's pods at the API's FQDN; every other pod dials the
+    API's IP without SNI, which application rules (FQDN tag included) cannot match, so
+    Microsoft documents this extra network rule
+    (https://learn.microsoft.com/azure/aks/outbound-rules-control-egress#azure-global-required-network-rules).
+    A name rather than the IP, which can change in maintenance; the FQDN has no wildcard.
+    """
+    return [
+        {
+            "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
+            "name": "aks-api-server",
+            "priority": 100,
+            "action": {"type": "Allow"},
+            "rules": [_network_rule("api-server", "TCP", "443", spoke_cidrs, fqdns=[api_fqdn])],
+        }
+    ]

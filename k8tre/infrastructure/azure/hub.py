@@ -9,6 +9,7 @@ import pulumi
 from pulumi_azure_native import network, operationalinsights, privatedns, resources
 
 from ...config import CreatedHub, ExistingHub, StackHub
+from ...naming import AzureNames
 from ...stage import Stage
 from .logs import audit_logs
 
@@ -61,9 +62,10 @@ class HubNetwork(pulumi.ComponentResource):
         super().__init__("k8tre:infrastructure:HubNetwork", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(stage.tags)
+        names = AzureNames(stage.slug)
         group = resources.ResourceGroup(
             f"{name}-rg",
-            resource_group_name=f"rg-{stage.slug}-hub",
+            resource_group_name=names.hub_resource_group,
             location=location,
             tags=tags,
             opts=stage.stateful(child),
@@ -71,7 +73,7 @@ class HubNetwork(pulumi.ComponentResource):
         self.vnet = network.VirtualNetwork(
             f"{name}-vnet",
             resource_group_name=group.name,
-            virtual_network_name=f"vnet-{stage.slug}-hub",
+            virtual_network_name=names.hub_vnet,
             location=location,
             address_space={"address_prefixes": [config.vnet_cidr]},
             tags=tags,
@@ -89,7 +91,7 @@ class HubNetwork(pulumi.ComponentResource):
         public_ip = network.PublicIPAddress(
             f"{name}-firewall-ip",
             resource_group_name=group.name,
-            public_ip_address_name=f"pip-{stage.slug}-fw",
+            public_ip_address_name=names.firewall_public_ip,
             location=location,
             sku={"name": "Standard", "tier": "Regional"},
             public_ip_allocation_method="Static",
@@ -100,7 +102,7 @@ class HubNetwork(pulumi.ComponentResource):
         self.policy = network.FirewallPolicy(
             f"{name}-firewall-policy",
             resource_group_name=group.name,
-            firewall_policy_name=f"afwp-{stage.slug}",
+            firewall_policy_name=names.firewall_policy,
             location=location,
             sku={"tier": config.firewall_sku},
             threat_intel_mode="Deny",
@@ -112,7 +114,7 @@ class HubNetwork(pulumi.ComponentResource):
         firewall = network.AzureFirewall(
             f"{name}-firewall",
             resource_group_name=group.name,
-            azure_firewall_name=f"afw-{stage.slug}",
+            azure_firewall_name=names.firewall,
             location=location,
             sku={"name": "AZFW_VNet", "tier": config.firewall_sku},
             zones=["1", "2", "3"],
@@ -139,7 +141,7 @@ class HubNetwork(pulumi.ComponentResource):
                 f"{name}-zone-{key.lower()}-link",
                 resource_group_name=group.name,
                 private_zone_name=zone.name,
-                virtual_network_link_name=f"link-{stage.slug}-hub",
+                virtual_network_link_name=names.hub_dns_link,
                 location="global",
                 virtual_network={"id": self.vnet.id},
                 registration_enabled=False,
@@ -148,7 +150,7 @@ class HubNetwork(pulumi.ComponentResource):
         workspace = operationalinsights.Workspace(
             f"{name}-logs",
             resource_group_name=group.name,
-            workspace_name=f"log-{stage.slug}",
+            workspace_name=names.log_analytics,
             location=location,
             sku={"name": "PerGB2018"},
             retention_in_days=stage.audit_retention_days,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
+from ...naming import AzureNames
 from ...stage import Stage
 from .account import AzureAccount
 
@@ -71,7 +72,7 @@ class WorkloadIdentities(pulumi.ComponentResource):
                 f"{name}-{spec.service}",
                 resource_group_name=group.name,
                 location=location,
-                resource_name_=f"id-{stage.slug}-{spec.service}",
+                resource_name_=AzureNames(stage.slug).identity(spec.service),
                 tags=dict(stage.tags),
                 opts=child,
             )

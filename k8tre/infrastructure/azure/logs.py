@@ -7,12 +7,27 @@ from collections.abc import Sequence
 import pulumi
 from pulumi_azure_native import monitor
 
-CLUSTER_LOGS: Sequence[monitor.DiagnosticsLogSettingsArgsDict] = (
-    {"category_group": "audit", "enabled": True},
-    {"category": "kube-apiserver", "enabled": True},
-    {"category": "kube-controller-manager", "enabled": True},
+CLUSTER_LOG_CATEGORIES = (
+    "kube-audit-admin",
+    "guard",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "cloud-controller-manager",
+    "cluster-autoscaler",
+    "kube-scheduler",
 )
-"""The API server's audit events and the control plane's own logs."""
+"""AKS control-plane log categories kept: the audit log and the control plane's own logs.
+
+Categories only: ARM refuses a setting that mixes categories with a category group
+(https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings#resource-logs).
+``kube-audit-admin`` rather than ``kube-audit``: Microsoft recommends it, as it leaves out
+the high-volume get and list events (https://learn.microsoft.com/azure/aks/monitor-aks).
+``guard`` records Entra ID and Azure RBAC authorisation decisions.
+"""
+CLUSTER_LOGS: Sequence[monitor.DiagnosticsLogSettingsArgsDict] = tuple(
+    {"category": category, "enabled": True} for category in CLUSTER_LOG_CATEGORIES
+)
+"""The cluster's diagnostic log selection."""
 ALL_LOGS: Sequence[monitor.DiagnosticsLogSettingsArgsDict] = ({"category_group": "allLogs", "enabled": True},)
 """Everything a resource logs: Key Vault access, firewall decisions."""
 

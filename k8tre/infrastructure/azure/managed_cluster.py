@@ -82,6 +82,8 @@ class ManagedClusterArgs:
     """Pinned Kubernetes version."""
     pools: tuple[AgentPool, ...]
     """Agent pools."""
+    pod_cidr: str
+    """Pod range: Cilium's cluster pool, which AKS's control plane routes to pods by (BYO CNI needs it)."""
     service_cidr: str
     """Service range."""
     dns_service_ip: str
@@ -111,6 +113,9 @@ class ManagedClusterArgs:
         """The resource's input properties (wire names), including the preview field when chosen."""
         network_profile: dict[str, Any] = {
             "networkPlugin": "none",  # bring your own CNI: Cilium
+            # BYO CNI must name the pod range, or control plane to pod traffic is misrouted; it must be the range
+            # Cilium allocates from (https://learn.microsoft.com/azure/aks/use-byo-cni#prerequisites).
+            "podCidr": self.pod_cidr,
             "serviceCidr": self.service_cidr,
             "dnsServiceIP": self.dns_service_ip,
             "outboundType": "userDefinedRouting",  # egress only through the hub firewall

@@ -8,6 +8,7 @@ import pulumi
 from pulumi_azure_native import network, privatedns, resources
 
 from ...config import AzureClusterConfig
+from ...naming import AzureNames
 from ...stage import Stage
 from .firewall_rules import rule_collections
 from .hub import HubFacts, arm_parts
@@ -71,7 +72,7 @@ class SpokeNetwork(pulumi.ComponentResource):
         self.vnet = network.VirtualNetwork(
             f"{name}-vnet",
             resource_group_name=group.name,
-            virtual_network_name=f"vnet-{stage.slug}",
+            virtual_network_name=AzureNames(stage.slug).vnet,
             location=config.location,
             address_space={"address_prefixes": [config.vnet_cidr]},
             tags=tags,
@@ -81,7 +82,7 @@ class SpokeNetwork(pulumi.ComponentResource):
         self.route_table = network.RouteTable(
             f"{name}-routes",
             resource_group_name=group.name,
-            route_table_name=f"rt-{stage.slug}-egress",
+            route_table_name=AzureNames(stage.slug).route_table,
             location=config.location,
             disable_bgp_route_propagation=True,
             tags=tags,
@@ -98,7 +99,7 @@ class SpokeNetwork(pulumi.ComponentResource):
         nsg_nodes = network.NetworkSecurityGroup(
             f"{name}-nsg-nodes",
             resource_group_name=group.name,
-            network_security_group_name=f"nsg-{stage.slug}-nodes",
+            network_security_group_name=AzureNames(stage.slug).security_group("nodes"),
             location=config.location,
             tags=tags,
             opts=child,
@@ -106,7 +107,7 @@ class SpokeNetwork(pulumi.ComponentResource):
         nsg_ingress = network.NetworkSecurityGroup(
             f"{name}-nsg-ingress",
             resource_group_name=group.name,
-            network_security_group_name=f"nsg-{stage.slug}-ingress",
+            network_security_group_name=AzureNames(stage.slug).security_group("ingress"),
             location=config.location,
             security_rules=_INGRESS_RULES,
             tags=tags,
@@ -116,14 +117,26 @@ class SpokeNetwork(pulumi.ComponentResource):
             name, group, "snet-nodes", config.node_subnet_cidr, "nodes", route_table=self.route_table, nsg=nsg_nodes
         )
         self.ingress_subnet = self._subnet(name, group, INGRESS_SUBNET, config.ingress_subnet_cidr, "ingress", nsg=nsg_ingress)
-        self.endpoints_subnet = self._subnet(name, group, "snet-endpoints", config.endpoints_subnet_cidr, "endpoints")
+        # Landing-zone policy denies a subnet without an NSG ("Subnets should be associated with a Network Security
+        # Group"); with private endpoint network policies on, its rules apply to the endpoints too.
+        nsg_endpoints = network.NetworkSecurityGroup(
+            f"{name}-nsg-endpoints",
+            resource_group_name=group.name,
+            network_security_group_name=AzureNames(stage.slug).security_group("endpoints"),
+            location=config.location,
+            tags=tags,
+            opts=child,
+        )
+        self.endpoints_subnet = self._subnet(
+            name, group, "snet-endpoints", config.endpoints_subnet_cidr, "endpoints", nsg=nsg_endpoints
+        )
         self._peer(name, group, hub)
         for key, zone_id in hub.private_dns_zone_ids.items():
             privatedns.VirtualNetworkLink(
                 f"{name}-dns-{key.lower()}",
                 resource_group_name=zone_id.apply(lambda i: arm_parts(i)[0]),
                 private_zone_name=zone_id.apply(lambda i: arm_parts(i)[1]),
-                virtual_network_link_name=f"link-{stage.slug}",
+                virtual_network_link_name=AzureNames(stage.slug).spoke_dns_link,
                 location="global",
                 virtual_network={"id": self.vnet.id},
                 registration_enabled=False,
@@ -134,7 +147,7 @@ class SpokeNetwork(pulumi.ComponentResource):
                 f"{name}-egress-rules",
                 resource_group_name=hub.firewall_policy.id.apply(lambda i: arm_parts(i)[0]),
                 firewall_policy_name=hub.firewall_policy.name,
-                rule_collection_group_name=f"spoke-{stage.slug}",
+                rule_collection_group_name=AzureNames(stage.slug).rule_collection_group,
                 priority=200,
                 # Wire-named dicts on purpose (see firewall_rules), so they are not the SDK's TypedDicts.
                 rule_collections=cast(Any, rule_collections(config.location, [config.vnet_cidr], config.egress_allowlist)),

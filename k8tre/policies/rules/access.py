@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...offline.graph import Graph
+from ...offline.graph import Graph, RecordedResource
 from ..facts import environment, is_prod, managed_clusters, objects, plain, releases
 from ..registry import Evaluation, rule
 
@@ -14,7 +14,8 @@ INTERNAL_LB = {
 
 @rule(
     "no-shared-admin",
-    "Outside dev, no shared or built-in admin account is enabled (Argo CD admin, AKS local accounts).",
+    "Outside dev, no shared or built-in admin account is enabled or used to deploy "
+    "(Argo CD admin, AKS local accounts, the K3s admin kubeconfig).",
     satre=("3.2.01",),
     severity="mandatory",
 )
@@ -31,7 +32,28 @@ def no_shared_admin(graph: Graph) -> Evaluation:
             dev or cluster.inputs.get("disableLocalAccounts") is True,
             "AKS local (shared static) accounts are enabled",
         )
+    for provider, source in k3s_admin_kubeconfig(graph):
+        result.check(provider.urn, dev, f"Kubernetes provider deploys with the K3s admin kubeconfig ({source})")
     return result
+
+
+# K3s writes the cluster-admin kubeconfig of its built-in admin user here (K3s docs, "Cluster Access":
+# /etc/rancher/k3s/k3s.yaml); whoever holds it is the same shared superuser.
+K3S_ADMIN_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml"
+
+
+def k3s_admin_kubeconfig(graph: Graph) -> list[tuple[RecordedResource, str]]:
+    """Kubernetes providers whose kubeconfig comes from a command that reads the K3s admin kubeconfig."""
+    by_urn = {r.urn: r for r in graph.resources}
+    found = []
+    for provider in graph.of_type("pulumi:providers:kubernetes"):
+        for urn in provider.dependencies:
+            source = by_urn.get(urn)
+            if source is not None and source.type == "command:remote:Command":
+                create = plain(source.inputs.get("create"))
+                if isinstance(create, str) and K3S_ADMIN_KUBECONFIG in create:
+                    found.append((provider, f"{source.name}: {create}"))
+    return found
 
 
 @rule(

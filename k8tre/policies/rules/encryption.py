@@ -1,85 +1,124 @@
-"""Encryption rules: at rest (SATRE 2.8.01) and in transit (2.8.02, 2.8.03)."""
+"""Encryption rules: at rest (SATRE 2.8.01) and in transit (2.8.02, 2.8.03), judged on the fields that decide them."""
 
 from __future__ import annotations
 
-from ...offline.graph import Graph
-from ..facts import is_prod, managed_clusters, objects, plain, releases
+import re
+
+from ...offline.graph import Graph, RecordedResource
+from ..facts import is_prod, managed_clusters, objects, plain, releases, text
+from ..gateway import attached_listeners, listeners, only_redirects_to_https
+from ..k3s_script import install_commands, script_of
 from ..registry import Evaluation, rule
+
+# A KMS key or alias ARN (AWS docs, "Amazon Resource Names (ARNs)" for AWS KMS: arn:aws:kms:region:account:key/id).
+_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/\S+$")
+_DISK_ENCRYPTION_SET = re.compile(r"/providers/Microsoft\.Compute/diskEncryptionSets/[^/]+$", re.IGNORECASE)
+
+# Provisioners whose volumes are encrypted at rest whatever the class says: Azure managed disks and Azure Files
+# are always encrypted by Storage Service Encryption ("Server-side encryption of Azure Disk Storage";
+# "Azure Storage encryption for data at rest": it "cannot be disabled").
+ALWAYS_ENCRYPTED = frozenset({"disk.csi.azure.com", "file.csi.azure.com"})
+# EBS volumes are encrypted only when the class asks (aws-ebs-csi-driver docs/parameters.md: ``encrypted``).
+EBS = "ebs.csi.aws.com"
 
 
 @rule(
     "encryption-at-rest",
-    "Cluster secrets and volumes are encrypted at rest: EKS envelope encryption, K3s secrets encryption, "
-    "encrypted storage classes.",
+    "Cluster secrets and volumes are encrypted at rest: AKS encryption at host, EKS KMS envelope encryption of "
+    "secrets, K3s secrets encryption, encrypted storage classes.",
     satre=("2.8.01",),
     severity="mandatory",
 )
 def at_rest(graph: Graph) -> Evaluation:
-    """Every place data rests says how it is encrypted."""
+    """Every place data rests is encrypted by a setting that is on, not merely not switched off."""
     result = Evaluation()
     for cluster in graph.of_type("aws:eks/cluster:Cluster"):
-        config = cluster.inputs.get("encryptionConfig") or {}
-        result.check(
-            cluster.urn,
-            "secrets" in (config.get("resources") or []) and bool(config.get("provider")),
-            "EKS cluster has no KMS envelope encryption of secrets",
-        )
-    for command in graph.of_type("command:remote:Command"):
-        script = plain(command.inputs.get("stdin"))
-        if isinstance(script, str) and "K3S_ROLE=server" in script:
-            result.check(command.urn, "--secrets-encryption" in script, "K3s server installed without --secrets-encryption")
-    for key in graph.of_type("aws:kms/key:Key"):
-        result.check(key.urn, key.inputs.get("enableKeyRotation") is True, "KMS key without automatic rotation")
-    for storage_class in objects(graph, "StorageClass"):
-        parameters = storage_class.inputs.get("parameters") or {}
-        encrypted = parameters.get("encrypted") == "true" or "skuName" in parameters or "diskEncryptionSetID" in parameters
-        result.check(storage_class.urn, encrypted, "storage class does not say how its volumes are encrypted")
+        with result.judging(cluster.urn, "encryptionConfig"):
+            result.check(cluster.urn, _eks_envelope(cluster), "EKS cluster does not encrypt secrets with a KMS key")
+    keys = {key.urn: key for key in graph.of_type("aws:kms/key:Key")}
+    for key in keys.values():
+        with result.judging(key.urn, "enableKeyRotation"):
+            result.check(key.urn, plain(key.inputs.get("enableKeyRotation")) is True, "KMS key without automatic rotation")
+    for command in install_commands(graph):
+        with result.judging(command.urn, "K3s install script"):
+            script = script_of(command)
+            if script is not None and script.is_server:
+                # K3s docs, "Secrets Encryption": the server encrypts Secrets in its datastore only with this flag.
+                result.check(command.urn, script.flag("secrets-encryption"), "K3s server installed without --secrets-encryption")
     for cluster in managed_clusters(graph):
-        # AKS encrypts OS and data disks with platform-managed keys and etcd at rest by default;
-        # host-based encryption must not have been switched off.
-        pools = cluster.inputs.get("agentPoolProfiles") or []
+        with result.judging(cluster.urn, "agentPoolProfiles"):
+            _aks_at_rest(result, cluster)
+    for storage_class in objects(graph, "StorageClass"):
+        with result.judging(storage_class.urn, "parameters"):
+            _storage_class(result, storage_class)
+    return result
+
+
+def _eks_envelope(cluster: RecordedResource) -> bool:
+    # pulumi-aws schema, aws:eks/cluster:Cluster encryptionConfig: resources (valid value "secrets") and provider.keyArn.
+    config = plain(cluster.inputs.get("encryptionConfig")) or {}
+    key_arn = text((config.get("provider") or {}).get("keyArn")) or ""
+    return "secrets" in (config.get("resources") or []) and bool(_KMS_ARN.match(key_arn))
+
+
+def _aks_at_rest(result: Evaluation, cluster: RecordedResource) -> None:
+    # Managed OS and data disks are always SSE-encrypted; temp disks, disk caches and ephemeral OS disks are
+    # encrypted only with encryption at host, which is off unless enableEncryptionAtHost is true
+    # (Azure docs, "Host-based encryption on AKS"; REST ManagedClusterAgentPoolProfile.enableEncryptionAtHost).
+    for pool in plain(cluster.inputs.get("agentPoolProfiles")) or []:
         result.check(
             cluster.urn,
-            all(pool.get("enableEncryptionAtHost") is not False for pool in pools),
-            "an AKS node pool disables encryption at host",
+            pool.get("enableEncryptionAtHost") is True,
+            f"AKS node pool {pool.get('name')} does not enable encryption at host",
         )
-    return result
+    disk_set = text(cluster.inputs.get("diskEncryptionSetID"))
+    if disk_set is not None:
+        ok = bool(_DISK_ENCRYPTION_SET.search(disk_set))
+        result.check(cluster.urn, ok, f"diskEncryptionSetID {disk_set} is not a disk encryption set")
+
+
+def _storage_class(result: Evaluation, storage_class: RecordedResource) -> None:
+    provisioner = text(storage_class.inputs.get("provisioner")) or ""
+    parameters = plain(storage_class.inputs.get("parameters")) or {}
+    name = (storage_class.inputs.get("metadata") or {}).get("name")
+    if provisioner in ALWAYS_ENCRYPTED:
+        result.check(storage_class.urn, True, "")
+    elif provisioner == EBS:
+        ok = parameters.get("encrypted") == "true"
+        result.check(storage_class.urn, ok, f"storage class {name} makes unencrypted EBS volumes")
+    else:
+        where = provisioner or "its"
+        result.cannot_judge(storage_class.urn, f"storage class {name}: encryption of {where} volumes is not visible here")
 
 
 @rule(
     "tls-on-every-route",
-    "Every route is served over HTTPS; plain HTTP only redirects.",
+    "Every route is served over TLS; a plain-HTTP listener carries only redirects to HTTPS.",
     satre=("2.8.02",),
     severity="mandatory",
 )
 def tls_routes(graph: Graph) -> Evaluation:
-    """HTTPRoutes attach to HTTPS listeners, and the HTTP listener only redirects."""
+    """Decided by the listeners each route really attaches to and their protocol and TLS, never by names."""
     result = Evaluation()
-    for gateway in objects(graph, "Gateway"):
-        for listener in gateway.inputs["spec"]["listeners"]:
-            if listener["protocol"] == "HTTPS":
+    for listener in listeners(graph):
+        if listener.spec.get("protocol") in ("HTTPS", "TLS"):
+            problem = listener.encryption_problem()
+            result.check(listener.gateway.urn, problem is None, f"listener {listener.label}: {problem}")
+    for route in objects(graph, "HTTPRoute") + objects(graph, "GRPCRoute") + objects(graph, "TLSRoute"):
+        with result.judging(route.urn, "parentRefs"):
+            name = f"{route.inputs['metadata'].get('namespace')}/{route.inputs['metadata'].get('name')}"
+            attached, missing = attached_listeners(graph, route)
+            for parent in missing:
+                result.cannot_judge(route.urn, f"route {name}: parent {parent} is not in this render")
+            result.check(route.urn, True, "")
+            for listener in attached:
+                problem = listener.encryption_problem()
+                redirect = route.inputs.get("kind") == "HTTPRoute" and only_redirects_to_https(route)
                 result.check(
-                    gateway.urn,
-                    bool((listener.get("tls") or {}).get("certificateRefs")),
-                    f"listener {listener['name']} has no certificate",
+                    route.urn,
+                    problem is None or redirect,
+                    f"route {name} is served without TLS on listener {listener.label} ({problem})",
                 )
-            elif listener["protocol"] == "HTTP":
-                result.check(
-                    gateway.urn,
-                    listener.get("allowedRoutes") == {"namespaces": {"from": "Same"}},
-                    f"HTTP listener {listener['name']} accepts routes from other namespaces",
-                )
-    for route in objects(graph, "HTTPRoute"):
-        spec = route.inputs["spec"]
-        redirects = all(
-            any(
-                f.get("type") == "RequestRedirect" and f["requestRedirect"].get("scheme") == "https"
-                for f in entry.get("filters", [])
-            )
-            for entry in spec.get("rules", [])
-        )
-        https = all(ref.get("sectionName") == "https" for ref in spec.get("parentRefs", []))
-        result.check(route.urn, redirects or https, "route is reachable over plain HTTP")
     return result
 
 
@@ -95,6 +134,7 @@ def in_cluster(graph: Graph) -> Evaluation:
     if not is_prod(graph):
         return result
     for release in releases(graph, "cilium"):
-        encryption = (plain(release.inputs.get("values")) or {}).get("encryption") or {}
-        result.check(release.urn, encryption.get("enabled") is True, "Cilium transparent encryption is off in prod")
+        with result.judging(release.urn, "values.encryption"):
+            encryption = (plain(release.inputs.get("values")) or {}).get("encryption") or {}
+            result.check(release.urn, encryption.get("enabled") is True, "Cilium transparent encryption is off in prod")
     return result

@@ -1,9 +1,14 @@
-"""Isolation rules: default-deny everywhere, projects sealed from each other (SATRE 2.2.10, 2.2.11, 2.1.08, 2.1.14)."""
+"""Isolation rules, judged by what the policies allow (SATRE 2.2.10, 2.2.11, 2.1.08, 2.1.14).
+
+Both rules ask the flow evaluator (``k8tre.flows``): a namespace or pod is sealed when
+probes on undeclared ports cannot get in or out; a project is isolated when every
+required deny of the flow matrix that touches it, or a workspace, holds.
+"""
 
 from __future__ import annotations
 
 from ...offline.graph import Graph
-from ..network import default_deny_policies, namespaces, uncovered_namespaces, unexplained_exemptions, unisolated_projects
+from ..network import isolation_rows, leaking_pods, namespaces, uncovered_namespaces, unexplained_exemptions
 from ..registry import Evaluation, rule
 
 
@@ -13,39 +18,46 @@ def _namespace_urns(graph: Graph) -> dict[str, str]:
 
 @rule(
     "network-default-deny",
-    "A cluster-wide default-deny covers every namespace that is not an exempt system namespace with a stated reason.",
+    "Outside exempt system namespaces (each with a stated reason), no pod sends or receives"
+    " anything its declared flows do not need.",
     satre=("2.2.10", "2.2.11", "2.1.08", "2.1.14"),
     severity="mandatory",
 )
 def default_deny(graph: Graph) -> Evaluation:
-    """Every namespace is covered, and every exemption has a reason."""
+    """Every namespace is sealed by default, every exemption has a reason, and no pod leaks on an undeclared port."""
     result = Evaluation()
     urns = _namespace_urns(graph)
-    if namespaces(graph) and not default_deny_policies(graph):
-        for urn in urns.values():
-            result.check(urn, False, "no cluster-wide default-deny policy exists")
-        return result
     uncovered = set(uncovered_namespaces(graph))
     for name, urn in urns.items():
-        result.check(urn, name not in uncovered, f"namespace {name} is neither under default-deny nor exempt with a reason")
+        result.check(
+            urn, name not in uncovered, f"namespace {name}: a pod there can send or receive without any policy allowing it"
+        )
     for name in unexplained_exemptions(graph):
-        result.check(urns.get(name, name), False, f"default-deny leaves out {name} without a recorded reason")
+        if name not in urns:
+            result.check(name, False, f"default-deny leaves out {name} without a recorded reason")
+    for pod, found in leaking_pods(graph).items():
+        result.check(urns.get(pod.split("/")[0], pod), False, f"{pod} is not sealed: {'; '.join(found)}")
     return result
 
 
 @rule(
     "project-isolation",
-    "Each project namespace has a policy confining traffic to itself, with internet egress only to its allowlist.",
+    "No project reaches another project, and no workspace reaches another user's workspace,"
+    " the Kubernetes API, the cloud metadata service, or a name outside its allowlist.",
     satre=("2.2.10", "2.2.11", "2.1.14"),
     severity="mandatory",
 )
 def project_isolation(graph: Graph) -> Evaluation:
-    """Project namespaces are sealed from each other."""
+    """Every required deny touching a project or a workspace holds, judged by the evaluator."""
     result = Evaluation()
     urns = _namespace_urns(graph)
-    failing = set(unisolated_projects(graph))
-    for namespace in namespaces(graph):
-        name = namespace["metadata"]["name"]
-        if "k8tre.io/project" in namespace["metadata"].get("labels", {}):
-            result.check(urns[name], name not in failing, f"project namespace {name} is not isolated")
+    projects = {n["metadata"]["name"] for n in namespaces(graph) if "k8tre.io/project" in n["metadata"].get("labels", {})}
+    rows = isolation_rows(graph)
+    for row in rows:
+        namespace = next((p.split("/")[0] for p in (row.source, row.destination) if p.split("/")[0] in urns), "")
+        message = f"{row.source} -> {row.destination} {row.port}/{row.protocol} must be denied, got {row.actual}"
+        result.check(urns.get(namespace, row.source), row.ok, message)
+    for project in projects:
+        if not any(project in (row.source.split("/")[0], row.destination.split("/")[0]) for row in rows):
+            result.check(urns[project], False, f"project namespace {project}: no flow examined it")
     return result

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ...offline.graph import Graph
-from ..facts import is_prod, managed_clusters, objects, plain
+from ...offline.graph import Graph, RecordedResource
+from ..facts import is_prod, managed_clusters, objects, plain, text
+from ..k3s_script import install_commands, script_of
 from ..registry import Evaluation, rule
 
 MIN_RETENTION_DAYS = 30
@@ -28,46 +29,98 @@ STATEFUL_TYPES = frozenset(
 """Resources whose loss loses data or evidence, or whose replacement is an outage."""
 
 
+# Log categories that carry the AKS API server's audit events: the categories kube-audit and kube-audit-admin, or a
+# category group holding them (Azure Monitor docs, "Supported logs for Microsoft.ContainerService/managedClusters";
+# "Diagnostic settings in Azure Monitor": category groups audit and allLogs).
+AKS_AUDIT_CATEGORIES = frozenset({"kube-audit", "kube-audit-admin"})
+AKS_AUDIT_GROUPS = frozenset({"audit", "allLogs"})
+# A destination is an ARM resource id of a Log Analytics workspace or a storage account (REST DiagnosticSettings:
+# workspaceId, storageAccountId).
+_WORKSPACE_ID = re.compile(r"/resourceGroups/([^/]+)/providers/Microsoft\.OperationalInsights/workspaces/([^/]+)$", re.I)
+_STORAGE_ID = re.compile(r"/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/[^/]+$", re.I)
+
+
 @rule(
     "security-logs",
-    "The Kubernetes API audit log is collected and kept for a stated period.",
+    "The Kubernetes API audit log is collected into a log destination and kept for a stated period.",
     satre=("2.5.03",),
     severity="mandatory",
 )
 def security_logs(graph: Graph) -> Evaluation:
-    """Each cluster's audit trail is switched on and retained."""
+    """Each cluster's audit trail goes somewhere real and stays there long enough."""
     result = Evaluation()
-    settings = graph.of_type("azure-native:monitor:DiagnosticSetting")
-    workspaces = graph.of_type("azure-native:operationalinsights:Workspace")
     for cluster in managed_clusters(graph):
-        audited = any(
-            {"categoryGroup": "audit", "enabled": True}.items() <= log.items()
-            for setting in settings
-            for log in setting.inputs.get("logs") or []
-        )
-        result.check(cluster.urn, audited, "no diagnostic setting sends the AKS audit logs anywhere")
-        for setting in settings:
-            target = str(setting.inputs.get("workspaceId", ""))
-            # A workspace this stack owns must keep logs long enough; a hub's workspace is its owner's to retain.
-            for workspace in workspaces:
-                if target.endswith(f"/workspaces/{workspace.inputs.get('workspaceName')}"):
-                    days = workspace.inputs.get("retentionInDays") or 0
-                    result.check(workspace.urn, days >= MIN_RETENTION_DAYS, f"workspace keeps logs for {days} days only")
+        with result.judging(cluster.urn, "diagnostic settings"):
+            _aks_audit(result, graph, cluster)
     groups = graph.of_type("aws:cloudwatch/logGroup:LogGroup")
     for cluster in graph.of_type("aws:eks/cluster:Cluster"):
-        result.check(cluster.urn, "audit" in (cluster.inputs.get("enabledClusterLogTypes") or []), "EKS audit logging is off")
-        group = f"/aws/eks/{cluster.inputs.get('name')}/cluster"
-        retained = any(
-            g.inputs.get("name") == group and (g.inputs.get("retentionInDays") or 0) >= MIN_RETENTION_DAYS for g in groups
-        )
-        result.check(cluster.urn, retained, f"log group {group} is not created with a retention period")
-    for command in graph.of_type("command:remote:Command"):
-        script = plain(command.inputs.get("stdin"))
-        if isinstance(script, str) and "K3S_ROLE=server" in script:
-            match = re.search(r"export AUDIT_LOG_MAXAGE=(\d+)", script)
-            ok = "audit-log-path=" in script and match is not None and int(match.group(1)) >= MIN_RETENTION_DAYS
-            result.check(command.urn, ok, "K3s server does not keep an API audit log")
+        with result.judging(cluster.urn, "enabledClusterLogTypes"):
+            types = plain(cluster.inputs.get("enabledClusterLogTypes")) or []
+            result.check(cluster.urn, "audit" in types, "EKS audit logging is off")
+            # EKS writes control-plane logs to /aws/eks/<cluster>/cluster (EKS docs, "Send control plane logs to
+            # CloudWatch Logs"); created by EKS itself it would keep them forever, unreviewed and unbudgeted.
+            group = f"/aws/eks/{text(cluster.inputs.get('name'))}/cluster"
+            kept = [g for g in groups if text(g.inputs.get("name")) == group]
+            days = max((plain(g.inputs.get("retentionInDays")) or 0 for g in kept), default=0)
+            result.check(cluster.urn, days >= MIN_RETENTION_DAYS, f"log group {group} is not created with a retention period")
+    for command in install_commands(graph):
+        with result.judging(command.urn, "K3s install script"):
+            script = script_of(command)
+            if script is not None and script.is_server:
+                _k3s_audit(result, command.urn, script.apiserver_args())
     return result
+
+
+def _aks_audit(result: Evaluation, graph: Graph, cluster: RecordedResource) -> None:
+    # The cluster's ARM id, from what the program declared (ARM ids compare case-insensitively).
+    expected = (
+        f"/resourceGroups/{text(cluster.inputs.get('resourceGroupName'))}/providers/"
+        f"Microsoft.ContainerService/managedClusters/{text(cluster.inputs.get('resourceName'))}"
+    ).lower()
+    settings = [
+        s
+        for s in graph.of_type("azure-native:monitor:DiagnosticSetting")
+        if (text(s.inputs.get("resourceUri")) or "").lower().endswith(expected)
+    ]
+    audited = []
+    for setting in settings:
+        logs = plain(setting.inputs.get("logs")) or []
+        enabled = any(
+            log.get("enabled") is True
+            and (log.get("category") in AKS_AUDIT_CATEGORIES or log.get("categoryGroup") in AKS_AUDIT_GROUPS)
+            for log in logs
+        )
+        workspace = text(setting.inputs.get("workspaceId")) or ""
+        storage = text(setting.inputs.get("storageAccountId")) or ""
+        if enabled and (_WORKSPACE_ID.search(workspace) or _STORAGE_ID.search(storage)):
+            audited.append(setting)
+            _workspace_retention(result, graph, setting.urn, workspace)
+    result.check(cluster.urn, bool(audited), "no diagnostic setting sends this AKS cluster's audit log to a workspace")
+
+
+def _workspace_retention(result: Evaluation, graph: Graph, setting_urn: str, workspace_id: str) -> None:
+    match = _WORKSPACE_ID.search(workspace_id)
+    if match is None:
+        return
+    group, name = match.group(1).lower(), match.group(2).lower()
+    for workspace in graph.of_type("azure-native:operationalinsights:Workspace"):
+        if (text(workspace.inputs.get("workspaceName")) or "").lower() == name and (
+            text(workspace.inputs.get("resourceGroupName")) or ""
+        ).lower() == group:
+            days = plain(workspace.inputs.get("retentionInDays")) or 0
+            result.check(workspace.urn, days >= MIN_RETENTION_DAYS, f"workspace {name} keeps logs for {days} days only")
+            return
+    # An existing hub's workspace: its owner sets the retention, which this render cannot show.
+    result.cannot_judge(setting_urn, f"retention of workspace {name}, which this stack does not manage")
+
+
+def _k3s_audit(result: Evaluation, urn: str, args: dict[str, str]) -> None:
+    # Without --audit-policy-file the API server logs no events at all; "-" as the path means stdout
+    # (Kubernetes docs, "Auditing": log backend flags).
+    path = args.get("audit-log-path", "")
+    age = args.get("audit-log-maxage", "0")
+    ok = bool(args.get("audit-policy-file")) and path not in ("", "-") and age.isdigit() and int(age) >= MIN_RETENTION_DAYS
+    result.check(urn, ok, "K3s server does not keep an API audit log (policy file, log path and maxage)")
 
 
 @rule(

@@ -1,44 +1,159 @@
-"""Supply-chain rules: every chart and application pinned, prod on immutable revisions (SATRE 2.2.04, 2.4.02)."""
+"""Supply-chain rule: charts, applications, manifests and images are pinned to what was reviewed (SATRE 2.2.04, 2.4.02)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
-from ...offline.graph import Graph
-from ..facts import is_prod, objects, releases
+from ...offline.graph import Graph, RecordedResource
+from ..facts import objects, plain, releases, text
 from ..registry import Evaluation, rule
 
 _EXACT = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+_SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
+# An image reference: [registry/]path[:tag][@sha256:digest] (distribution/reference grammar, simplified to what we judge).
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+KNOWN_CHART_REPOSITORIES: dict[str, str] = {
+    # Each chart's upstream Helm repository, as recorded with the upstream packages in ../shared/charts/index.yaml
+    # (INDEX.md, "Helm repository" column); a chart fetched from anywhere else is not the reviewed one.
+    "cilium": "https://helm.cilium.io",
+    "cert-manager": "https://charts.jetstack.io",
+    "argo-cd": "https://argoproj.github.io/argo-helm",
+    "jupyterhub": "https://hub.jupyter.org/helm-chart",
+    "external-secrets": "https://charts.external-secrets.io",
+    "external-dns": "https://kubernetes-sigs.github.io/external-dns",
+    "cloudnative-pg": "https://cloudnative-pg.github.io/charts",
+    "plugin-barman-cloud": "https://cloudnative-pg.github.io/charts",
+    "kube-prometheus-stack": "https://prometheus-community.github.io/helm-charts",
+    "velero": "https://vmware-tanzu.github.io/helm-charts",
+    "keycloakx": "https://codecentric.github.io/helm-charts",
+    "aws-load-balancer-controller": "https://aws.github.io/eks-charts",
+    "aws-ebs-csi-driver": "https://kubernetes-sigs.github.io/aws-ebs-csi-driver",
+    "aws-efs-csi-driver": "https://kubernetes-sigs.github.io/aws-efs-csi-driver",
+    "fluent-bit": "https://fluent.github.io/helm-charts",
+    "longhorn": "https://charts.longhorn.io",
+}
+CHART_LOCK_DIR = Path("charts")
+"""Where vendored chart archives and their lock live, relative to the project (issue 10)."""
 
 
-def pinned(revision: object, *, prod: bool) -> bool:
+def pinned(revision: object) -> bool:
     """An exact semantic version (a tag) or a commit SHA; never a branch, range or ``HEAD``."""
-    if not isinstance(revision, str) or not revision:
-        return False
-    if prod:
-        return bool(_EXACT.match(revision) or _SHA.match(revision))
-    return revision not in ("HEAD", "main", "master", "latest", "*") and not re.search(r"[\^~><*x]", revision.lower().lstrip("v"))
+    return isinstance(revision, str) and bool(_EXACT.match(revision) or _SHA.match(revision))
+
+
+def known_repository(chart: str, url: str) -> bool:
+    """``url`` is HTTPS and is the chart's upstream repository."""
+    return urlparse(url).scheme == "https" and KNOWN_CHART_REPOSITORIES.get(chart) == url.rstrip("/")
+
+
+def locked_digests(lock_dir: Path = CHART_LOCK_DIR) -> set[str]:
+    """Every sha256 the lock files in ``lock_dir`` record (format-agnostic: any 64-hex digest in a lock or index)."""
+    digests: set[str] = set()
+    for path in sorted(lock_dir.glob("*")) if lock_dir.is_dir() else []:
+        if path.suffix in (".yaml", ".yml", ".json", ".lock") or path.name in ("SHA256SUMS",):
+            digests |= set(_SHA256.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return digests
 
 
 @rule(
     "pinned-versions",
-    "Every Helm chart, Argo CD application and CRD manifest is pinned; in prod only to tags or commit SHAs.",
+    "Every Helm chart comes from its known HTTPS repository at an exact version (or from a locked vendored archive), "
+    "every Argo CD application and manifest is at an exact revision, and every image names a tag or digest.",
     satre=("2.2.04", "2.4.02"),
     severity="mandatory",
 )
 def pinned_versions(graph: Graph) -> Evaluation:
     """What was tested in stg is exactly what reaches prod."""
     result = Evaluation()
-    prod = is_prod(graph)
     for release in releases(graph):
-        version = release.inputs.get("version")
-        result.check(release.urn, pinned(version, prod=True), f"chart {release.inputs.get('chart')} is not pinned ({version!r})")
+        with result.judging(release.urn, "chart source"):
+            _release(result, release)
     for application in objects(graph, "Application"):
-        source = application.inputs["spec"].get("source") or {}
-        revision = source.get("targetRevision")
-        result.check(application.urn, pinned(revision, prod=prod), f"application revision {revision!r} is not pinned")
+        with result.judging(application.urn, "spec.source"):
+            spec = plain(application.inputs.get("spec")) or {}
+            for source in ([spec["source"]] if spec.get("source") else []) + list(spec.get("sources") or []):
+                revision, repo = source.get("targetRevision"), str(source.get("repoURL", ""))
+                result.check(application.urn, pinned(revision), f"application revision {revision!r} is not exact")
+                result.check(application.urn, urlparse(repo).scheme == "https", f"application source {repo} is not HTTPS")
     for manifest in graph.of_type("kubernetes:yaml/v2:ConfigFile"):
-        url = str(manifest.inputs.get("file", ""))
-        result.check(manifest.urn, bool(re.search(r"/v\d+\.\d+\.\d+/", url)), f"manifest {url} is not a pinned release")
+        with result.judging(manifest.urn, "file"):
+            url = text(manifest.inputs.get("file")) or ""
+            if urlparse(url).scheme:
+                ok = urlparse(url).scheme == "https" and bool(re.search(r"/v\d+\.\d+\.\d+/", url))
+            else:
+                ok = _sha256(Path(url)) in locked_digests(Path(url).parent)
+            result.check(manifest.urn, ok, f"manifest {url} is not a pinned release")
+    for urn, where, image in images(graph):
+        if image is None:
+            result.cannot_judge(urn, f"{where}: image not known")
+            continue
+        problem = image_problem(image)
+        result.check(urn, problem is None, f"{where}: image {image} {problem}")
     return result
+
+
+def _release(result: Evaluation, release: RecordedResource) -> None:
+    chart = text(release.inputs.get("chart")) or ""
+    version = text(release.inputs.get("version"))
+    repo = text((plain(release.inputs.get("repositoryOpts")) or {}).get("repo"))
+    if chart.endswith(".tgz") and not repo:
+        # A vendored archive is pinned by its bytes: its digest must be the one the lock records.
+        ok = _sha256(Path(chart)) in locked_digests()
+        result.check(release.urn, ok, f"chart archive {chart} does not match the lock in {CHART_LOCK_DIR}/")
+        return
+    result.check(release.urn, pinned(version), f"chart {chart} is not pinned ({version!r})")
+    result.check(release.urn, known_repository(chart, repo or ""), f"chart {chart} comes from {repo!r}, not its known repository")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def image_problem(image: str) -> str | None:
+    """Why ``image`` is not pinned: it needs a digest or an explicit tag other than the moving ``latest``.
+
+    A tag can be re-pushed; a digest cannot. Chart images are mostly tag-pinned upstream, and the workload
+    checks report each image without a digest as an advisory; requiring digests in prod is a decision left open.
+    """
+    if _DIGEST.search(image):
+        return None
+    name = image.rsplit("/", 1)[-1]
+    tag = name.split(":", 1)[1] if ":" in name else ""
+    return "has no tag, or the moving tag latest" if not tag or tag == "latest" else None
+
+
+def images(graph: Graph) -> Iterator[tuple[str, str, str | None]]:
+    """``(owner urn, where, image)`` for every container in the rendered objects and the expanded charts."""
+    for resource in graph.kubernetes_objects():
+        yield from _containers(resource.urn, _label(resource.inputs), plain(resource.inputs))
+    for expanded in graph.workloads:
+        for obj in expanded.objects:
+            yield from _containers(expanded.owner_urn, f"{expanded.name}: {_label(obj)}", obj)
+
+
+def _label(obj: dict[str, Any]) -> str:
+    metadata = obj.get("metadata") or {}
+    return f"{obj.get('kind')} {metadata.get('namespace', '')}/{metadata.get('name', '')}"
+
+
+def _containers(urn: str, where: str, value: Any) -> Iterator[tuple[str, str, str | None]]:
+    # A pod spec is wherever a "containers" list sits (Pod, every workload template, CronJob's nested template).
+    if isinstance(value, dict):
+        if isinstance(value.get("containers"), list):
+            for key in ("initContainers", "containers", "ephemeralContainers"):
+                for container in value.get(key) or []:
+                    image = container.get("image") if isinstance(container, dict) else None
+                    yield urn, f"{where} container {container.get('name')}", image if isinstance(image, str) else None
+        for key, item in value.items():
+            if key not in ("containers", "initContainers", "ephemeralContainers"):
+                yield from _containers(urn, where, item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _containers(urn, where, item)

@@ -1,0 +1,101 @@
+"""Pods of the charts the program installs, for renders whose charts were not expanded.
+
+The chart expansion (``k8tre.offline.expand``) gives the real pods; this table stands in
+only for a release that has no expansion in the graph. Each entry is read from the
+chart's own templates, vendored in ``../shared/charts``:
+
+- jupyterhub 4.x: ``templates/hub/deployment.yaml`` and ``templates/proxy/deployment.yaml``
+  (``jupyterhub.matchLabelsLegacyAndModern`` plus the ``hub.jupyter.org/network-access-*``
+  labels; ports ``http`` 8081 on the hub, ``http`` 8000 and ``api`` 8001 on the proxy);
+- argo-cd 10.x: ``argo-cd.selectorLabels`` in ``templates/_common.tpl``
+  (``app.kubernetes.io/name: argocd-<component>``) and each component's container ports;
+- cert-manager v1.21: ``templates/deployment.yaml``, ``webhook-deployment.yaml``,
+  ``cainjector-deployment.yaml`` (``app.kubernetes.io/name`` per component; the webhook
+  serves on ``https`` 10250).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from .model import Pod
+
+_ModelPod = tuple[str, dict[str, str], dict[str, int]]
+
+_ARGO_COMPONENTS: Final[dict[str, dict[str, int]]] = {
+    "server": {"server": 8080},
+    "repo-server": {"repo-server": 8081},
+    "application-controller": {"metrics": 8082},
+    "redis": {"redis": 6379},
+    "applicationset-controller": {"webhook": 7000},
+    "notifications-controller": {"metrics": 9001},
+}
+
+
+def _jupyterhub(release: str) -> list[_ModelPod]:
+    def labels(component: str) -> dict[str, str]:
+        return {
+            "component": component,
+            "app": "jupyterhub",
+            "release": release,
+            "app.kubernetes.io/component": component,
+            "app.kubernetes.io/name": "jupyterhub",
+            "app.kubernetes.io/instance": release,
+        }
+
+    access = {"hub.jupyter.org/network-access-singleuser": "true"}
+    hub = {**labels("hub"), **access, **{f"hub.jupyter.org/network-access-proxy-{p}": "true" for p in ("api", "http")}}
+    proxy = {**labels("proxy"), **access, "hub.jupyter.org/network-access-hub": "true"}
+    return [("hub", hub, {"http": 8081}), ("proxy", proxy, {"http": 8000, "api": 8001})]
+
+
+def _argocd(release: str) -> list[_ModelPod]:
+    return [
+        (
+            f"{release}-{component}",
+            {
+                "app.kubernetes.io/name": f"argocd-{component}",
+                "app.kubernetes.io/instance": release,
+                "app.kubernetes.io/component": component,
+                "app.kubernetes.io/part-of": "argocd",
+            },
+            ports,
+        )
+        for component, ports in _ARGO_COMPONENTS.items()
+    ]
+
+
+def _cert_manager(release: str) -> list[_ModelPod]:
+    parts = {
+        "cert-manager": ("controller", {"http-metrics": 9402}),
+        "webhook": ("webhook", {"https": 10250}),
+        "cainjector": ("cainjector", {}),
+    }
+    return [
+        (
+            name if name == "cert-manager" else f"cert-manager-{name}",
+            {
+                "app": name,
+                "app.kubernetes.io/name": name,
+                "app.kubernetes.io/instance": release,
+                "app.kubernetes.io/component": component,
+            },
+            ports,
+        )
+        for name, (component, ports) in parts.items()
+    ]
+
+
+_CHARTS: Final = {"jupyterhub": _jupyterhub, "argo-cd": _argocd, "cert-manager": _cert_manager}
+
+
+def modelled_pods(chart: str, release: str, namespace: str, namespaces: Mapping[str, Mapping[str, str]]) -> list[Pod]:
+    """The pods a known chart runs (empty for a chart this table does not know)."""
+    model = _CHARTS.get(chart)
+    if model is None:
+        return []
+    return [
+        Pod(name, namespace, labels, dict(namespaces.get(namespace, {})), ports=ports, origin=f"modelled from chart {chart}")
+        for name, labels, ports in model(release)
+    ]

@@ -1,0 +1,116 @@
+"""AWS (pulumi-aws) as the provider answers: ids and ARNs in the provider's region, EKS endpoints.
+
+Region: the provider's ``aws:region`` (https://www.pulumi.com/registry/packages/aws/installation-configuration/).
+ARNs: ``arn:aws:<service>:<region>:<account>:<resource>`` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html);
+IAM is global, so its ARNs have no region. Resource ids carry the EC2 prefixes
+(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html: 17 hex digits after the prefix).
+EKS endpoints and OIDC issuers have the shapes in the EKS API reference (``DescribeCluster``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pulumi.runtime import MockCallArgs, MockResourceArgs
+
+from .common import AWS_ACCOUNT, CA_DATA, MockMissing, Outputs, autoname, stable_hex, stable_uuid
+
+# type -> (physical id prefix, ARN resource part or "" when the type has no ARN)
+_EC2 = {
+    "aws:ec2/vpc:Vpc": ("vpc-", "vpc/{id}"),
+    "aws:ec2/subnet:Subnet": ("subnet-", "subnet/{id}"),
+    "aws:ec2/internetGateway:InternetGateway": ("igw-", "internet-gateway/{id}"),
+    "aws:ec2/natGateway:NatGateway": ("nat-", "natgateway/{id}"),
+    "aws:ec2/routeTable:RouteTable": ("rtb-", "route-table/{id}"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ("rtbassoc-", ""),
+    "aws:ec2/eip:Eip": ("eipalloc-", "elastic-ip/{id}"),
+}
+_OTHERS = {
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:kms/key:Key",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:eks/cluster:Cluster",
+    "aws:eks/nodeGroup:NodeGroup",
+    "aws:eks/addon:Addon",
+}
+
+
+class AwsMocks:
+    """The aws provider for one run, in the region the stack configures."""
+
+    def __init__(self, config: Mapping[str, str]) -> None:
+        self.region = config.get("aws:region", "")
+
+    def handles(self, token: str) -> bool:
+        """True for the AWS resource types modelled here."""
+        return token in _EC2 or token in _OTHERS
+
+    def _region(self, what: str) -> str:
+        if not self.region:
+            raise MockMissing(f"{what}: the stack sets no aws:region, and the AWS provider needs one")
+        return self.region
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, Outputs]:
+        """Id and state for one resource, computed from its inputs and the region."""
+        inputs, region = dict(args.inputs), self._region(args.typ)
+        if args.typ in _EC2:
+            prefix, arn = _EC2[args.typ]
+            ident = prefix + "0" + stable_hex(args.typ + args.name, 16)
+            outputs: Outputs = {**inputs, "id": ident}
+            if arn:
+                outputs["arn"] = f"arn:aws:ec2:{region}:{AWS_ACCOUNT}:" + arn.format(id=ident)
+            if args.typ == "aws:ec2/eip:Eip":
+                # AWS assigns the address from its pool; this one is from the documentation range (RFC 5737).
+                outputs |= {"allocationId": ident, "publicIp": f"203.0.113.{int(stable_hex(args.name, 2), 16) % 254 + 1}"}
+            return ident, outputs
+        kind = args.typ.rsplit(":", 1)[-1]
+        if kind == "Role":
+            name = inputs.get("name") or autoname(args.name)
+            return name, {
+                **inputs,
+                "name": name,
+                "arn": f"arn:aws:iam::{AWS_ACCOUNT}:role/{name}",
+                "uniqueId": "AROA" + stable_hex(name, 17).upper(),
+            }
+        if kind == "RolePolicyAttachment":
+            return autoname(f"{inputs['role']}"), inputs
+        if kind == "Key":
+            key = stable_uuid(args.name)
+            return key, {**inputs, "keyId": key, "arn": f"arn:aws:kms:{region}:{AWS_ACCOUNT}:key/{key}"}
+        if kind == "LogGroup":
+            name = inputs.get("name") or autoname(args.name)
+            return name, {**inputs, "name": name, "arn": f"arn:aws:logs:{region}:{AWS_ACCOUNT}:log-group:{name}"}
+        if kind == "Cluster":
+            return self._cluster(args.name, inputs, region)
+        cluster = inputs["clusterName"]
+        if kind == "NodeGroup":
+            name = inputs.get("nodeGroupName") or autoname(args.name)
+            arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:nodegroup/{cluster}/{name}/{stable_uuid(name)}"
+            return f"{cluster}:{name}", {**inputs, "nodeGroupName": name, "arn": arn, "status": "ACTIVE"}
+        addon = inputs["addonName"]
+        arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:addon/{cluster}/{addon}/{stable_uuid(addon + cluster)}"
+        return f"{cluster}:{addon}", {**inputs, "arn": arn}
+
+    def _cluster(self, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:
+        name = inputs.get("name") or autoname(logical)
+        endpoint_id = stable_hex(f"{region}/{name}", 32).upper()
+        return name, {
+            **inputs,
+            "name": name,
+            "arn": f"arn:aws:eks:{region}:{AWS_ACCOUNT}:cluster/{name}",
+            "endpoint": f"https://{endpoint_id}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": CA_DATA},
+            "status": "ACTIVE",
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{endpoint_id}"}]}],
+        }
+
+    def availability_zones(self, args: MockCallArgs) -> Outputs:
+        """``getAvailabilityZones``: zones named after the region (``<region>a``, ``b``, ``c``).
+
+        Every AWS commercial region has at least three zones
+        (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html); which
+        physical zone a letter maps to differs per account, so zone ids are not modelled.
+        """
+        region = self._region("getAvailabilityZones")
+        return {"names": [f"{region}{letter}" for letter in "abc"], "id": region, "state": args.args.get("state")}

@@ -1,0 +1,60 @@
+"""Kubernetes objects, Helm releases, K3s commands over SSH and random values, as their providers answer."""
+
+from __future__ import annotations
+
+import base64
+
+from pulumi.runtime import MockResourceArgs
+
+from .common import CA_DATA, Outputs, autoname, kubeconfig_document, stable_hex, stable_uuid
+
+K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml"
+
+
+def command(args: MockResourceArgs) -> tuple[str, Outputs]:
+    """``command:remote:Command``: what the command prints, when that can be known from the command.
+
+    Reading K3s's kubeconfig prints the file K3s writes for local use: cluster, user and context all
+    named ``default``, server ``https://127.0.0.1:6443``, client-certificate authentication
+    (https://docs.k3s.io/cluster-access). Any other command's output is not modelled: empty.
+    """
+    create = str(args.inputs.get("create", ""))
+    stdout = ""
+    if K3S_KUBECONFIG in create:
+        user = {"client-certificate-data": CA_DATA, "client-key-data": base64.b64encode(b"offline-key").decode()}
+        stdout = kubeconfig_document("default", "https://127.0.0.1:6443", "default", user)
+    return autoname(args.name), {**args.inputs, "stdout": stdout, "stderr": ""}
+
+
+def random_password(args: MockResourceArgs) -> tuple[str, Outputs]:
+    """``random:RandomPassword``: ``length`` characters (hex: no special characters whatever ``special`` says)."""
+    length = int(args.inputs.get("length", 0))
+    value = (stable_hex(args.name, 64) * (length // 64 + 1))[:length]
+    return "none", {**args.inputs, "result": value, "bcryptHash": "$2a$10$" + stable_hex(value, 53)}
+
+
+def helm_release(args: MockResourceArgs) -> tuple[str, Outputs]:
+    """``helm.sh/v3:Release``: deployed at revision 1 under its given (or generated) name and namespace."""
+    inputs = args.inputs
+    namespace = inputs.get("namespace") or "default"
+    name = inputs.get("name") or autoname(args.name)
+    status = {
+        "name": name,
+        "namespace": namespace,
+        "chart": inputs.get("chart"),
+        "version": inputs.get("version"),
+        "revision": 1,
+        "status": "deployed",
+    }
+    return f"{namespace}/{name}", {**inputs, "name": name, "status": status}
+
+
+def kubernetes_object(args: MockResourceArgs) -> tuple[str, Outputs]:
+    """A Kubernetes object: its name (pulumi-kubernetes autonames ``<name>-<8 chars>``) and a uid."""
+    inputs = args.inputs
+    metadata = dict(inputs.get("metadata") or {})
+    metadata.setdefault("name", f"{args.name}-{stable_hex(args.name, 8)}")
+    metadata["uid"] = stable_uuid(args.typ + str(metadata.get("namespace")) + metadata["name"])
+    namespace = metadata.get("namespace")
+    ident = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
+    return ident, {**inputs, "metadata": metadata}

@@ -1,0 +1,124 @@
+"""The preflight rule model: a cloud's documented constraint, its source, and a check over the render.
+
+A preflight rule answers "would the cloud accept this, and would it work once
+accepted?" before anything is deployed. Each rule cites the page or REST
+specification its constraint comes from, so a reviewer can check the rule against
+the cloud rather than against the program. A rule that found nothing to examine
+reports ``not-applicable``; it never passes vacuously.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..offline.graph import Graph
+
+Cloud = Literal["azure", "aws", "k3s"]
+"""The platform a rule's constraint belongs to."""
+Status = Literal["pass", "fail", "not-applicable"]
+"""A rule's verdict on one render."""
+
+
+@dataclass(frozen=True)
+class PreflightContext:
+    """What a rule may know besides the graph; injectable so tests can move the clock."""
+
+    today: datetime.date
+    """The date the render is judged at (support calendars depend on it)."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One resource (by URN) that breaks a rule, and how."""
+
+    urn: str
+    """The offending resource."""
+    message: str
+    """What is wrong, in the cloud's terms."""
+
+
+@dataclass
+class Evaluation:
+    """What a rule examined and what it found wrong."""
+
+    examined: list[str] = field(default_factory=list)
+    """URNs the rule inspected: evidence that it judged something."""
+    violations: list[Violation] = field(default_factory=list)
+    """What breaks the constraint."""
+
+    def check(self, urn: str, ok: bool, message: str) -> None:
+        """Record that ``urn`` was examined, and a violation unless ``ok``."""
+        if urn not in self.examined:
+            self.examined.append(urn)
+        if not ok:
+            self.violations.append(Violation(urn, message))
+
+
+Check = Callable[[Graph, PreflightContext], Evaluation]
+"""A rule's check: the render and the context in, an evaluation out."""
+
+
+@dataclass(frozen=True)
+class PreflightRule:
+    """A documented cloud constraint, checked over the recorded resource graph."""
+
+    id: str
+    """Stable identifier, e.g. ``azure-firewall-network-rule-no-wildcard``."""
+    cloud: Cloud
+    """The platform whose constraint this is."""
+    constraint: str
+    """The documented constraint, in one sentence."""
+    source: str
+    """Where the constraint is documented (a URL, or a REST specification's repository path)."""
+    check: Check
+    """The check itself."""
+
+
+@dataclass(frozen=True)
+class PreflightFinding:
+    """A rule's verdict on one render."""
+
+    rule: PreflightRule
+    """The rule."""
+    evaluation: Evaluation
+    """What it examined and found."""
+
+    @property
+    def status(self) -> Status:
+        """``not-applicable`` when the rule had nothing to examine; never a silent pass."""
+        if self.evaluation.violations:
+            return "fail"
+        return "pass" if self.evaluation.examined else "not-applicable"
+
+
+PREFLIGHT_RULES: list[PreflightRule] = []
+"""Every registered rule, in the order they are reported."""
+
+
+def preflight_rule(rule_id: str, *, cloud: Cloud, constraint: str, source: str) -> Callable[[Check], Check]:
+    """Register a check function as a preflight rule."""
+
+    def register(check: Check) -> Check:
+        if any(existing.id == rule_id for existing in PREFLIGHT_RULES):
+            raise ValueError(f"preflight rule {rule_id!r} is registered twice")
+        PREFLIGHT_RULES.append(PreflightRule(rule_id, cloud, constraint, source, check))
+        return check
+
+    return register
+
+
+def run_preflight(graph: Graph, today: datetime.date | None = None) -> list[PreflightFinding]:
+    """Every preflight rule's verdict on the graph, judged at ``today`` (default: the real date, UTC)."""
+    load_rule_modules()
+    context = PreflightContext(today or datetime.datetime.now(datetime.UTC).date())
+    return [PreflightFinding(rule, rule.check(graph, context)) for rule in PREFLIGHT_RULES]
+
+
+def load_rule_modules() -> None:
+    """Import every rule module: importing one registers its rules."""
+    for module in ("azure", "support"):
+        importlib.import_module(f"{__package__}.{module}")

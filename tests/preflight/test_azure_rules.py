@@ -1,0 +1,160 @@
+"""Each Azure preflight rule passes the real stacks and fails a render changed to break its constraint.
+
+The mutations reproduce what the program used to render (a category group beside
+categories, wildcard names in network rules, no pod CIDR, no API server rule) and
+other harmful changes, so each rule is shown to catch what it claims to.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from collections.abc import Callable
+
+import pytest
+
+from conftest import graph_of
+from k8tre.offline.graph import Graph, RecordedResource
+from k8tre.preflight.registry import PreflightFinding, run_preflight
+
+TODAY = datetime.date(2026, 11, 25)
+Mutation = Callable[[Graph], None]
+
+
+def _finding(graph: Graph, rule_id: str, today: datetime.date = TODAY) -> PreflightFinding:
+    return next(f for f in run_preflight(graph, today) if f.rule.id == rule_id)
+
+
+def _one(graph: Graph, name_suffix: str) -> RecordedResource:
+    (found,) = [r for r in graph.resources if r.name.endswith(name_suffix)]
+    return found
+
+
+def _cluster(graph: Graph) -> RecordedResource:
+    (found,) = [r for r in graph.resources if r.type.endswith(":ManagedCluster")]
+    return found
+
+
+def _cilium(graph: Graph) -> RecordedResource:
+    (found,) = [r for r in graph.resources if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("chart") == "cilium"]
+    return found
+
+
+def _cluster_logs(graph: Graph) -> list[dict[str, object]]:
+    logs: list[dict[str, object]] = _one(graph, "aks-diagnostics").inputs["logs"]
+    return logs
+
+
+def _api_rule(graph: Graph) -> dict[str, object]:
+    rule: dict[str, object] = _one(graph, "api-server-rules").inputs["ruleCollections"][0]["rules"][0]
+    return rule
+
+
+def _add_wildcard_network_rule(graph: Graph) -> None:
+    # What the program rendered before: DNS-01 checks to the zone's name servers by wildcard.
+    collections = _one(graph, "spoke-egress-rules").inputs["ruleCollections"]
+    collections[0]["rules"].append(
+        {
+            "ruleType": "NetworkRule",
+            "name": "dns01-check-udp",
+            "ipProtocols": ["UDP"],
+            "sourceAddresses": ["10.10.0.0/16"],
+            "destinationPorts": ["53"],
+            "destinationFqdns": ["*.azure-dns.com", "*.azure-dns.net"],
+        }
+    )
+
+
+VIOLATIONS: list[tuple[str, str, Mutation]] = [
+    # The old AKS setting: the 'audit' category group beside individual categories (ARM 400).
+    (
+        "azure-diagnostic-categories-not-mixed",
+        "dev",
+        lambda g: _cluster_logs(g).append({"categoryGroup": "audit", "enabled": True}),
+    ),
+    (
+        "azure-diagnostic-categories-not-mixed",
+        "stg",
+        lambda g: _cluster_logs(g).append({"categoryGroup": "allLogs", "enabled": True}),
+    ),
+    (
+        "azure-aks-audit-log-categories",
+        "dev",
+        lambda g: _cluster_logs(g).remove({"category": "kube-audit-admin", "enabled": True}),
+    ),
+    (
+        "azure-aks-audit-log-categories",
+        "prod",
+        lambda g: _cluster_logs(g).append({"category": "kube-audit-all", "enabled": True}),
+    ),
+    # A managed identity named as a User (the SDK default) is refused by ARM.
+    (
+        "azure-role-assignment-principal-type",
+        "dev",
+        lambda g: _one(g, "control-plane-network").inputs.update(principalType="User"),
+    ),
+    ("azure-role-assignment-principal-type", "stg", lambda g: _one(g, "cert-manager-role").inputs.update(principalType="User")),
+    ("azure-role-assignment-principal-type", "dev", lambda g: _one(g, "vault-admin-0").inputs.update(principalType="User")),
+    ("azure-firewall-network-rule-no-wildcard", "dev", _add_wildcard_network_rule),
+    # The old cluster: no podCidr at all (AKS would use its own default, not Cilium's pool).
+    ("azure-byocni-pod-cidr", "dev", lambda g: _cluster(g).inputs["networkProfile"].pop("podCidr")),
+    ("azure-byocni-pod-cidr", "stg", lambda g: _cluster(g).inputs["networkProfile"].update(podCidr="10.244.0.0/16")),
+    (
+        "azure-byocni-pod-cidr",
+        "prod",
+        lambda g: _cilium(g).inputs["values"]["ipam"]["operator"].update(clusterPoolIPv4PodCIDRList=["10.99.0.0/16"]),
+    ),
+    # The old render: no rule for pods outside kube-system to reach the public API by IP.
+    ("azure-public-api-reachable-through-firewall", "dev", lambda g: g.resources.remove(_one(g, "api-server-rules"))),
+    ("azure-public-api-reachable-through-firewall", "dev", lambda g: _api_rule(g).update(destinationPorts=["80"])),
+    ("azure-public-api-reachable-through-firewall", "dev", lambda g: _api_rule(g).update(ipProtocols=["UDP"])),
+    ("azure-public-api-reachable-through-firewall", "dev", lambda g: _api_rule(g).update(destinationFqdns=["example.org"])),
+    # The old spoke: snet-endpoints without an NSG (denied by landing-zone policy).
+    ("azure-subnet-has-nsg", "dev", lambda g: _one(g, "spoke-endpoints").inputs.pop("networkSecurityGroup")),
+    ("azure-subnet-has-nsg", "prod", lambda g: _one(g, "spoke-nodes").inputs.pop("networkSecurityGroup")),
+    # The old grants: Network Contributor on the VNet only, which does not reach the route table.
+    ("azure-control-plane-route-table-role", "dev", lambda g: g.resources.remove(_one(g, "control-plane-route-table"))),
+    (
+        "azure-control-plane-route-table-role",
+        "stg",
+        lambda g: _one(g, "control-plane-route-table").inputs.update(
+            roleDefinitionId="/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "stack", "mutate"), VIOLATIONS, ids=[f"{r}-{s}-{i}" for i, (r, s, _) in enumerate(VIOLATIONS)]
+)
+def test_a_harmful_change_fails_the_rule(rule_id: str, stack: str, mutate: Mutation) -> None:
+    assert _finding(graph_of(stack), rule_id).status == "pass", "the real stack must pass first"
+    graph = copy.deepcopy(graph_of(stack))
+    mutate(graph)
+    finding = _finding(graph, rule_id)
+    assert finding.status == "fail", [v.message for v in finding.evaluation.violations]
+    assert all(v.urn.startswith("urn:pulumi:") for v in finding.evaluation.violations)
+
+
+def test_every_azure_rule_has_a_violation_test() -> None:
+    azure_rules = {f.rule.id for f in run_preflight(graph_of("dev"), TODAY) if f.rule.cloud == "azure"}
+    assert azure_rules - {"aks-kubernetes-version-supported"} <= {rule for rule, _, _ in VIOLATIONS}
+
+
+def test_api_server_rule_is_not_judged_where_the_hub_is_someone_elses() -> None:
+    # stg joins an existing hub: no firewall rules in its render, so the rule says so rather than passing.
+    assert _finding(graph_of("stg"), "azure-public-api-reachable-through-firewall").status == "not-applicable"
+
+
+def test_a_private_cluster_needs_no_api_server_rule() -> None:
+    graph = copy.deepcopy(graph_of("dev"))
+    graph.resources.remove(_one(graph, "api-server-rules"))
+    _cluster(graph).inputs["apiServerAccessProfile"]["enablePrivateCluster"] = True
+    assert _finding(graph, "azure-public-api-reachable-through-firewall").status == "not-applicable"
+
+
+def test_the_deployers_assignment_is_left_unjudged_not_passed() -> None:
+    # Its type cannot be read from the render (the SDK writes User when none is given).
+    finding = _finding(graph_of("dev"), "azure-role-assignment-principal-type")
+    assert not any(urn.endswith("deployer-admin") for urn in finding.evaluation.examined)
+    assert any(urn.endswith("control-plane-network") for urn in finding.evaluation.examined)
