@@ -93,3 +93,15 @@ def test_gateway_api_manifests_are_verified(tmp_path: Path) -> None:
         target.write_text((chart_lock.CHARTS_DIR / entry["file"]).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     with pytest.raises(ChartLockError, match="refusing"):
         chart_lock.manifest_files("gateway-api", chart_lock.parse(document, tmp_path))
+
+
+def test_the_program_never_needs_helm_and_the_lock_never_needs_pulumi() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, k8tre.chart_lock; assert 'pulumi' not in sys.modules, 'chart_lock imports pulumi'; "
+        "import k8tre.program; assert 'helm_python' not in sys.modules, 'the program imports helm_python'"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

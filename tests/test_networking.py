@@ -14,6 +14,7 @@ from k8tre.flows.evaluate import verdict
 from k8tre.flows.model import Cluster, Entity, Pod
 from k8tre.flows.policies import load_policies
 from k8tre.offline.graph import Graph, RecordedResource
+from k8tre.policies.k3s_script import install_commands, script_of
 from k8tre.policies.network import leaking_pods, uncovered_namespaces, unexplained_exemptions, unisolated_projects
 from k8tre.versions import GATEWAY_API_VERSION
 
@@ -48,8 +49,9 @@ def test_cilium_waits_for_the_cluster_and_the_gateway_api_crds(any_stack: str) -
 def test_kube_proxy_is_not_installed_where_the_program_controls_it() -> None:
     (eks,) = graph_of("aws-dev").of_type("aws:eks/cluster:Cluster")
     assert eks.inputs["bootstrapSelfManagedAddons"] is False
-    k3s_script = next(r for r in graph_of("k3s-dev").of_type("command:remote:Command") if "stdin" in r.inputs)
-    assert "--disable-kube-proxy" in k3s_script.inputs["stdin"].value
+    for command in install_commands(graph_of("k3s-dev")):
+        script = script_of(command)
+        assert script is not None and script.flag("disable-kube-proxy"), command.name
     for stack in ("dev", "stg", "prod"):
         (aks,) = [r for r in graph_of(stack).resources if r.type.endswith(":ManagedCluster")]
         assert aks.inputs["networkProfile"]["kubeProxyConfig"] == {"enabled": False}
@@ -71,10 +73,12 @@ def test_pod_cidrs_match_config_and_stay_clear_of_other_ranges(any_stack: str) -
             others.append(inputs["cidrBlock"])
         elif resource.type == "aws:eks/cluster:Cluster":
             others.append(inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"])
-        elif resource.type == "command:remote:Command" and "stdin" in inputs:
-            script = inputs["stdin"].value
-            others.append(script.split("export SERVICE_CIDR=")[1].split("\n")[0])
-            assert f"export POD_CIDR={','.join(map(str, pods))}" in script
+        elif resource in install_commands(graph):
+            script = script_of(resource)
+            assert script is not None
+            if script.is_server:
+                others.append(script.config["service-cidr"])
+                assert script.config["cluster-cidr"] == ",".join(map(str, pods))
     assert others
     for pod in pods:
         for other in others:

@@ -19,8 +19,20 @@ from ..versions import ChartPin
 from .network_policy import opening, service_policy
 
 NAMESPACE = "argocd"
-FREE_FORM_VALUES = ("configs.cm", "configs.params", "configs.rbac")
-"""Chart value maps whose keys are Argo CD settings, not chart keys (see the schema checks)."""
+FREE_FORM_VALUES = (
+    "configs.cm",
+    "configs.params",
+    "configs.rbac",
+    # Kubernetes (Pod)SecurityContext objects the templates pass through with toYaml: their keys are
+    # Kubernetes fields, checked strictly where they land (the rendered pods' schema validation).
+    "redis.securityContext",
+    # The redis-ha subchart's values: Helm hands this map to the subchart, whose own values.yaml
+    # (charts/redis-ha/values.yaml in the archive) declares its keys; the values checks read only the
+    # parent chart's values.yaml, so they cannot judge this map's keys yet. The rendered StatefulSet
+    # and Deployment are still validated strictly and scanned by checkov.
+    "redis-ha",
+)
+"""Chart value maps whose keys are Argo CD settings or Kubernetes fields, not chart keys (see the schema checks)."""
 SERVER_LABELS = {"app.kubernetes.io/name": "argocd-server", "app.kubernetes.io/instance": "argocd"}
 """argocd-server's pod labels (argo-cd chart, ``argo-cd.selectorLabels`` in ``templates/_common.tpl``)."""
 SERVER_PORT = 8080
@@ -51,6 +63,45 @@ def argocd_flows(source_hosts: Sequence[str], ha: bool = False) -> list[Expect]:
     return flows
 
 
+REDIS_UID = 10001
+"""The uid redis (and in HA, sentinel and HAProxy) run as: above checkov's floor of 10000
+(CKV_K8S_40) instead of the images' own 999 and 99. Neither writes to its image: the chart
+mounts config and data on emptyDir volumes, and persistence is off."""
+_POD_SECURITY = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+"""Pod-level security context (Kubernetes Pod Security Standards, restricted: runAsNonRoot and
+the RuntimeDefault seccomp profile; checkov CKV_K8S_29 wants one on the pod)."""
+
+
+def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+    """Requests and limits for one container. Starting points for a TRE's handful of applications:
+    the application controller and repo server grow with the number of applications and the size
+    of the charts they render (Argo CD docs, "High Availability", scaling up)."""
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+
+
+_REDIS_HA = {
+    # redis-ha subchart (DandyDeveloper/charts redis-ha 4.38.0 values.yaml): the pod and container
+    # contexts both name a uid (1000, HAProxy 99), so both are raised; persistence is off in Argo CD's
+    # defaults, so data and config live on emptyDir volumes that any uid may write.
+    "image": {"pullPolicy": "Always"},
+    "securityContext": {"runAsUser": REDIS_UID, "runAsGroup": REDIS_UID, "fsGroup": REDIS_UID},
+    "containerSecurityContext": {"runAsUser": REDIS_UID},
+    "redis": {"resources": _resources("50m", "128Mi", "500m", "512Mi")},
+    "sentinel": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
+    "init": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
+    "splitBrainDetection": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
+    "haproxy": {
+        "image": {"pullPolicy": "Always"},
+        "resources": _resources("20m", "64Mi", "250m", "256Mi"),
+        "init": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
+        "securityContext": {"runAsUser": REDIS_UID, "runAsGroup": REDIS_UID, "fsGroup": REDIS_UID},
+        "containerSecurityContext": {"runAsUser": REDIS_UID, "readOnlyRootFilesystem": True},
+        # HAProxy only forwards to the redis pods; it never calls the Kubernetes API.
+        "serviceAccount": {"automountToken": False},
+    },
+}
+
+
 def argocd_values(settings: ArgoCdSettings, stage: Stage) -> dict[str, Any]:
     """Chart values: HA in prod, no built-in admin outside dev, no Dex until SSO is wired."""
     ha = settings.high_availability if settings.high_availability is not None else stage.is_prod
@@ -64,15 +115,54 @@ def argocd_values(settings: ArgoCdSettings, stage: Stage) -> dict[str, Any]:
             "rbac": {"policy.default": "role:readonly"},
         },
         "dex": {"enabled": False},
+        # Every Argo CD image is checked against the registry at each start (pull policy below), and
+        # each pod gets a pod-level security context; the chart's container contexts already drop ALL,
+        # forbid privilege escalation and mount the root filesystem read-only (values.yaml).
         # The chart's own NetworkPolicies would add allows (argocd-server's admits every source:
         # templates/argocd-server/networkpolicy.yaml, `ingress: [{}]`); the Cilium policy replaces them.
-        "global": {"domain": f"argocd.{stage.domain}", "networkPolicy": {"create": False}},
-        "redis-ha": {"enabled": ha},
-        "redis": {"enabled": not ha},
-        "controller": {"replicas": 1},
-        "server": {"replicas": replicas},
-        "repoServer": {"replicas": replicas},
-        "applicationSet": {"replicas": replicas},
+        "global": {
+            "domain": f"argocd.{stage.domain}",
+            "networkPolicy": {"create": False},
+            "image": {"imagePullPolicy": "Always"},
+            "securityContext": _POD_SECURITY,
+        },
+        "redis-ha": {"enabled": ha, **_REDIS_HA},
+        "redis": {
+            "enabled": not ha,
+            "resources": _resources("20m", "64Mi", "250m", "256Mi"),
+            # redis runs with persistence off (`--save ""`), so it writes nothing under the image's
+            # own user's directories and any non-root uid serves; it never calls the Kubernetes API.
+            "securityContext": {"runAsUser": REDIS_UID, "runAsGroup": REDIS_UID},
+            "automountServiceAccountToken": False,
+            "readinessProbe": {"enabled": True},
+            "livenessProbe": {"enabled": True},
+        },
+        "redisSecretInit": {
+            "resources": _resources("10m", "32Mi", "100m", "64Mi"),
+            "securityContext": _POD_SECURITY,
+        },
+        "controller": {"replicas": 1, "resources": _resources("250m", "512Mi", "2", "2Gi")},
+        "server": {"replicas": replicas, "resources": _resources("50m", "128Mi", "500m", "512Mi")},
+        "repoServer": {
+            "replicas": replicas,
+            "resources": _resources("50m", "128Mi", "1", "1Gi"),
+            # The repo server renders manifests from Git and Helm and never calls the Kubernetes API;
+            # Argo CD's own install manifests mount no token into it (argo-cd repository,
+            # manifests/base/repo-server/argocd-repo-server-deployment.yaml).
+            "automountServiceAccountToken": False,
+        },
+        "applicationSet": {
+            "replicas": replicas,
+            "resources": _resources("20m", "64Mi", "250m", "256Mi"),
+            # The chart offers TCP probes on the controller's probe port, off by default (values.yaml).
+            "readinessProbe": {"enabled": True},
+            "livenessProbe": {"enabled": True},
+        },
+        "notifications": {
+            "resources": _resources("10m", "32Mi", "100m", "128Mi"),
+            "readinessProbe": {"enabled": True},
+            "livenessProbe": {"enabled": True},
+        },
     }
 
 

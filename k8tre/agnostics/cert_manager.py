@@ -53,6 +53,41 @@ def cert_manager_flows(context: FlowContext) -> list[Expect]:
     return flows
 
 
+FREE_FORM_VALUES = ("securityContext", "webhook.securityContext", "cainjector.securityContext", "startupapicheck.securityContext")
+"""Chart value maps that are Kubernetes PodSecurityContext objects, passed through with toYaml
+(templates/deployment.yaml and the other components' templates): their keys are Kubernetes fields,
+not chart keys, and are checked strictly where they land (the rendered pods' schema validation)."""
+RUN_AS_USER = 65532
+"""The uid every cert-manager container runs as: distroless's ``nonroot`` user, above checkov's
+10000 floor (CKV_K8S_40). The images are static Go binaries on a distroless base that write
+nothing to their root filesystem (the chart mounts it read-only), so any non-root uid works."""
+_RESOURCES = {
+    # Starting points for a TRE-sized cluster (tens of certificates); the controller and cainjector
+    # cache Certificates and Secrets, so their memory grows with the cluster (cert-manager docs,
+    # "Best Practice": set requests and limits; https://cert-manager.io/docs/installation/best-practice/).
+    "controller": ({"cpu": "20m", "memory": "96Mi"}, {"cpu": "500m", "memory": "512Mi"}),
+    "cainjector": ({"cpu": "10m", "memory": "96Mi"}, {"cpu": "250m", "memory": "512Mi"}),
+    "webhook": ({"cpu": "10m", "memory": "32Mi"}, {"cpu": "250m", "memory": "128Mi"}),
+    "startupapicheck": ({"cpu": "10m", "memory": "32Mi"}, {"cpu": "100m", "memory": "64Mi"}),
+}
+
+
+def _hardening(component: str) -> dict[str, Any]:
+    """One component's resources, uid and pull policy (chart values ``resources``, ``securityContext``,
+    ``image.pullPolicy`` at the top level for the controller, under ``webhook``, ``cainjector`` and
+    ``startupapicheck`` for the others). The chart's defaults already give runAsNonRoot, RuntimeDefault
+    seccomp, no privilege escalation, drop ALL and a read-only root, and Helm merges these maps into them.
+
+    ``Always`` makes the kubelet ask the registry (with the pod's pull credentials) before it uses a
+    cached copy of the tag (Kubernetes docs, "Images", image pull policy; checkov CKV_K8S_15)."""
+    requests, limits = _RESOURCES[component]
+    return {
+        "resources": {"requests": requests, "limits": limits},
+        "securityContext": {"runAsUser": RUN_AS_USER, "runAsGroup": RUN_AS_USER},
+        "image": {"pullPolicy": "Always"},
+    }
+
+
 def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None, dns01: bool = False) -> dict[str, Any]:
     """Chart values: CRDs kept on uninstall, replicas by environment, the cloud identity for DNS-01.
 
@@ -67,8 +102,10 @@ def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None, 
     values: dict[str, Any] = {
         "crds": {"enabled": True, "keep": True},
         "replicaCount": replicas,
-        "webhook": {"replicaCount": replicas},
-        "cainjector": {"replicaCount": replicas},
+        **_hardening("controller"),
+        "webhook": {"replicaCount": replicas, **_hardening("webhook")},
+        "cainjector": {"replicaCount": replicas, **_hardening("cainjector")},
+        "startupapicheck": _hardening("startupapicheck"),
         "podDisruptionBudget": {"enabled": replicas > 1},
         "config": {
             "apiVersion": "controller.config.cert-manager.io/v1alpha1",

@@ -22,6 +22,39 @@ OAUTH_SECRET = "jupyterhub-oauth"  # noqa: S105 - the name of a Secret, not its 
 """Kubernetes Secret holding the OIDC client secret (synced from the cloud secret store)."""
 
 
+def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+    """Requests and limits for one container (checkov CKV_K8S_10 to 13)."""
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+
+
+_HUB_HARDENING: dict[str, Any] = {
+    # z2jh values.yaml, hub.*: the chart's defaults already give runAsNonRoot, RuntimeDefault seccomp,
+    # no privilege escalation and drop ALL; what it leaves open is closed here.
+    "resources": _resources("100m", "256Mi", "1", "1Gi"),
+    "image": {"pullPolicy": "Always"},
+    # The hub keeps its state in its database on the hub-db-dir volume (/srv/jupyterhub) and reads its
+    # secrets from mounted Secrets, so its image may be read-only; Python's temporary files get /tmp.
+    "containerSecurityContext": {"readOnlyRootFilesystem": True},
+    "extraVolumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+    "extraVolumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+}
+_PROXY_HARDENING: dict[str, Any] = {
+    # z2jh values.yaml, proxy.chp.*: configurable-http-proxy already runs as nobody (65534) without
+    # privilege escalation, all capabilities dropped and RuntimeDefault seccomp.
+    "resources": _resources("50m", "64Mi", "500m", "256Mi"),
+    "image": {"pullPolicy": "Always"},
+    # It keeps its routing table in memory and writes nothing to disk.
+    "containerSecurityContext": {"readOnlyRootFilesystem": True},
+    # The chart has no pod security context or token key for the proxy; extraPodSpec merges into its
+    # pod spec. The proxy only forwards HTTP and is told its routes by the hub: it never calls the
+    # Kubernetes API, so it gets no service-account token.
+    "extraPodSpec": {
+        "automountServiceAccountToken": False,
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+    },
+}
+
+
 def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, Any]:
     """z2jh values: sign-in through the TRE's identity provider, no cluster-scoped extras."""
     hub_url = f"https://jupyter.{stage.domain}"
@@ -49,9 +82,10 @@ def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, A
             # The chart's NetworkPolicies are off: the research AppProject forbids the kind (a namespace's
             # guard rails belong to the platform), and the platform's Cilium policies govern this traffic.
             "networkPolicy": {"enabled": False},
+            **_HUB_HARDENING,
         },
         # Published through the Cilium Gateway, never as its own load balancer.
-        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": False}}},
+        "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": False}, **_PROXY_HARDENING}},
         "singleuser": {
             "image": {"name": settings.singleuser_image, "tag": settings.singleuser_tag},
             "cpu": {"limit": settings.cpu_limit, "guarantee": min(0.5, settings.cpu_limit)},

@@ -14,6 +14,51 @@ from ..versions import ChartPin
 from .cluster import ProvisionedCluster
 
 
+FREE_FORM_VALUES = (
+    "hubble.relay.securityContext",
+    "hubble.ui.securityContext",
+    "hubble.ui.frontend.securityContext",
+    "hubble.ui.backend.securityContext",
+)
+"""Chart value maps that are Kubernetes (Pod)SecurityContext objects, passed through with toYaml
+(templates/hubble-relay/deployment.yaml, templates/hubble-ui/deployment.yaml): their keys are
+Kubernetes fields, not chart keys, and are checked strictly where they land (the rendered pods'
+schema validation)."""
+
+
+def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+    """Requests and limits for one container (checkov CKV_K8S_10 to 13)."""
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
+
+
+HUBBLE_UI_UID = 10001
+"""The uid Hubble UI runs as, above checkov's floor of 10000 (CKV_K8S_40) instead of the chart's 1001.
+Its frontend is an unprivileged nginx that keeps its pid and temporary files in the /tmp volume the
+chart mounts (templates/hubble-ui/deployment.yaml), and its backend is a static Go binary."""
+_UI_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+_HUBBLE_UI = {
+    "securityContext": {
+        "runAsUser": HUBBLE_UI_UID,
+        "runAsGroup": HUBBLE_UI_UID,
+        "fsGroup": HUBBLE_UI_UID,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+    "frontend": {"securityContext": _UI_CONTAINER, "resources": _resources("10m", "32Mi", "200m", "128Mi")},
+    # The backend offers HTTP probes on /healthz, off by default (values.yaml, hubble.ui.backend).
+    "backend": {
+        "securityContext": _UI_CONTAINER,
+        "resources": _resources("10m", "64Mi", "500m", "256Mi"),
+        "livenessProbe": {"enabled": True},
+        "readinessProbe": {"enabled": True},
+    },
+}
+
+
 def cilium_values(cluster: ProvisionedCluster, network: PodNetwork, settings: CiliumSettings, stage: Stage) -> dict[str, Any]:
     """The chart values: the same on every cloud, plus the cloud's own facts."""
     encryption = settings.encryption or ("none" if stage.environment == "dev" else "wireguard")
@@ -28,9 +73,26 @@ def cilium_values(cluster: ProvisionedCluster, network: PodNetwork, settings: Ci
         },
         "l7Proxy": True,
         "gatewayAPI": {"enabled": True},
-        "hubble": {"enabled": True, "relay": {"enabled": True}, "ui": {"enabled": settings.hubble_ui}},
+        "hubble": {
+            "enabled": True,
+            "relay": {
+                "enabled": True,
+                "resources": _resources("20m", "64Mi", "500m", "256Mi"),
+                # A static Go binary that reads its certificates from mounted volumes; it writes nothing.
+                "securityContext": {"readOnlyRootFilesystem": True},
+            },
+            "ui": {"enabled": settings.hubble_ui, **_HUBBLE_UI},
+        },
         "encryption": {"enabled": encryption != "none", "type": "wireguard"},
-        "operator": {"replicas": 2 if stage.environment != "dev" else 1},
+        "operator": {
+            "replicas": 2 if stage.environment != "dev" else 1,
+            "resources": _resources("20m", "128Mi", "1", "512Mi"),
+        },
+        # The agent's figures are the chart's own suggestion (values.yaml, `resources`); its limits are
+        # generous because an agent killed for memory takes the node's networking with it.
+        "resources": _resources("100m", "512Mi", "4", "4Gi"),
+        "initResources": _resources("10m", "64Mi", "1", "256Mi"),
+        "envoy": {"resources": _resources("20m", "128Mi", "2", "1Gi")},
     }
     for key, value in cluster.cilium.cloud_values.items():
         values[key] = value

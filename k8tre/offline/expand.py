@@ -115,6 +115,8 @@ def _identify(urn: str, chart: str, version: Any, repository: str | None) -> tup
         raise ExpansionError(f"{urn}: chart {chart!r} at {version!r} is not locked; cannot expand it")
     if repository and repository.rstrip("/") != locked.repository.rstrip("/"):
         raise ExpansionError(f"{urn}: {chart} comes from {repository}, the lock's repository is {locked.repository}")
+    if str(version) not in locked.archives:
+        raise ExpansionError(f"{urn}: {chart} {version} has no vendored archive in charts/ (locked: {sorted(locked.archives)})")
     return chart, str(version)
 
 

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
+from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
+from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
 from .graph import Graph
 from .helm_values import validate_helm_values
 from .schemas import validate_manifest
 
 FREE_FORM: Mapping[str, tuple[str, ...]] = {
     "argo-cd": ARGOCD_FREE_FORM,
+    "cilium": CILIUM_FREE_FORM,
+    "cert-manager": CERT_MANAGER_FREE_FORM,
     # z2jh passes hub.config straight to JupyterHub's traitlets: its keys are JupyterHub classes.
     "jupyterhub": ("hub.config",),
 }

@@ -115,5 +115,13 @@ def script_of(command: RecordedResource) -> K3sScript | None:
 
 
 def install_commands(graph: Graph) -> list[RecordedResource]:
-    """Remote commands that pipe a script into a shell on a K3s machine."""
-    return [c for c in graph.of_type("command:remote:Command") if "stdin" in c.inputs and "sh" in str(c.inputs.get("create", ""))]
+    """Remote commands that pipe a script into a shell on a K3s machine (``sh -s``: the script is standard input).
+
+    A command that runs its script from the command line and reads data on standard input (the token writer,
+    ``sh -c '<script>'``) is not one: its standard input is not a script.
+    """
+    return [
+        c
+        for c in graph.of_type("command:remote:Command")
+        if "stdin" in c.inputs and str(c.inputs.get("create", "")).split()[-2:] == ["sh", "-s"]
+    ]

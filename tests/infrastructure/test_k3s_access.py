@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import yaml
 
 from conftest import ROOT, graph_of
 from k8tre.offline.engine import resolve, run
-from k8tre.offline.graph import Graph, RecordedResource, Secret
+from k8tre.offline.graph import Graph, RecordedResource, Secret, contains_secret
 
 # Files on a K3s server that hold credentials (K3s docs: "Cluster Access", "Token management").
 CREDENTIAL_FILES = ("/etc/rancher/k3s/k3s.yaml", "/var/lib/rancher/k3s/server/token", "/var/lib/rancher/k3s/server/tls/")
@@ -72,8 +73,28 @@ def test_machines_change_one_at_a_time_servers_first(prod_ha: Graph) -> None:
     """A rolling upgrade restarts one server at a time, so etcd keeps its quorum (K3s docs, "Manual Upgrades")."""
     for graph in (prod_ha, graph_of("k3s-dev")):
         installs = _installs(graph)
-        for earlier, later in zip(installs, installs[1:], strict=False):
-            assert earlier.urn in later.options.depends_on, f"{later.name} may run alongside {earlier.name}"
-        roles = ["server" if "K3S_ROLE=server\n" in c.inputs["stdin"].value else "agent" for c in installs]
+        by_urn = {c.urn: c for c in _commands(graph)}
+        for earlier, later in itertools.pairwise(installs):
+            # Each machine's token writer waits for the previous machine's install, and its install for the writer.
+            (writer,) = [by_urn[urn] for urn in later.options.depends_on]
+            assert writer.name == f"{later.name}-tokens"
+            assert earlier.urn in writer.options.depends_on, f"{later.name} may run alongside {earlier.name}"
+        roles = ["server" if "K3S_ROLE=server\n" in c.inputs["stdin"] else "agent" for c in installs]
         assert roles == sorted(roles, key=lambda role: role != "server"), "servers before agents"
         assert "agent" in roles or graph is prod_ha
+
+
+def test_join_tokens_travel_only_as_secret_standard_input() -> None:
+    graph = graph_of("k3s-dev")
+    writers = [c for c in _commands(graph) if c.name.endswith("-tokens")]
+    installs = _installs(graph)
+    assert len(writers) == len(installs) == 3
+    for writer in writers:
+        assert isinstance(writer.inputs["stdin"], Secret), writer.name
+        assert writer.inputs.get("logging") == "none", writer.name
+        assert not isinstance(writer.inputs["create"], Secret), "the command line holds no secret"
+    for install in installs:
+        assert not contains_secret(install.inputs["stdin"]), f"{install.name}: the install script needs no secret"
+    server_tokens = writers[0].inputs["stdin"].value.splitlines()
+    for agent in writers[1:]:
+        assert agent.inputs["stdin"].value.splitlines() == server_tokens[1:], "agents get the agent token alone"

@@ -60,19 +60,21 @@ def sandbox(tmp_path: Path) -> Path:
 def _run(
     sandbox: Path, *, version: str = "v1.34.2+k3s1", shape: ClusterShape = SHAPE, role: str = "server", ok: bool = True
 ) -> str:
+    """Write the tokens as Pulumi does (standard input), then run the install script."""
+    env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox), "K3S_ROOT": str(sandbox / "root")}
+    tokens = f"{SERVER_TOKEN}\n{AGENT_TOKEN}\n" if role == "server" else f"{AGENT_TOKEN}\n"
+    written = subprocess.run(["sh", "-c", k3s.WRITE_TOKENS_SCRIPT], input=tokens, capture_output=True, text=True, env=env)
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == "", "the token writer prints nothing"
     config = render(node_config(role, "node-1", shape, None if role == "server" else "https://192.0.2.10:6443"))
     settings = {
         "K3S_ROLE": role,
         "K3S_VERSION": version,
         "NODE_NAME": "node-1",
         "K3S_CONFIG_B64": base64.b64encode(config.encode()).decode(),
-        "K3S_TOKEN": SERVER_TOKEN if role == "server" else AGENT_TOKEN,
         "K3S_ROOT": str(sandbox / "root"),
     }
-    if role == "server":
-        settings["K3S_AGENT_TOKEN"] = AGENT_TOKEN
     script = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items()) + k3s.INSTALL_SCRIPT
-    env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox)}
     result = subprocess.run(["sh", "-s"], input=script, capture_output=True, text=True, env=env, check=False)
     assert (result.returncode == 0) == ok, result.stderr
     return result.stdout + result.stderr
@@ -166,6 +168,15 @@ def test_the_server_configuration_turns_off_what_cilium_replaces() -> None:
     joining = node_config("server", "s2", SHAPE, "https://192.0.2.10:6443")
     assert "cluster-init" not in joining
     assert joining["server"] == "https://192.0.2.10:6443"
+
+
+def test_the_install_script_refuses_to_run_without_a_token(sandbox: Path) -> None:
+    settings = "K3S_ROLE=agent\nK3S_VERSION=v1.34.2+k3s1\nNODE_NAME=n\nK3S_CONFIG_B64=e30K\n"
+    env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox), "K3S_ROOT": str(sandbox / "root")}
+    result = subprocess.run(["sh", "-s"], input=settings + k3s.INSTALL_SCRIPT, capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert "write-tokens.sh must run first" in result.stderr
+    assert _log(sandbox) == [], "nothing installed"
 
 
 def test_the_script_is_posix_sh() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,7 @@ def test_a_damaged_cache_entry_is_rendered_again(fresh_cache: Path) -> None:
 
 
 def test_a_corrupted_archive_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_cache: Path) -> None:
+    graph = dataclasses.replace(graph_of("dev"), workloads=[])  # the program ran with the real lock
     for entry in chart_lock.load().charts.values():
         for archive in entry.archives.values():
             (tmp_path / archive.path.name).write_bytes(archive.path.read_bytes())
@@ -205,7 +207,6 @@ def test_a_corrupted_archive_is_refused(tmp_path: Path, monkeypatch: pytest.Monk
     with (tmp_path / "cilium-1.19.6.tgz").open("ab") as stream:
         stream.write(b"tampered")
     monkeypatch.setattr(chart_lock, "load", lambda path=None: lock)
-    graph = dataclasses.replace(graph_of("dev"), workloads=[])
     with pytest.raises(ExpansionError, match=r"cilium-1\.19\.6\.tgz has sha256 .* refusing an archive that was not reviewed"):
         expand(graph, "1.33", cache=fresh_cache)
 
@@ -284,3 +285,59 @@ def test_what_cannot_be_expanded_faithfully_is_refused(resource: RecordedResourc
         for plan in installs(graph):
             chart_lock.archive(plan.chart, plan.version)  # what _render asks first
             raise AssertionError("expected a refusal before rendering")
+
+
+def test_crd_files_and_hooks_of_a_chart(tmp_path: Path, fresh_cache: Path) -> None:
+    # None of the vendored charts ships a crds/ directory, so a small chart Helm loads shows that one is installed.
+    chart = tmp_path / "demo"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "crds").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n", encoding="utf-8")
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.org"},
+    }
+    (chart / "crds" / "widgets.yaml").write_text(yaml.safe_dump(crd), encoding="utf-8")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---# a comment right after the separator\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: t, annotations: {helm.sh/hook: test}}\n",
+        encoding="utf-8",
+    )
+    archive = tmp_path / "demo-0.1.0.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(chart, arcname="demo")
+    request = chart_render.RenderRequest(archive, "x" * 64, "demo", "ns", {}, "v1.33.0", frozenset())
+    rendered = chart_render.render(request, fresh_cache)
+    assert [(o["kind"], o["metadata"]["name"]) for o in rendered] == [
+        ("CustomResourceDefinition", "widgets.example.org"),
+        ("ConfigMap", "a"),
+        ("Pod", "t"),  # Helm renders test hooks; the expansion drops them (see the redis-ha test)
+    ]
+    skipped = chart_render.render(dataclasses.replace(request, include_crds=False), fresh_cache)
+    assert [o["kind"] for o in skipped] == ["ConfigMap", "Pod"]
+
+
+def test_the_cluster_version_reaches_the_templates(fresh_cache: Path) -> None:
+    # Cilium sets AppArmor through pod annotations below Kubernetes 1.30 and through the
+    # securityContext field from 1.30 (templates/cilium-agent/daemonset.yaml): the version matters.
+    def agent_annotations(version: str) -> dict[str, str]:
+        graph = _cilium_alone(graph_of("dev"))
+        expand(graph, version, cache=fresh_cache)
+        return dict(
+            _object(_release(graph, "cilium"), "DaemonSet", "cilium")["spec"]["template"]["metadata"].get("annotations") or {}
+        )
+
+    apparmor = "container.apparmor.security.beta.kubernetes.io/cilium-agent"
+    assert agent_annotations("1.29")[apparmor] == "unconfined"
+    assert apparmor not in agent_annotations("1.33")
+
+
+def test_cilium_operator_crds_are_served_unless_the_chart_skips_creating_them() -> None:
+    from k8tre.offline.capabilities import operator_crds, served_api_versions
+
+    plans = installs(graph_of("dev"))
+    served = served_api_versions(operator_crds(plans))
+    assert {"cilium.io/v2", "cilium.io/v2/CiliumNetworkPolicy"} <= served
+    skipping = [dataclasses.replace(p, values={**p.values, "operator": {"skipCRDCreation": True}}) for p in plans]
+    assert not served_api_versions(operator_crds(skipping))

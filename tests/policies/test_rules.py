@@ -78,20 +78,20 @@ def _k3s_server(graph: Graph) -> RecordedResource:
     return next(
         r
         for r in graph.of_type("command:remote:Command")
-        if isinstance(r.inputs.get("stdin"), Secret) and "K3S_ROLE=server" in r.inputs["stdin"].value
+        if isinstance(r.inputs.get("stdin"), str) and "K3S_ROLE=server" in r.inputs["stdin"]
     )
 
 
 def _k3s_config(graph: Graph, change: Callable[[dict[str, Any]], None]) -> None:
     # The server's K3s config travels base64-encoded in the install script (K3S_CONFIG_B64=...).
     command = _k3s_server(graph)
-    script = command.inputs["stdin"].value
+    script = command.inputs["stdin"]
     match = re.search(r"^K3S_CONFIG_B64=(\S+)$", script, re.M)
     assert match is not None
     config = yaml.safe_load(base64.b64decode(match.group(1)))
     change(config)
     encoded = base64.b64encode(yaml.safe_dump(config).encode()).decode()
-    command.inputs["stdin"] = Secret(script.replace(match.group(0), f"K3S_CONFIG_B64={encoded}"))
+    command.inputs["stdin"] = script.replace(match.group(0), f"K3S_CONFIG_B64={encoded}")
 
 
 def _apiserver_args(keep: Callable[[str], bool]) -> Callable[[dict[str, Any]], None]:
@@ -129,8 +129,9 @@ def _diagnostics(graph: Graph) -> RecordedResource:
 
 
 def _unwrap_stdin(graph: Graph) -> None:
-    command = _k3s_server(graph)
-    command.inputs["stdin"] = command.inputs["stdin"].value
+    # The join tokens handed to a machine, no longer marked secret.
+    writer = _one(graph, lambda r: r.type == "command:remote:Command" and r.name.endswith("-tokens") and "server" in r.name)
+    writer.inputs["stdin"] = writer.inputs["stdin"].value
 
 
 def _env(graph: Graph, name: str, value: str) -> None:

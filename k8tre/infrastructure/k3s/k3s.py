@@ -22,7 +22,9 @@ from .node_config import ClusterShape, Role, node_config, render
 API_PORT = 6443
 
 INSTALL_SCRIPT = package_files.files(__package__).joinpath("scripts/install-k3s.sh").read_text()
-"""The shell run on every machine (checked by shellcheck in the tests)."""
+"""The shell run on every machine (checked by shellcheck in the tests); it holds no secret."""
+WRITE_TOKENS_SCRIPT = package_files.files(__package__).joinpath("scripts/write-tokens.sh").read_text()
+"""The shell that writes a machine's join tokens from standard input."""
 
 
 class K3sCluster(pulumi.ComponentResource):
@@ -108,6 +110,8 @@ class K3sCluster(pulumi.ComponentResource):
         )
 
     def _install(self, host: K3sHost, role: Role, server_url: str | None, after: list[remote.Command]) -> remote.Command:
+        prefix = f"{self._name}-{role}-{host.name}"
+        tokens = self._write_tokens(prefix, host, role, after)
         rendered = render(node_config(role, host.name, self._shape, server_url))
         settings = {
             "K3S_ROLE": role,
@@ -116,21 +120,31 @@ class K3sCluster(pulumi.ComponentResource):
             "K3S_CONFIG_B64": base64.b64encode(rendered.encode()).decode(),
         }
         # Plain shell variables, not exports: the K3s installer copies exported K3S_* variables into the
-        # service's environment file, which would put the tokens on disk a second time.
+        # service's environment file. Nothing here is secret, so the render shows what each machine gets.
         assignments = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items())
-
-        def script(tokens: list[str]) -> str:
-            if role == "server":
-                secrets = f"K3S_TOKEN={shlex.quote(tokens[0])}\nK3S_AGENT_TOKEN={shlex.quote(tokens[1])}\n"
-            else:
-                secrets = f"K3S_TOKEN={shlex.quote(tokens[1])}\n"
-            return f"{assignments}{secrets}{INSTALL_SCRIPT}"
-
-        stdin = pulumi.Output.all(self.token.result, self.agent_token.result).apply(script)
         return remote.Command(
-            f"{self._name}-{role}-{host.name}",
+            prefix,
             connection=self._connection(host),
             create="sudo sh -s",
-            stdin=secret_text(stdin),
+            stdin=f"{assignments}{INSTALL_SCRIPT}",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[tokens]),
+        )
+
+    def _write_tokens(self, prefix: str, host: K3sHost, role: Role, after: list[remote.Command]) -> remote.Command:
+        """Put the machine's join tokens in their files: servers get both, agents only the agent token.
+
+        The server token is admin-equivalent (K3s docs, "k3s token"): an agent never holds it.
+        """
+        if role == "server":
+            lines = pulumi.Output.all(self.token.result, self.agent_token.result).apply(lambda t: f"{t[0]}\n{t[1]}\n")
+        else:
+            lines = self.agent_token.result.apply(lambda token: f"{token}\n")
+        return remote.Command(
+            f"{prefix}-tokens",
+            connection=self._connection(host),
+            create=f"sudo sh -c {shlex.quote(WRITE_TOKENS_SCRIPT)}",
+            stdin=secret_text(lines),
+            # It prints nothing, but its input is a credential: log nothing, whatever the script becomes.
+            logging=remote.Logging.NONE,
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )

@@ -26,10 +26,36 @@ def command(args: MockResourceArgs) -> tuple[str, Outputs]:
     return autoname(args.name), {**args.inputs, "stdout": stdout, "stderr": ""}
 
 
+# The character sets terraform-provider-random draws from (docs for random_password: upper, lower,
+# numeric and special all default to true; the default special set is !@#$%&*()-_=+[]{}<>:?).
+_CLASSES = {
+    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "lower": "abcdefghijklmnopqrstuvwxyz",
+    "numeric": "0123456789",
+    "special": "!@#$%&*()-_=+[]{}<>:?",
+}
+
+
 def random_password(args: MockResourceArgs) -> tuple[str, Outputs]:
-    """``random:RandomPassword``: ``length`` characters (hex: no special characters whatever ``special`` says)."""
+    """``random:RandomPassword``: ``length`` characters drawn from the classes the inputs allow.
+
+    Deterministic (seeded by the resource's name) so that renders are stable; at least one character of
+    each allowed class, as the provider guarantees ``min_*`` of 0 or more.
+    """
     length = int(args.inputs.get("length", 0))
-    value = (stable_hex(args.name, 64) * (length // 64 + 1))[:length]
+    classes = [chars for name, chars in _CLASSES.items() if args.inputs.get(name, True)]
+    if "overrideSpecial" in args.inputs and args.inputs.get("special", True):
+        classes[-1] = str(args.inputs["overrideSpecial"])
+    alphabet = "".join(classes)
+    if not alphabet or length < len(classes):
+        raise ValueError(f"random password {args.name}: no characters allowed, or too short for every class")
+    seed = int(stable_hex(args.name, 16), 16)
+    picks = [classes[i % len(classes)][(seed >> (i % 48)) % len(classes[i % len(classes)])] for i in range(len(classes))]
+    state = seed
+    while len(picks) < length:
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64  # a fixed LCG: stable, not secret
+        picks.append(alphabet[(state >> 33) % len(alphabet)])
+    value = "".join(picks)
     return "none", {**args.inputs, "result": value, "bcryptHash": "$2a$10$" + stable_hex(value, 53)}
 
 

@@ -8,6 +8,8 @@ places credentials are passed (environment values, Secret data, command lines).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
@@ -65,6 +67,7 @@ def looks_random(value: str) -> bool:
         and any(c.isdigit() for c in value)
         and any(c.isalpha() for c in value)
         and "://" not in value
+        and not value.startswith(("/", "./", "$"))  # a file path or a shell reference names a place, holds no value
         and not _HOSTNAME.match(value)  # a DNS name carrying a GUID (the AKS API server's FQDN) is an address
     )
 
@@ -83,8 +86,15 @@ def plaintext_secrets(value: Any, path: str = "", *, credential_place: bool = Fa
             if named and isinstance(item, str) and item and not _REFERENCE.search(item):
                 yield f"{where}: a literal under a credential name"
                 continue
-            # Where credentials are passed: an env entry's value, Secret data, command lines (not names, not scripts).
-            place = (key == "value" and env_name is not None) or key in ("data", "stringData", "command", "args", "create")
+            # Where credentials are passed: env values, Secret data, command lines, a command's standard input.
+            place = (key == "value" and env_name is not None) or key in (
+                "data",
+                "stringData",
+                "command",
+                "args",
+                "create",
+                "stdin",
+            )
             yield from plaintext_secrets(item, where, credential_place=place or (credential_place and key != "name"))
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -94,8 +104,29 @@ def plaintext_secrets(value: Any, path: str = "", *, credential_place: bool = Fa
             if pattern.search(value):
                 yield f"{path}: {what}"
                 return
-        if credential_place and any(looks_random(word) for word in re.split(r"[\s=:,;'\"]+", value)):
-            yield f"{path}: a high-entropy string where credentials are passed"
+        if credential_place:
+            for raw in re.split(r"[\s,;'\"]+", value):
+                # NAME=VALUE: the value is what would be the credential (and keeps its base64 padding).
+                word = raw.split("=", 1)[1] if re.match(r"^[A-Za-z_]\w*=", raw) else raw
+                decoded = _base64_text(word)
+                if decoded is not None:
+                    # An encoded file (a K3s config.yaml in a script) is judged by what it says, not by its encoding.
+                    yield from plaintext_secrets(decoded, f"{path} (base64)", credential_place=True)
+                elif any(looks_random(part) for part in re.split(r"[=:]+", word)):
+                    yield f"{path}: a high-entropy string where credentials are passed"
+                    return
+
+
+def _base64_text(word: str) -> str | None:
+    """The text a long base64 word encodes, if it is a text file (lines of printable characters), else None."""
+    if len(word) < 64 or len(word) % 4:
+        return None
+    try:
+        text = base64.b64decode(word, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    lines = text.splitlines()
+    return text if len(lines) > 1 and all(line.isprintable() for line in lines) else None
 
 
 @rule(

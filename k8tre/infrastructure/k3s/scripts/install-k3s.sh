@@ -1,20 +1,19 @@
 #!/bin/sh
 # Install K3s on this machine, or bring an installed one to the rendered configuration.
-# Pulumi prepends the settings below as plain shell variables (never exported, so neither the
-# installer nor the K3s service environment sees them) and pipes this to `sudo sh -s`, so the
-# join tokens never appear on a command line or in the process list.
+# Pulumi prepends the settings below as plain shell variables (never exported, so the installer
+# and the K3s service environment do not see them) and pipes this to `sudo sh -s`. It holds no
+# secret: the join tokens are already in their files (write-tokens.sh runs first), so this
+# script and the configuration it writes can be shown in the render and judged by the checks.
 #   K3S_ROLE         server | agent
-#   K3S_VERSION      exact K3s release, e.g. v1.34.2+k3s1
+#   K3S_VERSION      exact K3s release, e.g. v1.35.9+k3s1
 #   NODE_NAME        node name in Kubernetes
-#   K3S_CONFIG_B64   /etc/rancher/k3s/config.yaml, base64 (rendered by node_config.py; holds no secret)
-#   K3S_TOKEN        the token this machine joins with (server token on servers, agent token on agents)
-#   K3S_AGENT_TOKEN  servers only: the token agents join with
+#   K3S_CONFIG_B64   /etc/rancher/k3s/config.yaml, base64 (rendered by node_config.py)
 #   K3S_ROOT         tests only: a directory standing in for / (empty on real machines)
 # Idempotent: an unchanged configuration and version is a no-op; a changed file restarts K3s;
 # a different version reinstalls (an exact match, not a substring: +k3s1 is not +k3s12).
 set -eu
 
-: "${K3S_ROLE:?}" "${K3S_VERSION:?}" "${K3S_TOKEN:?}" "${NODE_NAME:?}" "${K3S_CONFIG_B64:?}"
+: "${K3S_ROLE:?}" "${K3S_VERSION:?}" "${NODE_NAME:?}" "${K3S_CONFIG_B64:?}"
 root="${K3S_ROOT:-}"
 config_dir="$root/etc/rancher/k3s"
 audit_dir="$root/var/lib/rancher/k3s/server/audit"
@@ -38,13 +37,12 @@ install_file() {
 mkdir -p "$config_dir"
 printf '%s' "$K3S_CONFIG_B64" | base64 -d >"$work/config.yaml"
 install_file "$work/config.yaml" "$config_dir/config.yaml"
-printf '%s\n' "$K3S_TOKEN" >"$work/token"
-install_file "$work/token" "$config_dir/token"
+if [ ! -s "$config_dir/token" ]; then
+    echo "no join token in $config_dir/token: write-tokens.sh must run first" >&2
+    exit 1
+fi
 
 if [ "$K3S_ROLE" = "server" ]; then
-    : "${K3S_AGENT_TOKEN:?}"
-    printf '%s\n' "$K3S_AGENT_TOKEN" >"$work/agent-token"
-    install_file "$work/agent-token" "$config_dir/agent-token"
     mkdir -p "$audit_dir"
     chmod 0700 "$audit_dir"
     # Requests whose bodies carry credentials are logged at Metadata (who, what, when; no body):
