@@ -60,7 +60,9 @@ def _pins() -> dict[ChartName, ChartPin]:
 CHARTS: Final[dict[ChartName, ChartPin]] = _pins()
 """Each chart's upstream repository and pinned version, from the lock."""
 
-K3S_DEFAULT_VERSION: Final = "v1.33.5+k3s1"
+# A maintained minor (Kubernetes 1.35; 1.33 ended upstream in June 2026 and its last K3s releases ship runc with
+# CVE-2025-31133, -52565, -52881): k3s-io/k3s pull request #14544, "[release-1.35] Update to v1.35.8-k3s1".
+K3S_DEFAULT_VERSION: Final = "v1.35.8+k3s1"
 """The K3s release installed on machines when a stack does not choose one."""
 
 

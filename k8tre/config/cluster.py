@@ -88,7 +88,7 @@ class K3sClusterConfig(ClusterBase):
     k3s_version: Annotated[str, Field(pattern=r"^v1\.[0-9]+\.[0-9]+\+k3s[0-9]+$")] | None = Field(
         default=None, alias="k3sVersion"
     )
-    """K3s release, e.g. ``v1.33.5+k3s1``; must match ``kubernetesVersion``."""
+    """K3s release, e.g. ``v1.35.8+k3s1``; must match ``kubernetesVersion``."""
     api_host: Host
     """Address of the Kubernetes API (first server or a virtual IP)."""
     node_cidr: Cidr

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ALL_STACKS, ROOT, graph_of, stack_file
 from k8tre.offline.engine import load, run
-from k8tre.offline.graph import Graph, RecordedResource, Secret
+from k8tre.offline.graph import Graph, RecordedResource
 from k8tre.preflight.registry import PREFLIGHT_RULES, PreflightFinding, run_preflight
 from k8tre.preflight.support_calendar import CALENDAR, Platform, minor_of, support_entry
 
@@ -106,9 +106,9 @@ def test_k3s_release_of_an_unmaintained_minor_is_refused() -> None:
     assert _finding(graph, "k3s-kubernetes-version-supported", TODAY).status == "pass"
     for index, command in enumerate(graph.resources):
         stdin = command.inputs.get("stdin")
-        if isinstance(stdin, Secret) and "K3S_VERSION=" in stdin.value:
-            script = stdin.value.replace("v1.35.9+k3s1", "v1.33.5+k3s1")
-            graph.resources[index] = dataclasses.replace(command, inputs={**command.inputs, "stdin": Secret(script)})
+        if isinstance(stdin, str) and "K3S_VERSION=" in stdin:
+            script = stdin.replace("v1.35.8+k3s1", "v1.33.5+k3s1")
+            graph.resources[index] = dataclasses.replace(command, inputs={**command.inputs, "stdin": script})
     finding = _finding(graph, "k3s-kubernetes-version-supported", TODAY)
     assert finding.status == "fail" and len(finding.evaluation.violations) >= 2  # servers and agents alike
 
@@ -121,7 +121,7 @@ def test_calendar_entries_are_well_formed() -> None:
         assert entry.source.startswith("https://")
         if entry.extended_until is not None:
             assert entry.extended_until > entry.end_of_support and entry.extended_requires
-    assert minor_of("v1.35.9+k3s1") == minor_of("1.35.4") == "1.35"
+    assert minor_of("v1.35.8+k3s1") == minor_of("1.35.4") == "1.35"
 
 
 def test_stack_files_name_versions_the_calendar_knows() -> None:
