@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -50,7 +50,32 @@ def validate(stack: StackArg) -> None:
     )
 
 
-def _render_to(stack: str, out: Path | None) -> tuple[K8treConfig, Graph, Path]:
+ReferenceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reference",
+        help="STACK=RENDER_DIR: answer a StackReference to STACK (e.g. org/k8tre/management) with the outputs "
+        "in RENDER_DIR/graph.json, a render of that stack. Repeatable.",
+    ),
+]
+
+
+def _references(given: list[str] | None) -> dict[str, dict[str, Any]]:
+    """Outputs of other stacks, each read from a render of that stack (never made up)."""
+    import json
+
+    references: dict[str, dict[str, Any]] = {}
+    for item in given or ():
+        name, _, directory = item.partition("=")
+        graph_file = Path(directory) / "graph.json"
+        if not name or not graph_file.is_file():
+            err_console.print(f"--reference {item}: expected STACK=RENDER_DIR with RENDER_DIR/graph.json", markup=False)
+            raise typer.Exit(code=2)
+        references[name] = json.loads(graph_file.read_text(encoding="utf-8"))["outputs"]
+    return references
+
+
+def _render_to(stack: str, out: Path | None, references: list[str] | None = None) -> tuple[K8treConfig, Graph, Path]:
     """Validate, run offline and write the render: what ``render`` and ``check`` both start with."""
     from .offline.engine import EngineError, read, resolve, run
     from .offline.render import write
@@ -58,7 +83,7 @@ def _render_to(stack: str, out: Path | None) -> tuple[K8treConfig, Graph, Path]:
     try:
         loaded = read(resolve(stack))  # read and validated once; the program gets the same values
         config = loaded.config
-        graph = run(loaded)
+        graph = run(loaded, references=_references(references))
     except ConfigError as error:
         raise _fail_config(error) from None
     except EngineError as error:
@@ -87,11 +112,12 @@ def _expand_to(config: K8treConfig, graph: Graph, target: Path) -> None:
 def render(
     stack: StackArg,
     out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>).")] = None,
+    reference: ReferenceOpt = None,
 ) -> None:
     """Run the program offline and write graph.json, manifests/, helm/, workloads/ and images.txt."""
     from .offline.render import summarise
 
-    _, graph, target = _render_to(stack, out)
+    _, graph, target = _render_to(stack, out, reference)
     tree = Tree(f"{graph.project}/{graph.stack}: {sum(r.custom for r in graph.resources)} resources -> {target}")
     layers: dict[str, Tree] = {}
     for summary in summarise(graph):
@@ -106,7 +132,9 @@ def render(
     out_console.print(tree, markup=False)
 
 
-def _check_input(stack: str, out: Path | None) -> tuple[Graph, Path, str, tuple[AcceptedRisk, ...] | None]:
+def _check_input(
+    stack: str, out: Path | None, references: list[str] | None = None
+) -> tuple[Graph, Path, str, tuple[AcceptedRisk, ...] | None]:
     """A stack is rendered first; a render directory (CI artefacts, a mutated render) is judged as it is.
 
     The last item is the stack file's accepted risks (None for a render directory: not known).
@@ -114,7 +142,7 @@ def _check_input(stack: str, out: Path | None) -> tuple[Graph, Path, str, tuple[
     from .offline.load import RenderDirectoryError, load
 
     if not Path(stack).is_dir():
-        config, graph, target = _render_to(stack, out)
+        config, graph, target = _render_to(stack, out, references)
         return graph, target, config.cluster.kubernetes_version, config.accepted_risks
     try:
         graph = load(Path(stack))
@@ -132,6 +160,7 @@ def _check_input(stack: str, out: Path | None) -> tuple[Graph, Path, str, tuple[
 def check(
     stack: Annotated[str, typer.Argument(help="A stack name or stack file (rendered first), or a render directory.")],
     out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>, or the render directory).")] = None,
+    reference: ReferenceOpt = None,
 ) -> None:
     """Validate a render against upstream schemas, evaluate the SATRE rules, write check.json/md (renders a stack first)."""
     from .offline.schemas import SchemaMissingError
@@ -140,7 +169,7 @@ def check(
     from .policies.report import report_data, write_report
     from .workload_checks.run import check_workloads
 
-    graph, target, kubernetes_version, accepted_risks = _check_input(stack, out)
+    graph, target, kubernetes_version, accepted_risks = _check_input(stack, out, reference)
     try:
         schema_errors = validate_render(graph, kubernetes_version)
     except SchemaMissingError as missing:
@@ -199,11 +228,12 @@ def _preflight(graph: Graph, target: Path) -> bool:
 def flows(
     stack: StackArg,
     out: Annotated[Path | None, typer.Option(help="Output directory (default build/<stack>).")] = None,
+    reference: ReferenceOpt = None,
 ) -> None:
     """Render offline and print the flow matrix (flow, expected, verdict, deciding policy); exit 1 on a surprise."""
     from .flows.matrix import evaluate, markdown
 
-    _, graph, target = _render_to(stack, out)
+    _, graph, target = _render_to(stack, out, reference)
     rows = evaluate(graph)
     (target / "flows.md").write_text(markdown(rows), encoding="utf-8")
     for row in rows:

@@ -78,3 +78,20 @@ def test_render_of_a_bad_file_exits_2_and_writes_nothing(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "k8tre:cluster.network.podCidrs[0]" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stack_reference_is_answered_from_a_render_of_that_stack(tmp_path: Path) -> None:
+    hub_render = tmp_path / "dev"
+    assert runner.invoke(app, ["render", "dev", "--out", str(hub_render)]).exit_code == 0
+    spoke = str(ROOT / "tests" / "stacks" / "Pulumi.azure-stackhub.yaml")
+    missing = runner.invoke(app, ["render", spoke, "--out", str(tmp_path / "spoke")])
+    assert missing.exit_code == 1
+    assert "--reference" in missing.output
+    given = runner.invoke(
+        app, ["render", spoke, "--out", str(tmp_path / "spoke"), "--reference", f"example-org/k8tre/management={hub_render}"]
+    )
+    assert given.exit_code == 0, given.output
+    graph = json.loads((tmp_path / "spoke" / "graph.json").read_text())
+    hub = json.loads((hub_render / "graph.json").read_text())["outputs"]["hub"]
+    peerings = [r for r in graph["resources"] if r["type"] == "azure-native:network:VirtualNetworkPeering"]
+    assert any(p["inputs"]["remoteVirtualNetwork"]["id"] == hub["vnetId"] for p in peerings), "the spoke peers with that hub"

@@ -93,6 +93,9 @@ def cilium_values(cluster: ProvisionedCluster, network: PodNetwork, settings: Ci
         "resources": _resources("100m", "512Mi", "4", "4Gi"),
         "initResources": _resources("10m", "64Mi", "1", "256Mi"),
         "envoy": {"resources": _resources("20m", "128Mi", "2", "1Gi")},
+        # Envoy takes its configuration from the agent over a local socket (xDS) and the chart binds no
+        # role to its service account (templates/cilium-envoy/), so it needs no API token.
+        "serviceAccounts": {"envoy": {"automount": False}},
     }
     for key, value in cluster.cilium.cloud_values.items():
         values[key] = value

@@ -73,7 +73,7 @@ class K8treMocks(Mocks):
         if stack not in self.references:
             raise MockMissing(
                 f"StackReference {stack!r}: the offline engine has no outputs for that stack "
-                "(run it offline first and pass its outputs as references)"
+                "(render that stack first and pass --reference NAME=ITS_RENDER_DIR)"
             )
         return stack, {"name": stack, "outputs": dict(self.references[stack]), "secretOutputNames": []}
 
