@@ -20,6 +20,8 @@ import yaml
 CHARTS_DIR = Path(__file__).resolve().parents[1] / "charts"
 """Where the vendored archives and the lock live (``charts/`` at the project's root)."""
 LOCK_FILE = CHARTS_DIR / "lock.yaml"
+PROGRAM_DIR = CHARTS_DIR.parent / "stacks"
+"""Where the Pulumi CLI runs the program (``main: stacks/`` in Pulumi.yaml): where a Release's relative chart path starts."""
 
 
 class ChartLockError(Exception):

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .chart_lock import PROGRAM_DIR
 from .versions import ChartPin
 
 
@@ -18,13 +19,14 @@ def chart_reference(pin: ChartPin) -> tuple[str, k8s.helm.v3.RepositoryOptsArgs 
     A Release takes a local chart archive as a path in ``chart`` with no repository
     (pulumi-kubernetes docs, helm/v3 Release: "chart: Chart name to be installed. A path
     may be used"; Helm's chart locator uses an existing local path before any repository).
-    The path is relative to the working directory, which the Pulumi CLI sets to the
-    program's directory (``main:`` in Pulumi.yaml), so it is the same on every machine and
-    the recorded input does not change between checkouts. The archive's digest is checked
+    The path is relative to the program's directory, where the Pulumi CLI runs the program
+    (``main:`` in Pulumi.yaml; Pulumi docs, project file reference), whatever directory the
+    command was started from, so the recorded input is the same on every machine and in the
+    offline render, and does not change between checkouts. The archive's digest is checked
     against ``charts/lock.yaml`` before it is named: what was reviewed is what is deployed.
     """
     if pin.source == "vendored":
-        return os.path.relpath(pin.archive()), None
+        return os.path.relpath(pin.archive(), PROGRAM_DIR), None
     return pin.chart, k8s.helm.v3.RepositoryOptsArgs(repo=pin.repository)
 
 

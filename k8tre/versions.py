@@ -66,7 +66,7 @@ K3S_DEFAULT_VERSION: Final = "v1.35.8+k3s1"
 """The K3s release installed on machines when a stack does not choose one."""
 
 
-def chart(name: ChartName, overrides: Mapping[ChartName, str], source: ChartSource = "upstream") -> ChartPin:
+def chart(name: ChartName, overrides: Mapping[ChartName, str], source: ChartSource = "vendored") -> ChartPin:
     """The pin for ``name``, with this stack's override applied, installed from ``source``."""
     pin = CHARTS[name].with_version(overrides.get(name))
     return pin if source == pin.source else ChartPin(pin.chart, pin.repository, pin.version, source)

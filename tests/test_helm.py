@@ -9,6 +9,7 @@ import pulumi
 import pytest
 
 from k8tre import chart_lock
+from k8tre.chart_lock import PROGRAM_DIR, chart_name
 from k8tre.helm import chart_reference, helm_release
 from k8tre.offline.expand import installs
 from k8tre.offline.graph import Graph, Options, RecordedResource
@@ -20,12 +21,12 @@ def test_a_vendored_pin_names_the_locked_archive_and_no_repository() -> None:
     pin = chart("cert-manager", {}, "vendored")
     path, repository = chart_reference(pin)
     assert repository is None
-    assert Path(path).resolve() == chart_lock.archive("cert-manager", pin.version).path
+    assert (PROGRAM_DIR / path).resolve() == chart_lock.archive("cert-manager", pin.version).path
     assert not os.path.isabs(path)  # the same recorded input on every checkout
 
 
 def test_an_upstream_pin_names_the_chart_in_its_repository() -> None:
-    path, repository = chart_reference(chart("cert-manager", {}))
+    path, repository = chart_reference(chart("cert-manager", {}, "upstream"))
     assert path == "cert-manager"
     assert repository is not None
 
@@ -89,3 +90,25 @@ def test_a_vendored_release_records_the_archive_and_expands_from_it(pulumi_runti
         )
 
     return release.status.apply(check)
+
+
+def test_platform_charts_are_installed_from_the_reviewed_archives_by_default() -> None:
+    from conftest import graph_of
+
+    releases = graph_of("dev").of_type("kubernetes:helm.sh/v3:Release")
+    assert releases
+    for release in releases:
+        locked = chart_lock.archive(chart_name(release.inputs["chart"]), release.inputs["version"])
+        assert release.inputs["chart"].endswith(locked.path.name), "a vendored archive, named by its path"
+        assert not release.inputs.get("repositoryOpts"), "no chart repository is contacted"
+
+
+def test_the_archive_path_starts_where_pulumi_runs_the_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    main = yaml.safe_load((PROGRAM_DIR.parent / "Pulumi.yaml").read_text())["main"]
+    assert (PROGRAM_DIR.parent / main).resolve() == PROGRAM_DIR.resolve(), "Pulumi.yaml's main: is the program directory"
+    monkeypatch.chdir(tmp_path)  # wherever the command is started from
+    path, _ = chart_reference(chart("cilium", {}, "vendored"))
+    assert (PROGRAM_DIR / path).resolve() == chart_lock.archive("cilium", CHARTS["cilium"].version).path.resolve()
+    assert path.startswith("../charts/")

@@ -8,6 +8,7 @@ import re
 import yaml
 
 from conftest import graph_of
+from k8tre.chart_lock import chart_name
 from k8tre.offline.graph import Secret, contains_secret, redacted
 from k8tre.policies.facts import managed_clusters
 
@@ -84,7 +85,7 @@ def test_component_names_follow_their_parent(any_stack: str) -> None:
 
 def test_kubernetes_resources_wait_for_cilium(any_stack: str) -> None:
     graph = graph_of(any_stack)
-    (cilium,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    (cilium,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"]
     for resource in graph.kubernetes_objects() + graph.of_type("kubernetes:helm.sh/v3:Release"):
         if resource is cilium or resource.urn in cilium.dependencies:
             continue  # what Cilium itself waits for (the Gateway API CRDs) cannot wait for Cilium

@@ -73,9 +73,12 @@ the RuntimeDefault seccomp profile; checkov CKV_K8S_29 wants one on the pod)."""
 
 
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
-    """Requests and limits for one container. Starting points for a TRE's handful of applications:
-    the application controller and repo server grow with the number of applications and the size
-    of the charts they render (Argo CD docs, "High Availability", scaling up)."""
+    """Requests and limits for one container (checkov CKV_K8S_10 to 13).
+
+    Starting points for a TRE's handful of applications: the application controller and repo server
+    grow with the number of applications and the size of the charts they render (Argo CD docs,
+    "High Availability", scaling up).
+    """
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
 
 

@@ -73,13 +73,16 @@ _RESOURCES = {
 
 
 def _hardening(component: str) -> dict[str, Any]:
-    """One component's resources, uid and pull policy (chart values ``resources``, ``securityContext``,
-    ``image.pullPolicy`` at the top level for the controller, under ``webhook``, ``cainjector`` and
-    ``startupapicheck`` for the others). The chart's defaults already give runAsNonRoot, RuntimeDefault
-    seccomp, no privilege escalation, drop ALL and a read-only root, and Helm merges these maps into them.
+    """One component's resources, uid and pull policy.
+
+    Chart values ``resources``, ``securityContext`` and ``image.pullPolicy``: at the top level for the
+    controller, under ``webhook``, ``cainjector`` and ``startupapicheck`` for the others. The chart's
+    defaults already give runAsNonRoot, RuntimeDefault seccomp, no privilege escalation, drop ALL and a
+    read-only root, and Helm merges these maps into them.
 
     ``Always`` makes the kubelet ask the registry (with the pod's pull credentials) before it uses a
-    cached copy of the tag (Kubernetes docs, "Images", image pull policy; checkov CKV_K8S_15)."""
+    cached copy of the tag (Kubernetes docs, "Images", image pull policy; checkov CKV_K8S_15).
+    """
     requests, limits = _RESOURCES[component]
     return {
         "resources": {"requests": requests, "limits": limits},

@@ -30,10 +30,21 @@ class AgnosticsLayer(pulumi.ComponentResource):
         pins = config.versions.charts
         settings = config.agnostics
         cert_manager = CertManager(
-            f"{name}-cert-manager", cluster, chart("cert-manager", pins), settings.cert_manager, stage, opts=child
+            f"{name}-cert-manager",
+            cluster,
+            chart("cert-manager", pins, config.versions.chart_source),
+            settings.cert_manager,
+            stage,
+            opts=child,
         )
         argocd = ArgoCd(
-            f"{name}-argocd", cluster, chart("argo-cd", pins), settings.argocd, stage, application_sources(), opts=child
+            f"{name}-argocd",
+            cluster,
+            chart("argo-cd", pins, config.versions.chart_source),
+            settings.argocd,
+            stage,
+            application_sources(),
+            opts=child,
         )
         gateway = SharedGateway(
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child

@@ -36,7 +36,7 @@ _HUB_HARDENING: dict[str, Any] = {
     # secrets from mounted Secrets, so its image may be read-only; Python's temporary files get /tmp.
     "containerSecurityContext": {"readOnlyRootFilesystem": True},
     "extraVolumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
-    "extraVolumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    "extraVolumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - a private emptyDir, not a shared /tmp
 }
 _PROXY_HARDENING: dict[str, Any] = {
     # z2jh values.yaml, proxy.chp.*: configurable-http-proxy already runs as nobody (65534) without

@@ -76,3 +76,6 @@ class VersionOverrides(K8treModel):
 
     charts: dict[ChartName, ChartVersion] = {}
     """Chart name to exact version."""
+    chart_source: Literal["vendored", "upstream"] = "vendored"
+    """Where Pulumi installs the platform charts from: the reviewed, digest-locked archives in ``charts/``
+    (no chart repository needed, so air-gapped sites work), or the charts' upstream repositories."""

@@ -13,7 +13,6 @@ from ..stage import Stage
 from ..versions import ChartPin
 from .cluster import ProvisionedCluster
 
-
 FREE_FORM_VALUES = (
     "hubble.relay.securityContext",
     "hubble.ui.securityContext",

@@ -25,7 +25,7 @@ class InfrastructureLayer(pulumi.ComponentResource):
         self.cilium = Cilium(
             f"{name}-cilium",
             provisioned,
-            chart("cilium", config.versions.charts),
+            chart("cilium", config.versions.charts, config.versions.chart_source),
             cilium_values(provisioned, config.cluster.network, config.cluster.cilium, stage),
             after=self.gateway_api.resources,
             opts=pulumi.ResourceOptions(parent=self),

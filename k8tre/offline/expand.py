@@ -104,9 +104,9 @@ def _identify(urn: str, chart: str, version: Any, repository: str | None) -> tup
             raise ExpansionError(f"{urn}: {chart} is not an archive in {chart_lock.LOCK_FILE}")
         if version and str(version) != archive.version:
             raise ExpansionError(f"{urn}: archive {chart} is {archive.version}, the release says {version}")
-        if Path(chart).is_file():
+        if (chart_lock.PROGRAM_DIR / chart).is_file():
             try:
-                chart_lock.verified(Path(chart), archive.sha256)  # the very file Pulumi would hand to Helm
+                chart_lock.verified(chart_lock.PROGRAM_DIR / chart, archive.sha256)  # the very file Pulumi would hand to Helm
             except chart_lock.ChartLockError as error:
                 raise ExpansionError(f"{urn}: {error}") from error
         return archive.chart, archive.version

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..chart_lock import chart_name
 from .workloads import ExpandedRelease
 
 SECRET_TEXT = "[secret]"  # noqa: S105 - the redaction marker, not a secret
@@ -184,7 +185,8 @@ def helm_release(resource: RecordedResource) -> dict[str, Any]:
     inputs: dict[str, Any] = redacted(resource.inputs)
     return {
         "name": inputs.get("name", resource.name),
-        "chart": inputs.get("chart"),
+        # A vendored archive is named by its path; what the release installs is the chart it holds.
+        "chart": chart_name(str(inputs["chart"])) if inputs.get("chart") else None,
         "repository": (inputs.get("repositoryOpts") or {}).get("repo"),
         "version": inputs.get("version"),
         "namespace": inputs.get("namespace"),

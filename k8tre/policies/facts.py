@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
+from ..chart_lock import chart_name
 from ..offline.graph import Graph, RecordedResource, Secret
 
 ENVIRONMENT_LABEL = "k8tre.io/environment"
@@ -98,7 +99,7 @@ def unknown_paths(value: Any, path: str = "") -> Iterator[str]:
 
 def releases(graph: Graph, chart: str | None = None) -> list[RecordedResource]:
     """Helm releases, optionally of one chart."""
-    return [r for r in graph.of_type(HELM_RELEASE) if chart is None or r.inputs.get("chart") == chart]
+    return [r for r in graph.of_type(HELM_RELEASE) if chart is None or chart_name(str(r.inputs.get("chart", ""))) == chart]
 
 
 def objects(graph: Graph, kind: str) -> list[RecordedResource]:

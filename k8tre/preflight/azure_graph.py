@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from ..chart_lock import chart_name
 from ..offline.graph import Graph, RecordedResource
 
 MANAGED_CLUSTER = (
@@ -43,7 +44,7 @@ def cilium_pod_pools(graph: Graph) -> list[list[str]]:
     return [
         list(((release.inputs.get("values") or {}).get("ipam") or {}).get("operator", {}).get("clusterPoolIPv4PodCIDRList") or [])
         for release in graph.of_type("kubernetes:helm.sh/v3:Release")
-        if release.inputs.get("chart") == "cilium"
+        if chart_name(str(release.inputs.get("chart", ""))) == "cilium"
     ]
 
 
@@ -52,7 +53,8 @@ def api_server_hosts(graph: Graph) -> set[str]:
     return {
         str((release.inputs.get("values") or {}).get("k8sServiceHost"))
         for release in graph.of_type("kubernetes:helm.sh/v3:Release")
-        if release.inputs.get("chart") == "cilium" and (release.inputs.get("values") or {}).get("k8sServiceHost")
+        if chart_name(str(release.inputs.get("chart", ""))) == "cilium"
+        and (release.inputs.get("values") or {}).get("k8sServiceHost")
     }
 
 

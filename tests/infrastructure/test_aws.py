@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from conftest import ROOT, graph_of
+from k8tre.chart_lock import chart_name
 from k8tre.offline.engine import resolve, run
 from k8tre.offline.validation import validate_render
 
 
 def _cilium_values(graph: object) -> dict[str, object]:
-    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]  # type: ignore[attr-defined]
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"]  # type: ignore[attr-defined]
     return dict(release.inputs["values"])
 
 

@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 from conftest import ROOT, graph_of
+from k8tre.chart_lock import chart_name
 from k8tre.infrastructure.azure.firewall_rules import AKS_FQDNS
 from k8tre.infrastructure.azure.managed_cluster import PREVIEW_TOKEN, STABLE_TOKEN
 from k8tre.offline.engine import resolve, run
@@ -78,9 +79,13 @@ def test_cluster_identity_access_and_upgrades() -> None:
 
 
 def test_private_cluster_cilium_uses_the_private_fqdn() -> None:
-    (release,) = [r for r in graph_of("prod").of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    (release,) = [
+        r for r in graph_of("prod").of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"
+    ]
     assert ".privatelink." in release.inputs["values"]["k8sServiceHost"]
-    (dev_release,) = [r for r in graph_of("dev").of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    (dev_release,) = [
+        r for r in graph_of("dev").of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"
+    ]
     assert ".privatelink." not in dev_release.inputs["values"]["k8sServiceHost"]
 
 
@@ -203,7 +208,7 @@ def test_access_grants_and_their_scopes() -> None:
         r.name.rsplit("-aks-", 1)[-1] for r in _types(graph_of("dev"), "azure-native:authorization:RoleAssignment")
     }, "a public dev API registers no private name"
     assert roles["vault-admin-0"].inputs["principalType"] == "Group"
-    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"]
     assert roles["deployer-admin"].urn in release.dependencies, "Cilium installs only once the deployer may"
     settings = {
         s.inputs["resourceUri"].split("/providers/")[-1].split("/")[0]
@@ -219,7 +224,7 @@ def test_cert_manager_answers_dns01_as_its_own_workload_identity() -> None:
         for r in graph.of_type("azure-native:managedidentity:UserAssignedIdentity")
         if r.inputs["resourceName"].endswith("-cert-manager")
     ]
-    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cert-manager"]
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cert-manager"]
     client_id = release.inputs["values"]["serviceAccount"]["annotations"]["azure.workload.identity/client-id"]
     assert release.inputs["values"]["podLabels"] == {"azure.workload.identity/use": "true"}
     (issuer,) = [m for m in graph.manifests() if m["kind"] == "ClusterIssuer"]

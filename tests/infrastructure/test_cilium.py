@@ -7,6 +7,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from conftest import graph_of
+from k8tre.chart_lock import chart_name
 from k8tre.config.common import CiliumSettings, PodNetwork
 from k8tre.infrastructure.cilium import Cilium, cilium_values
 from k8tre.infrastructure.cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
@@ -17,7 +18,7 @@ from k8tre.versions import CHARTS
 
 def _cilium_values(stack: str) -> dict[str, object]:
     graph = graph_of(stack)
-    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"]
     assert release.inputs["namespace"] == "kube-system"
     return dict(release.inputs["values"])
 
@@ -76,7 +77,7 @@ def test_cilium_component_registers_a_release_on_the_cluster_provider(
         assert release.parent.endswith("k8tre:infrastructure:Cilium::test-cilium")
         assert release.provider == recorded["test-k8s"].urn
         assert release.inputs["version"] == CHARTS["cilium"].version
-        assert release.inputs["values"]["operator"] == {"replicas": 2}
+        assert release.inputs["values"]["operator"]["replicas"] == 2
         assert status is not None
 
     return component.release.status.apply(check)

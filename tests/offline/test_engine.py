@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from conftest import ROOT, graph_of
+from k8tre.chart_lock import chart_name
 from k8tre.config import ConfigError
 from k8tre.offline import engine
 from k8tre.offline.graph import Secret
@@ -39,12 +40,12 @@ def test_secure_values_become_secret_placeholders() -> None:
 def test_mock_outputs_follow_the_inputs() -> None:
     graph = graph_of("dev")
     (cluster,) = managed_clusters(graph)
-    (cilium,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    (cilium,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"]
     host = cilium.inputs["values"]["k8sServiceHost"]
     # The API server name AKS gives: the cluster's DNS prefix, in the cluster's region.
     assert host.startswith(cluster.inputs["dnsPrefix"] + "-") and f".{cluster.inputs['location']}.azmk8s.io" in host
     eks = graph_of("aws-dev")
-    (eks_cilium,) = [r for r in eks.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "cilium"]
+    (eks_cilium,) = [r for r in eks.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"]
     region = engine.read(engine.resolve("aws-dev", ROOT)).values["aws:region"]
     assert eks_cilium.inputs["values"]["k8sServiceHost"].endswith(f".{region}.eks.amazonaws.com")
     subnets = [s for s in eks.of_type("aws:ec2/subnet:Subnet") if "internal-elb" in str(s.inputs.get("tags"))]

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from conftest import ALL_STACKS, graph_of
+from k8tre.chart_lock import chart_name
 from k8tre.offline.graph import Graph, Options, RecordedResource, Secret
 from k8tre.offline.workloads import ExpandedRelease
 from k8tre.policies.registry import RULES, Finding, evaluate_all
@@ -30,7 +31,7 @@ def _one(graph: Graph, predicate: Callable[[RecordedResource], bool]) -> Recorde
 
 
 def _release(chart: str) -> Callable[[RecordedResource], bool]:
-    return lambda r: r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("chart") == chart
+    return lambda r: r.type == "kubernetes:helm.sh/v3:Release" and chart_name(str(r.inputs.get("chart", ""))) == chart
 
 
 def _kind(kind: str, name: str | None = None) -> Callable[[RecordedResource], bool]:

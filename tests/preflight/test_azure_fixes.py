@@ -9,6 +9,7 @@ import pytest
 
 from conftest import graph_of, stack_file
 from k8tre.agnostics.cert_manager import cert_manager_values
+from k8tre.chart_lock import chart_name
 from k8tre.offline.engine import execute, read
 from k8tre.offline.graph import Graph, RecordedResource
 from k8tre.stage import Stage
@@ -39,7 +40,11 @@ def test_cert_manager_checks_dns01_through_the_cluster_resolver_only() -> None:
     stage = Stage.from_config(read(stack_file("stg")).config)
     assert cert_manager_values(stage, None, True)["dns01RecursiveNameserversOnly"] is True
     assert "dns01RecursiveNameserversOnly" not in cert_manager_values(stage, None, False)
-    (release,) = [r for r in graph_of("stg").of_type("kubernetes:helm.sh/v3:Release") if r.inputs.get("chart") == "cert-manager"]
+    (release,) = [
+        r
+        for r in graph_of("stg").of_type("kubernetes:helm.sh/v3:Release")
+        if chart_name(str(r.inputs.get("chart", ""))) == "cert-manager"
+    ]
     assert release.inputs["values"]["dns01RecursiveNameserversOnly"] is True
 
 

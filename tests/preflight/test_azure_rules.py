@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from conftest import graph_of
+from k8tre.chart_lock import chart_name
 from k8tre.offline.graph import Graph, RecordedResource
 from k8tre.preflight.registry import PreflightFinding, run_preflight
 
@@ -36,7 +37,11 @@ def _cluster(graph: Graph) -> RecordedResource:
 
 
 def _cilium(graph: Graph) -> RecordedResource:
-    (found,) = [r for r in graph.resources if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs.get("chart") == "cilium"]
+    (found,) = [
+        r
+        for r in graph.resources
+        if r.type == "kubernetes:helm.sh/v3:Release" and chart_name(str(r.inputs.get("chart", ""))) == "cilium"
+    ]
     return found
 
 
