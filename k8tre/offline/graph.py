@@ -187,6 +187,7 @@ def helm_release(resource: RecordedResource) -> dict[str, Any]:
         "name": inputs.get("name", resource.name),
         # A vendored archive is named by its path; what the release installs is the chart it holds.
         "chart": chart_name(str(inputs["chart"])) if inputs.get("chart") else None,
+        "archive": inputs["chart"] if str(inputs.get("chart", "")).endswith(".tgz") else None,
         "repository": (inputs.get("repositoryOpts") or {}).get("repo"),
         "version": inputs.get("version"),
         "namespace": inputs.get("namespace"),

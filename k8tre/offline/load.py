@@ -93,7 +93,8 @@ def _yaml_files(folder: Path) -> dict[str, dict[str, Any]]:
 def _release_inputs(inputs: dict[str, Any], releases: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for release in releases.values():
         if release.get("name") == inputs.get("name") and release.get("namespace") == inputs.get("namespace"):
-            merged = {**inputs, "chart": release.get("chart"), "version": release.get("version")}
+            # A vendored release is installed from its archive (the path Pulumi hands to Helm), else by chart name.
+            merged = {**inputs, "chart": release.get("archive") or release.get("chart"), "version": release.get("version")}
             merged["values"] = release.get("values") or {}
             if release.get("repository"):
                 merged["repositoryOpts"] = {**(inputs.get("repositoryOpts") or {}), "repo": release["repository"]}

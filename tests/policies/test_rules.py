@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import copy
 import dataclasses
+import os
 import re
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from conftest import ALL_STACKS, graph_of
-from k8tre.chart_lock import chart_name
+from k8tre.chart_lock import PROGRAM_DIR, chart_name
 from k8tre.offline.graph import Graph, Options, RecordedResource, Secret
 from k8tre.offline.workloads import ExpandedRelease
 from k8tre.policies.registry import RULES, Finding, evaluate_all
@@ -129,6 +132,15 @@ def _diagnostics(graph: Graph) -> RecordedResource:
     )
 
 
+def _tampered_archive(graph: Graph) -> None:
+    # An archive with the locked file name but other bytes (a chart edited after review), where the release points.
+    release = _one(graph, _release("cilium"))
+    name = Path(release.inputs["chart"]).name
+    elsewhere = Path(tempfile.mkdtemp()) / name
+    elsewhere.write_bytes(b"not the reviewed chart")
+    release.inputs["chart"] = os.path.relpath(elsewhere, PROGRAM_DIR)
+
+
 def _unwrap_stdin(graph: Graph) -> None:
     # The join tokens handed to a machine, no longer marked secret.
     writer = _one(graph, lambda r: r.type == "command:remote:Command" and r.name.endswith("-tokens") and "server" in r.name)
@@ -233,16 +245,28 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ),
     ("no-public-exposure", "dev", lambda g: _one(g, _kind("Gateway")).inputs["spec"].pop("infrastructure")),
     ("no-public-exposure", "aws-dev", lambda g: g.of_type("aws:ec2/subnet:Subnet")[0].inputs.update(mapPublicIpOnLaunch=True)),
-    ("pinned-versions", "dev", lambda g: _one(g, _release("cert-manager")).inputs.update(version="~1.21")),
+    # Switched from the vendored archive to its repository, at a version range.
     (
         "pinned-versions",
         "dev",
-        lambda g: _one(g, _release("cilium")).inputs["repositoryOpts"].update(repo="http://helm.cilium.io/"),
+        lambda g: _one(g, _release("cert-manager")).inputs.update(
+            chart="cert-manager", version="~1.21", repositoryOpts={"repo": "https://charts.jetstack.io"}
+        ),
     ),
     (
         "pinned-versions",
         "dev",
-        lambda g: _one(g, _release("cilium")).inputs["repositoryOpts"].update(repo="https://charts.example.org/cilium"),
+        lambda g: _one(g, _release("cilium")).inputs.update(chart="cilium", repositoryOpts={"repo": "http://helm.cilium.io/"}),
+    ),
+    # An archive the lock does not know, and a locked archive whose bytes are not the ones the lock records.
+    ("pinned-versions", "dev", lambda g: _one(g, _release("cilium")).inputs.update(chart="../charts/cilium-9.9.9.tgz")),
+    ("pinned-versions", "dev", _tampered_archive),
+    (
+        "pinned-versions",
+        "dev",
+        lambda g: _one(g, _release("cilium")).inputs.update(
+            chart="cilium", repositoryOpts={"repo": "https://charts.example.org/cilium"}
+        ),
     ),
     ("pinned-versions", "dev", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="4.x")),
     ("pinned-versions", "prod", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="HEAD")),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ... import chart_lock
 from ...offline.graph import Graph, RecordedResource
 from ..facts import objects, plain, releases, text
 from ..registry import Evaluation, rule
@@ -39,8 +40,8 @@ KNOWN_CHART_REPOSITORIES: dict[str, str] = {
     "fluent-bit": "https://fluent.github.io/helm-charts",
     "longhorn": "https://charts.longhorn.io",
 }
-CHART_LOCK_DIR = Path("charts")
-"""Where vendored chart archives and their lock live, relative to the project (issue 10)."""
+CHART_LOCK_DIR = chart_lock.CHARTS_DIR
+"""Where vendored chart archives and their lock live (issue 10)."""
 
 
 def pinned(revision: object) -> bool:
@@ -104,9 +105,11 @@ def _release(result: Evaluation, release: RecordedResource) -> None:
     version = text(release.inputs.get("version"))
     repo = text((plain(release.inputs.get("repositoryOpts")) or {}).get("repo"))
     if chart.endswith(".tgz") and not repo:
-        # A vendored archive is pinned by its bytes: its digest must be the one the lock records.
-        ok = _sha256(Path(chart)) in locked_digests()
-        result.check(release.urn, ok, f"chart archive {chart} does not match the lock in {CHART_LOCK_DIR}/")
+        # A vendored archive is pinned by its bytes: the file Pulumi hands to Helm (the path starts in the program's
+        # directory) must have the digest the lock records for that archive.
+        locked = chart_lock.locked_archive_named(chart)
+        ok = locked is not None and _sha256(chart_lock.PROGRAM_DIR / chart) == locked.sha256
+        result.check(release.urn, ok, f"chart archive {chart} does not match its entry in {chart_lock.LOCK_FILE.name}")
         return
     result.check(release.urn, pinned(version), f"chart {chart} is not pinned ({version!r})")
     result.check(release.urn, known_repository(chart, repo or ""), f"chart {chart} comes from {repo!r}, not its known repository")
