@@ -60,7 +60,8 @@ def test_render_writes_graph_manifests_and_helm(tmp_path: Path) -> None:
     releases = [yaml.safe_load(p.read_text()) for p in (out / "helm").glob("*.yaml")]
     assert {r["chart"] for r in releases} == {"cilium", "cert-manager", "argo-cd"}
     for release in releases:
-        assert set(release) == {"name", "chart", "repository", "version", "namespace", "values"}
+        assert set(release) == {"name", "chart", "archive", "repository", "version", "namespace", "values"}
+        assert release["archive"].startswith("../charts/") and release["repository"] is None, "the vendored archive"
 
 
 def test_render_replaces_stale_files(tmp_path: Path) -> None:
