@@ -85,9 +85,14 @@ def write_workloads(graph: Graph, out: Path) -> None:
 
 def images(graph: Graph) -> list[str]:
     """Every container image the manifests and the expanded charts run, sorted, once each."""
-    from ..workload_checks.images import images_in
+    from ..workload_checks.images import images_in, spawned_images
 
-    return images_in(graph.workloads, graph.manifests())
+    charts: list[tuple[str, Any]] = [(str(r["chart"]), r["values"]) for r in graph.helm_releases()]
+    for application in (m for m in graph.manifests() if m.get("kind") == "Application"):
+        source = (application.get("spec") or {}).get("source") or {}
+        charts.append((str(source.get("chart", "")), (source.get("helm") or {}).get("valuesObject") or {}))
+    # Notebook servers are started by JupyterHub at run time: their images are mirrored too.
+    return sorted(set(images_in(graph.workloads, graph.manifests())) | set(spawned_images(charts)))
 
 
 def load_workloads(out: Path) -> list[ExpandedRelease]:

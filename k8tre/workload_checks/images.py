@@ -69,3 +69,25 @@ def images_in(releases: Iterable[ExpandedRelease], manifests: Iterable[Mapping[s
     """Every distinct image the stack runs: the list an operator mirrors into an air-gapped registry."""
     objects = [*manifests, *(obj for r in releases for obj in r.objects)]
     return sorted({image for obj in objects for _, image in object_images(obj) if image})
+
+
+def spawned_images(chart_values: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """Images JupyterHub starts at run time, which no rendered pod template names.
+
+    ``chart_values`` is (chart name, values) of each release or Application. For z2jh the single-user image is
+    ``singleuser.image.name:tag`` and each profile may override it with ``kubespawner_override.image``
+    (z2jh docs, "Customizing User Environment"; KubeSpawner ``image`` trait).
+    """
+    found: set[str] = set()
+    for chart, values in chart_values:
+        if chart != "jupyterhub":
+            continue
+        singleuser = values.get("singleuser") or {}
+        image = singleuser.get("image") or {}
+        if image.get("name"):
+            found.add(f"{image['name']}:{image['tag']}" if image.get("tag") else str(image["name"]))
+        for profile in singleuser.get("profileList") or []:
+            override = (profile.get("kubespawner_override") or {}).get("image")
+            if override:
+                found.add(str(override))
+    return sorted(found)

@@ -66,3 +66,13 @@ def test_render_command_writes_and_lists_the_workloads(stack: str, tmp_path: Pat
         assert (tmp_path / "workloads" / release.name / RELEASE_FILE).is_file()
     assert [r.name for r in load_workloads(tmp_path)] == [r.name for r in expanded_graph_of(stack).workloads]
     assert (tmp_path / "images.txt").read_text(encoding="utf-8").strip()
+
+
+def test_images_list_includes_the_notebook_image_jupyterhub_starts_at_run_time() -> None:
+    from k8tre.offline.render import images
+
+    graph = expanded_graph_of("dev")
+    listed = images(graph)
+    (application,) = [m for m in graph.manifests() if m.get("kind") == "Application"]
+    image = application["spec"]["source"]["helm"]["valuesObject"]["singleuser"]["image"]
+    assert f"{image['name']}:{image['tag']}" in listed, "no rendered pod names it, but every workspace runs it"
