@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from ..offline.graph import Graph
+from ..policies.registry import Evaluation
 
 Cloud = Literal["azure", "aws", "k3s"]
 """The platform a rule's constraint belongs to."""
@@ -29,33 +30,6 @@ class PreflightContext:
 
     today: datetime.date
     """The date the render is judged at (support calendars depend on it)."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One resource (by URN) that breaks a rule, and how."""
-
-    urn: str
-    """The offending resource."""
-    message: str
-    """What is wrong, in the cloud's terms."""
-
-
-@dataclass
-class Evaluation:
-    """What a rule examined and what it found wrong."""
-
-    examined: list[str] = field(default_factory=list)
-    """URNs the rule inspected: evidence that it judged something."""
-    violations: list[Violation] = field(default_factory=list)
-    """What breaks the constraint."""
-
-    def check(self, urn: str, ok: bool, message: str) -> None:
-        """Record that ``urn`` was examined, and a violation unless ``ok``."""
-        if urn not in self.examined:
-            self.examined.append(urn)
-        if not ok:
-            self.violations.append(Violation(urn, message))
 
 
 Check = Callable[[Graph, PreflightContext], Evaluation]
