@@ -6,8 +6,9 @@ Each rule names the Microsoft page (or REST specification) its constraint comes 
 from __future__ import annotations
 
 from ..offline.graph import Graph
+from ..policies.registry import Evaluation
 from . import azure_graph as ag
-from .registry import Evaluation, PreflightContext, preflight_rule
+from .registry import PreflightContext, preflight_rule
 
 AKS_LOG_CATEGORIES = frozenset(
     {

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from ..offline.graph import Graph, RecordedResource, Secret
-from .registry import Evaluation, PreflightContext, preflight_rule
+from ..policies.registry import Evaluation
+from .registry import PreflightContext, preflight_rule
 from .support_calendar import AKS_CALENDAR, EKS_CALENDAR, UPSTREAM_POLICY, Platform, SupportEntry, support_entry
 
 AKS_TYPES = ("azure-native:containerservice:ManagedCluster", "azure-native:containerservice/v20260502preview:ManagedCluster")
