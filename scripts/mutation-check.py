@@ -65,8 +65,8 @@ def occurrences(mutation: Mutation, root: Path) -> int:
 
 def _tracked_files() -> list[str]:
     # Tracked and new-but-not-ignored files: the working tree as it would be committed.
-    listing = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    listing = subprocess.run(  # noqa: S603 - fixed arguments, no outside input
+        [shutil.which("git") or "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
         check=True,
         capture_output=True,
