@@ -94,5 +94,5 @@ def run_preflight(graph: Graph, today: datetime.date | None = None) -> list[Pref
 
 def load_rule_modules() -> None:
     """Import every rule module: importing one registers its rules."""
-    for module in ("azure", "support"):
+    for module in ("azure", "azure_dns", "support"):
         importlib.import_module(f"{__package__}.{module}")

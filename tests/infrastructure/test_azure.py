@@ -126,7 +126,8 @@ def test_created_hub_firewall_denies_by_default_and_allows_what_aks_needs() -> N
     (firewall,) = _types(graph, "azure-native:network:AzureFirewall")
     assert firewall.inputs["firewallPolicy"]["id"]
     (policy,) = _types(graph, "azure-native:network:FirewallPolicy")
-    assert policy.inputs["dnsSettings"] == {"enableProxy": True} and policy.inputs["threatIntelMode"] == "Deny"
+    assert policy.inputs["dnsSettings"] == {"enableProxy": True, "requireProxyForNetworkRules": True}
+    assert policy.inputs["threatIntelMode"] == "Deny"
     # The spoke's egress group; the API server's own group is judged by the preflight rules (tests/preflight).
     groups = _types(graph, "azure-native:network:FirewallPolicyRuleCollectionGroup")
     (group,) = [g for g in groups if g.name.endswith("-egress-rules")]

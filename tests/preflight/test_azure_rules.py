@@ -71,6 +71,14 @@ def _add_wildcard_network_rule(graph: Graph) -> None:
 
 
 VIOLATIONS: list[tuple[str, str, Mutation]] = [
+    # The spoke left on Azure DNS: its FQDN network rules would not see the addresses the spoke resolves.
+    (
+        "azure-firewall-dns-proxy-for-fqdn-network-rules",
+        "dev",
+        lambda g: next(r for r in g.of_type("azure-native:network:VirtualNetwork") if "dhcpOptions" in r.inputs).inputs.pop(
+            "dhcpOptions"
+        ),
+    ),
     # The old AKS setting: the 'audit' category group beside individual categories (ARM 400).
     (
         "azure-diagnostic-categories-not-mixed",

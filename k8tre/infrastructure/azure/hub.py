@@ -106,8 +106,10 @@ class HubNetwork(pulumi.ComponentResource):
             location=location,
             sku={"tier": config.firewall_sku},
             threat_intel_mode="Deny",
-            # The DNS proxy lets network rules name hosts (ntp.ubuntu.com) and keeps lookups on one resolver.
-            dns_settings={"enable_proxy": True},
+            # The DNS proxy lets network rules name hosts (ntp.ubuntu.com) and keeps lookups on one resolver; FQDNs in
+            # network rules are honoured only with requireProxyForNetworkRules (REST DnsSettings; Azure Firewall docs,
+            # "Use FQDN filtering in network rules").
+            dns_settings={"enable_proxy": True, "require_proxy_for_network_rules": True},
             tags=tags,
             opts=child,
         )

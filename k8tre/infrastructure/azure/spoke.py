@@ -75,6 +75,9 @@ class SpokeNetwork(pulumi.ComponentResource):
             virtual_network_name=AzureNames(stage.slug).vnet,
             location=config.location,
             address_space={"address_prefixes": [config.vnet_cidr]},
+            # Every lookup in the spoke (nodes, and pods through CoreDNS's upstream) goes to the firewall's DNS
+            # proxy: names the firewall resolves are the names its FQDN rules see, and DNS is not a way around them.
+            dhcp_options={"dns_servers": [hub.firewall_private_ip]},
             tags=tags,
             # Subnets and peerings are resources of their own; declaring them inline too would fight over them.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets", "virtualNetworkPeerings"]),
