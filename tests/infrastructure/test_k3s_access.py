@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from k8tre.offline.engine import resolve, run
 from k8tre.offline.graph import Graph, RecordedResource, Secret, contains_secret
 
 # Files on a K3s server that hold credentials (K3s docs: "Cluster Access", "Token management").
-CREDENTIAL_FILES = ("/etc/rancher/k3s/k3s.yaml", "/var/lib/rancher/k3s/server/token", "/var/lib/rancher/k3s/server/tls/")
+CREDENTIAL_FILES = re.compile(
+    r"/etc/rancher/k3s/k3s\.yaml|/var/lib/rancher/k3s/server/(?:token|agent-token|cred/\S+|tls/\S+\.key)\b"
+)
 
 
 def _commands(graph: Graph) -> list[RecordedResource]:
@@ -25,7 +28,7 @@ def _commands(graph: Graph) -> list[RecordedResource]:
 def _prints_a_secret(command: RecordedResource) -> bool:
     create = command.inputs["create"]
     text = create.value if isinstance(create, Secret) else create
-    return "stdout" in command.options.additional_secret_outputs or any(path in text for path in CREDENTIAL_FILES)
+    return "stdout" in command.options.additional_secret_outputs or bool(CREDENTIAL_FILES.search(text))
 
 
 def test_the_kubeconfig_command_is_recognised_as_printing_a_secret() -> None:
@@ -95,6 +98,35 @@ def test_join_tokens_travel_only_as_secret_standard_input() -> None:
         assert not isinstance(writer.inputs["create"], Secret), "the command line holds no secret"
     for install in installs:
         assert not contains_secret(install.inputs["stdin"]), f"{install.name}: the install script needs no secret"
-    server_tokens = writers[0].inputs["stdin"].value.splitlines()
+    server_token, agent_token = writers[0].inputs["stdin"].value.splitlines()
+    assert not server_token.startswith("K10"), "the first server initialises the cluster: its CA does not exist yet"
     for agent in writers[1:]:
-        assert agent.inputs["stdin"].value.splitlines() == server_tokens[1:], "agents get the agent token alone"
+        (line,) = agent.inputs["stdin"].value.splitlines()
+        pinned = re.fullmatch(r"K10([0-9a-f]{64})::node:(.+)", line)
+        assert pinned, "agents join with the secure token, pinned to the cluster CA's hash"
+        assert pinned.group(2) == agent_token, "agents get the agent token alone"
+
+
+def test_joining_servers_pin_the_cluster_ca_read_from_the_first_server(prod_ha: Graph) -> None:
+    writers = [c for c in _commands(prod_ha) if c.name.endswith("-tokens")]
+    (ca_hash,) = [c for c in _commands(prod_ha) if c.name.endswith("-ca-hash")]
+    first_install = _installs(prod_ha)[0]
+    assert ca_hash.options.depends_on == (first_install.urn,), "the hash is read once the first server wrote its CA"
+    assert ca_hash.inputs["create"].endswith("/var/lib/rancher/k3s/server/tls/server-ca.crt")
+    token, _ = writers[0].inputs["stdin"].value.splitlines()
+    hashes = set()
+    for joining in writers[1:]:
+        line, _agent = joining.inputs["stdin"].value.splitlines()
+        pinned = re.fullmatch(r"K10([0-9a-f]{64})::server:(.+)", line)
+        assert pinned and pinned.group(2) == token, joining.name
+        hashes.add(pinned.group(1))
+    assert len(hashes) == 1, "every machine pins the same CA"
+
+
+@pytest.mark.parametrize("printed", ["", "sha256sum: /var/lib/rancher/k3s/server/tls/server-ca.crt: No such file", "abc  f"])
+def test_a_ca_hash_that_is_not_one_stops_the_deployment(printed: str) -> None:
+    from k8tre.infrastructure.k3s.k3s import _sha256_field
+
+    with pytest.raises(ValueError, match="SHA-256"):
+        _sha256_field(printed)
+    assert _sha256_field("ab" * 32 + "  /x\n") == "ab" * 32

@@ -20,6 +20,8 @@ from ..kubeconfig import point_at
 from .node_config import ClusterShape, Role, node_config, render
 
 API_PORT = 6443
+SERVER_CA = "/var/lib/rancher/k3s/server/tls/server-ca.crt"
+"""The cluster CA K3s generates on the first server, and serves to joining machines at ``/cacerts``."""
 
 INSTALL_SCRIPT = package_files.files(__package__).joinpath("scripts/install-k3s.sh").read_text()
 """The shell run on every machine (checked by shellcheck in the tests); it holds no secret."""
@@ -64,11 +66,13 @@ class K3sCluster(pulumi.ComponentResource):
         # One machine at a time, servers before agents: a rolling upgrade never restarts two servers at
         # once (etcd keeps its quorum) and agents follow servers (K3s docs, "Manual Upgrades").
         servers: list[remote.Command] = []
+        ca_hash: pulumi.Output[str] | None = None
         for host in config.servers:
-            servers.append(self._install(host, "server", url if servers else None, servers[-1:]))
+            servers.append(self._install(host, "server", url if servers else None, servers[-1:], ca_hash))
+            ca_hash = ca_hash or self._cluster_ca_hash(config.servers[0], servers[0])
         agents: list[remote.Command] = []
         for host in config.agents:
-            agents.append(self._install(host, "agent", url, agents[-1:] or servers[-1:]))
+            agents.append(self._install(host, "agent", url, agents[-1:] or servers[-1:], ca_hash))
         fetched = remote.Command(
             f"{name}-kubeconfig",
             connection=self._connection(config.servers[0]),
@@ -109,9 +113,16 @@ class K3sCluster(pulumi.ComponentResource):
             host=host.address, port=host.port, user=host.user, private_key=self._ssh_key, host_key=host.host_key
         )
 
-    def _install(self, host: K3sHost, role: Role, server_url: str | None, after: list[remote.Command]) -> remote.Command:
+    def _install(
+        self,
+        host: K3sHost,
+        role: Role,
+        server_url: str | None,
+        after: list[remote.Command],
+        ca_hash: pulumi.Output[str] | None,
+    ) -> remote.Command:
         prefix = f"{self._name}-{role}-{host.name}"
-        tokens = self._write_tokens(prefix, host, role, after)
+        tokens = self._write_tokens(prefix, host, role, after, ca_hash)
         rendered = render(node_config(role, host.name, self._shape, server_url))
         settings = {
             "K3S_ROLE": role,
@@ -130,15 +141,41 @@ class K3sCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[tokens]),
         )
 
-    def _write_tokens(self, prefix: str, host: K3sHost, role: Role, after: list[remote.Command]) -> remote.Command:
+    def _cluster_ca_hash(self, host: K3sHost, first_server: remote.Command) -> pulumi.Output[str]:
+        """The SHA-256 of the cluster CA as the first server wrote it: what joining machines pin.
+
+        K3s's secure token format is ``K10<CA hash>::<credentials>``; with it a joining machine checks the CA
+        the server presents against the hash before it sends its credentials, so a machine that answers on the
+        server's address cannot collect them (K3s docs, "k3s token": secure format, TLS bootstrapping; for a
+        self-signed CA the hash is the SHA-256 of the PEM file as stored on disk).
+        """
+        printed = remote.Command(
+            f"{self._name}-ca-hash",
+            connection=self._connection(host),
+            create=f"sudo sha256sum {SERVER_CA}",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[first_server]),
+        )
+        return printed.stdout.apply(_sha256_field)
+
+    def _write_tokens(
+        self, prefix: str, host: K3sHost, role: Role, after: list[remote.Command], ca_hash: pulumi.Output[str] | None
+    ) -> remote.Command:
         """Put the machine's join tokens in their files: servers get both, agents only the agent token.
 
-        The server token is admin-equivalent (K3s docs, "k3s token"): an agent never holds it.
+        The server token is admin-equivalent (K3s docs, "k3s token"): an agent never holds it. The first server
+        initialises the cluster with the plain token (its CA does not exist yet); every machine that joins gets
+        the secure form, pinned to the CA's hash.
         """
-        if role == "server":
+        if role == "server" and ca_hash is None:
             lines = pulumi.Output.all(self.token.result, self.agent_token.result).apply(lambda t: f"{t[0]}\n{t[1]}\n")
+        elif role == "server":
+            lines = pulumi.Output.all(ca_hash, self.token.result, self.agent_token.result).apply(
+                lambda t: f"K10{t[0]}::server:{t[1]}\n{t[2]}\n"
+            )
+        elif ca_hash is not None:
+            lines = pulumi.Output.all(ca_hash, self.agent_token.result).apply(lambda t: f"K10{t[0]}::node:{t[1]}\n")
         else:
-            lines = self.agent_token.result.apply(lambda token: f"{token}\n")
+            raise ValueError(f"agent {host.name} cannot join before the first server exists")
         return remote.Command(
             f"{prefix}-tokens",
             connection=self._connection(host),
@@ -148,3 +185,11 @@ class K3sCluster(pulumi.ComponentResource):
             logging=remote.Logging.NONE,
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
+
+
+def _sha256_field(stdout: str) -> str:
+    """The hash ``sha256sum`` printed, refusing anything else: a wrong pin would lock every machine out."""
+    digest = stdout.split()[0] if stdout.split() else ""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(f"expected the cluster CA's SHA-256 from `sha256sum {SERVER_CA}`, got {stdout[:80]!r}")
+    return digest

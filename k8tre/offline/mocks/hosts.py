@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 from pulumi.runtime import MockResourceArgs
 
@@ -20,7 +21,10 @@ def command(args: MockResourceArgs) -> tuple[str, Outputs]:
     """
     create = str(args.inputs.get("create", ""))
     stdout = ""
-    if K3S_KUBECONFIG in create:
+    if create.startswith("sudo sha256sum ") and create.endswith("/server/tls/server-ca.crt"):
+        # The digest of the same CA this engine's K3s kubeconfig carries (what the first server wrote).
+        stdout = f"{hashlib.sha256(base64.b64decode(CA_DATA)).hexdigest()}  {create.split()[-1]}\n"
+    elif K3S_KUBECONFIG in create:
         user = {"client-certificate-data": CA_DATA, "client-key-data": base64.b64encode(b"offline-key").decode()}
         stdout = kubeconfig_document("default", "https://127.0.0.1:6443", "default", user)
     return autoname(args.name), {**args.inputs, "stdout": stdout, "stderr": ""}
