@@ -27,6 +27,8 @@ INSTALL_SCRIPT = package_files.files(__package__).joinpath("scripts/install-k3s.
 """The shell run on every machine (checked by shellcheck in the tests); it holds no secret."""
 WRITE_TOKENS_SCRIPT = package_files.files(__package__).joinpath("scripts/write-tokens.sh").read_text()
 """The shell that writes a machine's join tokens from standard input."""
+REMOVE_SCRIPT = package_files.files(__package__).joinpath("scripts/remove-k3s.sh").read_text()
+"""The shell that takes a machine out of the cluster when it leaves the stack (or on destroy)."""
 
 
 class K3sCluster(pulumi.ComponentResource):
@@ -133,11 +135,15 @@ class K3sCluster(pulumi.ComponentResource):
         # Plain shell variables, not exports: the K3s installer copies exported K3S_* variables into the
         # service's environment file. Nothing here is secret, so the render shows what each machine gets.
         assignments = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items())
+        # A changed setting updates the machine in place (no `triggers`: pulumi-command runs `create` again on an
+        # update); only a machine that leaves the stack runs `delete`, which drains it and uninstalls K3s.
+        removal = f"K3S_ROLE={role}\nNODE_NAME={shlex.quote(host.name)}\n{REMOVE_SCRIPT}"
         return remote.Command(
             prefix,
             connection=self._connection(host),
             create="sudo sh -s",
             stdin=f"{assignments}{INSTALL_SCRIPT}",
+            delete=f"sudo sh -c {shlex.quote(removal)}",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[tokens]),
         )
 
