@@ -19,9 +19,10 @@ import pytest
 import yaml
 
 from k8tre.infrastructure.k3s import k3s
-from k8tre.infrastructure.k3s.node_config import ClusterShape, node_config, render
+from k8tre.infrastructure.k3s.node_config import KERNEL_DEFAULTS, ClusterShape, admission_configuration, node_config, render
 
 SHAPE = ClusterShape(api_host="192.0.2.10", pod_cidrs=("10.42.0.0/16",), service_cidr="10.43.0.0/16", audit_max_age_days=30)
+SYSCTL = "".join(f"{key} = {value}\n" for key, value in KERNEL_DEFAULTS.items())
 SERVER_TOKEN = "server-secret-abc"
 AGENT_TOKEN = "agent-secret-xyz"
 
@@ -32,6 +33,7 @@ STUBS = {
         '[ -f "$SANDBOX/installed" ] || exit 1\necho "k3s version $(cat "$SANDBOX/installed") (abc123)"\n'
     ),
     "systemctl": '#!/bin/sh\necho "systemctl $*" >>"$SANDBOX/log"\n',
+    "sysctl": '#!/bin/sh\ncp "$2" "$SANDBOX/sysctl-applied"\n',
     # curl "downloads" an installer that records its arguments and environment, then "installs".
     "curl": (
         '#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = -o ]; then out=$2; fi; shift; done\n'
@@ -72,8 +74,11 @@ def _run(
         "K3S_VERSION": version,
         "NODE_NAME": "node-1",
         "K3S_CONFIG_B64": base64.b64encode(config.encode()).decode(),
+        "K3S_SYSCTL_B64": base64.b64encode(SYSCTL.encode()).decode(),
         "K3S_ROOT": str(sandbox / "root"),
     }
+    if role == "server":
+        settings["K3S_ADMISSION_B64"] = base64.b64encode(render(admission_configuration()).encode()).decode()
     script = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items()) + k3s.INSTALL_SCRIPT
     result = subprocess.run(["sh", "-s"], input=script, capture_output=True, text=True, env=env, check=False)
     assert (result.returncode == 0) == ok, result.stderr
@@ -171,7 +176,7 @@ def test_the_server_configuration_turns_off_what_cilium_replaces() -> None:
 
 
 def test_the_install_script_refuses_to_run_without_a_token(sandbox: Path) -> None:
-    settings = "K3S_ROLE=agent\nK3S_VERSION=v1.34.2+k3s1\nNODE_NAME=n\nK3S_CONFIG_B64=e30K\n"
+    settings = "K3S_ROLE=agent\nK3S_VERSION=v1.34.2+k3s1\nNODE_NAME=n\nK3S_CONFIG_B64=e30K\nK3S_SYSCTL_B64=e30K\n"
     env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox), "K3S_ROOT": str(sandbox / "root")}
     result = subprocess.run(["sh", "-s"], input=settings + k3s.INSTALL_SCRIPT, capture_output=True, text=True, env=env)
     assert result.returncode != 0
@@ -181,3 +186,27 @@ def test_the_install_script_refuses_to_run_without_a_token(sandbox: Path) -> Non
 
 def test_the_script_is_posix_sh() -> None:
     assert os.path.basename(k3s.INSTALL_SCRIPT.splitlines()[0]) == "sh"
+
+
+def test_the_kernel_settings_the_kubelet_protects_are_applied_before_k3s_starts(sandbox: Path) -> None:
+    _run(sandbox, role="agent")
+    assert (sandbox / "sysctl-applied").read_text() == SYSCTL
+    config = yaml.safe_load((sandbox / "root/etc/rancher/k3s/config.yaml").read_text())
+    assert config["protect-kernel-defaults"] is True, "agents too: every machine runs a kubelet"
+
+
+def test_a_server_gets_its_admission_configuration(sandbox: Path) -> None:
+    _run(sandbox)
+    written = yaml.safe_load((sandbox / "root/var/lib/rancher/k3s/server/admission.yaml").read_text())
+    assert written == admission_configuration()
+    config = yaml.safe_load((sandbox / "root/etc/rancher/k3s/config.yaml").read_text())
+    args = config["kube-apiserver-arg"]
+    assert "admission-control-config-file=/var/lib/rancher/k3s/server/admission.yaml" in args
+    assert "enable-admission-plugins=NodeRestriction,EventRateLimit" in args
+
+
+def test_unlabelled_namespaces_default_to_restricted_pod_security() -> None:
+    (pod_security,) = [p for p in admission_configuration()["plugins"] if p["name"] == "PodSecurity"]
+    defaults = pod_security["configuration"]["defaults"]
+    assert defaults["enforce"] == defaults["audit"] == defaults["warn"] == "restricted"
+    assert pod_security["configuration"]["exemptions"]["namespaces"] == ["kube-system"]

@@ -17,7 +17,7 @@ from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
-from .node_config import ClusterShape, Role, node_config, render
+from .node_config import KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
 
 API_PORT = 6443
 SERVER_CA = "/var/lib/rancher/k3s/server/tls/server-ca.crt"
@@ -130,8 +130,11 @@ class K3sCluster(pulumi.ComponentResource):
             "K3S_ROLE": role,
             "K3S_VERSION": self._version,
             "NODE_NAME": host.name,
-            "K3S_CONFIG_B64": base64.b64encode(rendered.encode()).decode(),
+            "K3S_CONFIG_B64": _b64(rendered),
+            "K3S_SYSCTL_B64": _b64("".join(f"{key} = {value}\n" for key, value in KERNEL_DEFAULTS.items())),
         }
+        if role == "server":
+            settings["K3S_ADMISSION_B64"] = _b64(render(admission_configuration()))
         # Plain shell variables, not exports: the K3s installer copies exported K3S_* variables into the
         # service's environment file. Nothing here is secret, so the render shows what each machine gets.
         assignments = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items())
@@ -199,3 +202,8 @@ def _sha256_field(stdout: str) -> str:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise ValueError(f"expected the cluster CA's SHA-256 from `sha256sum {SERVER_CA}`, got {stdout[:80]!r}")
     return digest
+
+
+def _b64(text: str) -> str:
+    """A file's text as one shell-safe word."""
+    return base64.b64encode(text.encode()).decode()

@@ -26,6 +26,63 @@ TOKEN_FILE: Final = f"{CONFIG_DIR}/token"
 """The join token this machine presents (the server token on servers, the agent token on agents)."""
 AGENT_TOKEN_FILE: Final = f"{CONFIG_DIR}/agent-token"
 """On servers: the separate token agents join with, so an agent cannot join as a server."""
+ADMISSION_FILE: Final = f"{SERVER_DIR}/admission.yaml"
+"""On servers: the API server's admission plugin configuration (Pod Security defaults, event rate limits)."""
+
+# The kubelet and controller settings of the K3s CIS hardening guide (https://docs.k3s.io/security/hardening-guide,
+# "Configuration for Kubernetes Components"), on every machine that runs a kubelet, servers included.
+KUBELET_HARDENING: Final = (
+    "streaming-connection-idle-timeout=5m",
+    "tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,"
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+)
+KERNEL_DEFAULTS: Final = {"vm.panic_on_oom": "0", "vm.overcommit_memory": "1", "kernel.panic": "10", "kernel.panic_on_oops": "1"}
+"""The sysctls the kubelet expects when it protects kernel defaults (same guide, "Host-level Requirements")."""
+
+
+def admission_configuration() -> dict[str, Any]:
+    """The API server's AdmissionConfiguration: Pod Security ``restricted`` by default, and event rate limits.
+
+    Namespaces the program creates set their own Pod Security level; one nobody labelled gets ``restricted``
+    (Kubernetes docs, "Apply Pod Security Standards at the Cluster Level"). ``kube-system`` is exempt: Cilium
+    runs there and needs host access. EventRateLimit bounds event floods from any one source (CIS 1.2.9).
+    """
+    return {
+        "apiVersion": "apiserver.config.k8s.io/v1",
+        "kind": "AdmissionConfiguration",
+        "plugins": [
+            {
+                "name": "PodSecurity",
+                "configuration": {
+                    "apiVersion": "pod-security.admission.config.k8s.io/v1",
+                    "kind": "PodSecurityConfiguration",
+                    "defaults": {
+                        mode + suffix: value
+                        for mode in ("enforce", "audit", "warn")
+                        for suffix, value in (("", "restricted"), ("-version", "latest"))
+                    },
+                    "exemptions": {"usernames": [], "runtimeClasses": [], "namespaces": ["kube-system"]},
+                },
+            },
+            {
+                "name": "EventRateLimit",
+                "configuration": {
+                    "apiVersion": "eventratelimit.admission.k8s.io/v1alpha1",
+                    "kind": "Configuration",
+                    "limits": [{"type": "Server", "qps": 5000, "burst": 20000}],
+                },
+            },
+        ],
+    }
+
+
+def hardening(role: Role) -> dict[str, Any]:
+    """The CIS settings for one machine's config.yaml (the guide's server and agent configurations)."""
+    settings: dict[str, Any] = {"protect-kernel-defaults": True, "kubelet-arg": list(KUBELET_HARDENING)}
+    if role == "server":
+        settings["kube-controller-manager-arg"] = ["terminated-pod-gc-threshold=100"]
+    return settings
 
 
 @dataclass(frozen=True)
@@ -52,7 +109,7 @@ def node_config(role: Role, node_name: str, shape: ClusterShape, server_url: str
     ``server_url`` is empty for the first server, which initialises the embedded etcd
     (``cluster-init``); every other machine joins through it.
     """
-    config: dict[str, Any] = {"node-name": node_name, "token-file": TOKEN_FILE}
+    config: dict[str, Any] = {"node-name": node_name, "token-file": TOKEN_FILE, **hardening(role)}
     if server_url:
         config["server"] = server_url
     if role == "agent":
@@ -83,6 +140,8 @@ def node_config(role: Role, node_name: str, shape: ClusterShape, server_url: str
                 f"audit-log-maxsize={shape.audit_max_size_mib}",
                 # K3s CIS hardening guide: service-account tokens are not silently given a longer life.
                 "service-account-extend-token-expiration=false",
+                "enable-admission-plugins=NodeRestriction,EventRateLimit",
+                f"admission-control-config-file={ADMISSION_FILE}",
             ],
         }
     )

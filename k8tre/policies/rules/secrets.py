@@ -50,6 +50,7 @@ MIN_ENTROPY_BITS = 4.0
 """Shannon entropy per character above which a long token in a credential place is taken for a secret
 (random base64 of this length scores about 4.3-5; English words and paths about 3-3.5)."""
 _HOSTNAME = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+\.?$")
+_IDENTIFIER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}")
 _REFERENCE = re.compile(r"^\$\(|^\$\{|\{\{")
 
 
@@ -68,6 +69,8 @@ def looks_random(value: str) -> bool:
         and any(c.isalpha() for c in value)
         and "://" not in value
         and not value.startswith(("/", "./", "$"))  # a file path or a shell reference names a place, holds no value
+        and not _IDENTIFIER.fullmatch(value)  # an upper-case constant (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) is a name
+        and not ("/" in value and _HOSTNAME.match(value.split("/", 1)[0]))  # an API group/version, an image path
         and not _HOSTNAME.match(value)  # a DNS name carrying a GUID (the AKS API server's FQDN) is an address
     )
 

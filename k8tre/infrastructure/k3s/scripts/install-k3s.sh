@@ -8,12 +8,14 @@
 #   K3S_VERSION      exact K3s release, e.g. v1.35.9+k3s1
 #   NODE_NAME        node name in Kubernetes
 #   K3S_CONFIG_B64   /etc/rancher/k3s/config.yaml, base64 (rendered by node_config.py)
+#   K3S_SYSCTL_B64   the kernel settings the kubelet protects (protect-kernel-defaults), base64
+#   K3S_ADMISSION_B64  servers only: the API server's admission configuration, base64
 #   K3S_ROOT         tests only: a directory standing in for / (empty on real machines)
 # Idempotent: an unchanged configuration and version is a no-op; a changed file restarts K3s;
 # a different version reinstalls (an exact match, not a substring: +k3s1 is not +k3s12).
 set -eu
 
-: "${K3S_ROLE:?}" "${K3S_VERSION:?}" "${NODE_NAME:?}" "${K3S_CONFIG_B64:?}"
+: "${K3S_ROLE:?}" "${K3S_VERSION:?}" "${NODE_NAME:?}" "${K3S_CONFIG_B64:?}" "${K3S_SYSCTL_B64:?}"
 root="${K3S_ROOT:-}"
 config_dir="$root/etc/rancher/k3s"
 audit_dir="$root/var/lib/rancher/k3s/server/audit"
@@ -37,12 +39,21 @@ install_file() {
 mkdir -p "$config_dir"
 printf '%s' "$K3S_CONFIG_B64" | base64 -d >"$work/config.yaml"
 install_file "$work/config.yaml" "$config_dir/config.yaml"
+# With protect-kernel-defaults the kubelet refuses to start on other values: set them first, every run.
+mkdir -p "$root/etc/sysctl.d"
+printf '%s' "$K3S_SYSCTL_B64" | base64 -d >"$work/sysctl.conf"
+install_file "$work/sysctl.conf" "$root/etc/sysctl.d/90-k8tre-kubelet.conf"
+sysctl -p "$root/etc/sysctl.d/90-k8tre-kubelet.conf" >/dev/null
 if [ ! -s "$config_dir/token" ]; then
     echo "no join token in $config_dir/token: write-tokens.sh must run first" >&2
     exit 1
 fi
 
 if [ "$K3S_ROLE" = "server" ]; then
+    : "${K3S_ADMISSION_B64:?}"
+    printf '%s' "$K3S_ADMISSION_B64" | base64 -d >"$work/admission.yaml"
+    mkdir -p "$root/var/lib/rancher/k3s/server"
+    install_file "$work/admission.yaml" "$root/var/lib/rancher/k3s/server/admission.yaml"
     mkdir -p "$audit_dir"
     chmod 0700 "$audit_dir"
     # Requests whose bodies carry credentials are logged at Metadata (who, what, when; no body):
