@@ -43,6 +43,8 @@ SNAPSHOT_TESTS = (
     "tests/policies/test_reporting.py::test_compliance_doc_is_current",
     "tests/preflight/test_check_command.py::test_docs_list_every_preflight_rule_as_generated",
 )
+LIST_GUARD = "tests/test_mutations.py"
+"""The guard that every mutation's text is in place: a mutated copy fails it by construction, so it is not run."""
 """Tests that fail on any change to a generated document. They would 'kill' every mutation that touches what the
 documents show without judging whether the change is harmful, so the mutation check leaves them out: a mutation
 counts as caught only when a test of behaviour fails."""
@@ -100,7 +102,7 @@ def _suite_env() -> dict[str, str]:
 
 
 def _pytest(scratch: Path) -> subprocess.CompletedProcess[str]:
-    deselect = [arg for test in SNAPSHOT_TESTS for arg in ("--deselect", test)]
+    deselect = [arg for test in SNAPSHOT_TESTS for arg in ("--deselect", test)] + ["--ignore", LIST_GUARD]
     return subprocess.run(  # noqa: S603 - this interpreter running pytest, fixed arguments
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", *deselect],
         cwd=scratch,
