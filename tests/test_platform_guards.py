@@ -59,3 +59,20 @@ def test_application_projects_permit_no_cluster_scoped_kind(stack: str, group: s
     assert specs, "the render has the projects applications are delivered through"
     for spec in specs:
         assert not kind_permitted(spec, group, kind, "anything", namespaced=False), f"{kind} is allowed"
+
+
+# The namespace guard rails the platform owns: quotas, limits and every kind of network policy.
+GUARD_RAILS = (
+    ("", "ResourceQuota"),
+    ("", "LimitRange"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("cilium.io", "CiliumNetworkPolicy"),
+)
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+@pytest.mark.parametrize(("group", "kind"), GUARD_RAILS)
+def test_applications_cannot_change_a_namespaces_guard_rails(stack: str, group: str, kind: str) -> None:
+    # An application that could create a network policy could open its own namespace (Cilium adds allows).
+    for spec in _project_specs(stack):
+        assert not kind_permitted(spec, group, kind, "anything", namespaced=True), f"{kind} is allowed"
