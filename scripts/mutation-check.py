@@ -101,8 +101,13 @@ def _suite_env() -> dict[str, str]:
     return env
 
 
+EXTRA_DESELECTED: list[str] = []
+"""Further tests to leave out (``--deselect``), e.g. to see which behavioural test catches a mutation after another."""
+
+
 def _pytest(scratch: Path) -> subprocess.CompletedProcess[str]:
-    deselect = [arg for test in SNAPSHOT_TESTS for arg in ("--deselect", test)] + ["--ignore", LIST_GUARD]
+    left_out = (*SNAPSHOT_TESTS, *EXTRA_DESELECTED)
+    deselect = [arg for test in left_out for arg in ("--deselect", test)] + ["--ignore", LIST_GUARD]
     return subprocess.run(  # noqa: S603 - this interpreter running pytest, fixed arguments
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", *deselect],
         cwd=scratch,
@@ -140,7 +145,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", default=None, help="mutation ids to run (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="scratch copies run in parallel")
+    parser.add_argument("--deselect", nargs="*", default=[], help="pytest node ids to leave out as well")
     args = parser.parse_args()
+    EXTRA_DESELECTED.extend(args.deselect)
     mutations = load_mutations()
     if args.only:
         unknown = set(args.only) - {m.id for m in mutations}
