@@ -217,7 +217,7 @@ def _preflight(graph: Graph, target: Path) -> bool:
     findings = run_preflight(graph)
     write_preflight(target, findings)
     for finding in findings:
-        mark = {"pass": "ok  ", "fail": "FAIL", "not-applicable": "n/a "}[finding.status]
+        mark = {"pass": "ok  ", "fail": "FAIL", "warn": "WARN", "not-applicable": "n/a "}[finding.status]
         out_console.print(f"{mark} preflight {finding.rule.id} ({finding.rule.cloud}; {finding.rule.source})", markup=False)
         for violation in finding.evaluation.violations:
             out_console.print(f"     - {violation.message}: {violation.urn}", markup=False)

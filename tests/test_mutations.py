@@ -7,6 +7,7 @@ that moves or rewrites guarded code makes the list fail here instead of going st
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from collections import Counter
@@ -32,11 +33,12 @@ def _entries() -> list[dict[str, Any]]:
     return entries
 
 
+@functools.cache
 def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("mutation_check", ROOT / "scripts" / "mutation-check.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up while the class is made
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
     return module
 

@@ -147,7 +147,7 @@ def test_aks_is_bring_your_own_cni_with_entra_id() -> None:
         assert cluster.inputs["oidcIssuerProfile"] == {"enabled": True}
         assert cluster.inputs["aadProfile"]["enableAzureRBAC"] is True
         assert cluster.inputs["disableLocalAccounts"] is (stack != "dev")
-        assert cluster.inputs["apiServerAccessProfile"]["enablePrivateCluster"] is (stack == "prod")
+        assert cluster.inputs["apiServerAccessProfile"]["enablePrivateCluster"] is (stack != "dev")  # stg: private, as prod
 
 
 def test_aks_kubeconfig_comes_from_the_user_credentials_call() -> None:

@@ -437,6 +437,29 @@ def test_the_namespace_reason_annotation_is_the_one_the_check_reads() -> None:
     assert POD_SECURITY_REASON == REASON_ANNOTATION
 
 
+@pytest.mark.parametrize("level", ["baseline", "privileged"])
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_namespace_weaker_than_restricted_without_a_reason_is_refused_by_the_program(level: str, reason: str) -> None:
+    # The check above trusts a reason only because the program never writes a weaker level without one.
+    from typing import cast
+
+    import pulumi
+
+    from k8tre.infrastructure import Cluster
+    from k8tre.namespace import platform_namespace
+
+    with pytest.raises(ValueError, match=f"namespace 'project-x': Pod Security '{level}' needs a reason"):
+        platform_namespace(
+            "ns",
+            "project-x",
+            cast(Cluster, None),  # refused before the cluster is used: nothing is registered
+            cast(pulumi.Resource, None),
+            layer="applications",
+            pod_security=level,  # type: ignore[arg-type]
+            pod_security_reason=reason,
+        )
+
+
 def hub_reads(graph: Any) -> dict[str, Any]:
     """The chart values the hub (and so KubeSpawner) reads at run time: the rendered Secret's values.yaml."""
     import base64

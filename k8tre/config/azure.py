@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -46,6 +47,8 @@ class CreatedHub(K8treModel):
     """``AzureFirewallSubnet``: at least a /26, inside the hub range."""
     firewall_sku: Literal["Standard", "Premium"] = "Standard"
     """Azure Firewall tier; Premium adds TLS inspection and IDPS."""
+    firewall_public_ips: Annotated[int, Field(ge=1, le=250)] = 1
+    """Public IPs the firewall SNATs egress behind: 2,496 ports each per instance, up to 250; >= 20 in production."""
 
 
 class PrivateDnsZoneIds(K8treModel):
@@ -146,3 +149,20 @@ class AzureClusterConfig(ClusterBase):
     """Extra internet names the nodes may reach through the firewall (e.g. package mirrors)."""
     node_pools: tuple[AzureNodePool, ...] = Field(min_length=1)
     """Agent pools; at least one must be a System pool."""
+
+
+def api_exposure_issues(cluster: AzureClusterConfig, environment: str) -> Iterator[tuple[str, str]]:
+    """Outside dev, a public API server names the only ranges that may reach it (stg is production-shaped).
+
+    AKS's own guidance for a public API is to limit it with authorised IP ranges
+    (https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges); prod goes
+    further and is private (a rule of its own).
+    """
+    api = cluster.api_server
+    private = api.private if api.private is not None else environment == "prod"
+    if environment != "dev" and not private and not api.authorized_ip_ranges:
+        yield (
+            "cluster.apiServer.authorizedIpRanges",
+            f"is required for a public API server in {environment}: set k8tre:cluster.apiServer.private: true (as prod "
+            "does), or list the only ranges that may reach the API (the organisation's and the deploying runner's)",
+        )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..naming import aws_names, azure_names, name_problems, stage_slug
 from ..versions import K3S_DEFAULT_VERSION
-from .azure import AzureClusterConfig, CreatedHub
+from .azure import AzureClusterConfig, CreatedHub, api_exposure_issues
 from .cluster import AwsClusterConfig, K3sClusterConfig
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ def cluster_issues(config: K8treConfig) -> Iterator[Issue]:
     match config.cluster:
         case AzureClusterConfig() as azure:
             yield from _azure(azure, config.is_prod)
+            yield from api_exposure_issues(azure, config.environment)
         case AwsClusterConfig() as aws:
             yield from _aws(aws, config.is_prod)
         case K3sClusterConfig() as k3s:

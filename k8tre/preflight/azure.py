@@ -157,7 +157,7 @@ def public_api_reachable_through_firewall(graph: Graph, ctx: PreflightContext) -
     rules = ag.network_rules(graph)
     hosts = ag.api_server_hosts(graph)
     if not rules:
-        return evaluation  # no firewall rules in this render (a hub owned elsewhere): nothing to judge
+        return evaluation  # no firewall rules in this render, nor any handed to a hub's owner: nothing to judge
     for cluster in graph.of_type(*ag.MANAGED_CLUSTER):
         private = (cluster.inputs.get("apiServerAccessProfile") or {}).get("enablePrivateCluster")
         routed = (cluster.inputs.get("networkProfile") or {}).get("outboundType") == "userDefinedRouting"

@@ -19,15 +19,31 @@ RULE_COLLECTION_GROUP = ("azure-native:network:FirewallPolicyRuleCollectionGroup
 """Firewall policy rule collection group type tokens."""
 
 
+HUB_RULES_OUTPUT = "hubFirewallRules"
+"""Stack output with the rule collection groups (ARM REST bodies) a hub this stack does not own must apply."""
+
+
 def network_rules(graph: Graph) -> list[tuple[RecordedResource, dict[str, Any]]]:
-    """Every network rule of every rule collection group, with the group that holds it (wire names)."""
-    found: list[tuple[RecordedResource, dict[str, Any]]] = []
-    for group in graph.of_type(*RULE_COLLECTION_GROUP):
-        for collection in group.inputs.get("ruleCollections") or []:
-            for rule in collection.get("rules") or []:
-                if rule.get("ruleType") == "NetworkRule":
-                    found.append((group, rule))
-    return found
+    """Every network rule the render asks a firewall for, with what holds it (wire names).
+
+    Rule collection groups the stack creates, and those it hands to the owner of a hub it
+    does not own (the stack output :data:`HUB_RULES_OUTPUT`, held by the stack itself): a
+    rule Azure would refuse or that would not work is as wrong in either.
+    """
+    held: list[tuple[RecordedResource, list[dict[str, Any]]]] = [
+        (group, group.inputs.get("ruleCollections") or []) for group in graph.of_type(*RULE_COLLECTION_GROUP)
+    ]
+    stacks = graph.of_type("pulumi:pulumi:Stack")
+    handed = graph.outputs.get(HUB_RULES_OUTPUT)
+    if stacks and isinstance(handed, list):
+        held += [(stacks[0], (body.get("properties") or {}).get("ruleCollections") or []) for body in handed]
+    return [
+        (owner, rule)
+        for owner, collections in held
+        for collection in collections
+        for rule in collection.get("rules") or []
+        if rule.get("ruleType") == "NetworkRule"
+    ]
 
 
 def admin_groups(graph: Graph) -> set[str]:
@@ -84,3 +100,12 @@ def _covers_everything(address: str) -> bool:
         return ipaddress.ip_network(address, strict=False).prefixlen == 0
     except ValueError:
         return False  # a service tag: does not name a public AKS API's address
+
+
+def cilium_node_mask_sizes(graph: Graph) -> list[int]:
+    """The per-node pod range prefix length of each Cilium release in cluster-pool mode (``clusterPoolIPv4MaskSize``)."""
+    return [
+        int(((release.inputs.get("values") or {}).get("ipam") or {}).get("operator", {}).get("clusterPoolIPv4MaskSize") or 24)
+        for release in graph.of_type("kubernetes:helm.sh/v3:Release")
+        if chart_name(str(release.inputs.get("chart", ""))) == "cilium"
+    ]

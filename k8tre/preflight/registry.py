@@ -20,8 +20,10 @@ from ..policies.registry import Evaluation
 
 Cloud = Literal["azure", "aws", "k3s"]
 """The platform a rule's constraint belongs to."""
-Status = Literal["pass", "fail", "not-applicable"]
-"""A rule's verdict on one render."""
+Status = Literal["pass", "fail", "warn", "not-applicable"]
+"""A rule's verdict on one render: ``warn`` is a broken recommendation, which does not fail the check."""
+Severity = Literal["error", "warning"]
+"""``error``: the cloud refuses it or it breaks; ``warning``: the cloud's documentation recommends otherwise."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class PreflightRule:
     """Where the constraint is documented (a URL, or a REST specification's repository path)."""
     check: Check
     """The check itself."""
+    severity: Severity = "error"
+    """Whether a violation fails the render (``error``) or is reported as a warning."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class PreflightFinding:
     def status(self) -> Status:
         """``not-applicable`` when the rule had nothing to examine; never a silent pass."""
         if self.evaluation.violations:
-            return "fail"
+            return "warn" if self.rule.severity == "warning" else "fail"
         return "pass" if self.evaluation.examined else "not-applicable"
 
 
@@ -73,13 +77,15 @@ PREFLIGHT_RULES: list[PreflightRule] = []
 """Every registered rule, in the order they are reported."""
 
 
-def preflight_rule(rule_id: str, *, cloud: Cloud, constraint: str, source: str) -> Callable[[Check], Check]:
+def preflight_rule(
+    rule_id: str, *, cloud: Cloud, constraint: str, source: str, severity: Severity = "error"
+) -> Callable[[Check], Check]:
     """Register a check function as a preflight rule."""
 
     def register(check: Check) -> Check:
         if any(existing.id == rule_id for existing in PREFLIGHT_RULES):
             raise ValueError(f"preflight rule {rule_id!r} is registered twice")
-        PREFLIGHT_RULES.append(PreflightRule(rule_id, cloud, constraint, source, check))
+        PREFLIGHT_RULES.append(PreflightRule(rule_id, cloud, constraint, source, check, severity))
         return check
 
     return register
@@ -87,12 +93,32 @@ def preflight_rule(rule_id: str, *, cloud: Cloud, constraint: str, source: str) 
 
 def run_preflight(graph: Graph, today: datetime.date | None = None) -> list[PreflightFinding]:
     """Every preflight rule's verdict on the graph, judged at ``today`` (default: the real date, UTC)."""
-    load_rule_modules()
     context = PreflightContext(today or datetime.datetime.now(datetime.UTC).date())
-    return [PreflightFinding(rule, rule.check(graph, context)) for rule in PREFLIGHT_RULES]
+    return [PreflightFinding(rule, rule.check(graph, context)) for rule in ordered_rules()]
+
+
+RULE_MODULES = (
+    "azure",
+    "azure_dns",
+    "azure_subscriptions",
+    "azure_egress",
+    "azure_baseline",
+    "azure_storage",
+    "support",
+)
+"""The modules that hold rules, in the order their rules are reported."""
 
 
 def load_rule_modules() -> None:
     """Import every rule module: importing one registers its rules."""
-    for module in ("azure", "azure_dns", "support"):
+    for module in RULE_MODULES:
         importlib.import_module(f"{__package__}.{module}")
+
+
+def ordered_rules() -> list[PreflightRule]:
+    """Every rule, by module in :data:`RULE_MODULES` order and within one in the order it declares them.
+
+    Whichever module a caller imported first, the report and the documented table come out the same.
+    """
+    load_rule_modules()
+    return sorted(PREFLIGHT_RULES, key=lambda rule: RULE_MODULES.index(rule.check.__module__.rsplit(".", 1)[-1]))

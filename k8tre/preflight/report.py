@@ -17,6 +17,7 @@ def preflight_data(findings: list[PreflightFinding]) -> list[dict[str, Any]]:
             "cloud": f.rule.cloud,
             "constraint": f.rule.constraint,
             "source": f.rule.source,
+            "severity": f.rule.severity,
             "status": f.status,
             "examined": f.evaluation.examined,
             "violations": [{"urn": v.urn, "message": v.message} for v in f.evaluation.violations],
@@ -37,9 +38,11 @@ DOC_END = "<!-- preflight-rules:end -->"
 
 def rules_markdown() -> str:
     """The table of preflight rules (id, cloud, constraint, source) that ``docs/azure.md`` carries between markers."""
-    from .registry import PREFLIGHT_RULES, load_rule_modules
+    from .registry import ordered_rules
 
-    load_rule_modules()
     lines = [DOC_START, "", "| Rule | Cloud | Documented constraint | Source |", "| --- | --- | --- | --- |"]
-    lines += [f"| `{r.id}` | {r.cloud} | {r.constraint} | <{r.source}> |" for r in PREFLIGHT_RULES]
+    lines += [
+        f"| `{r.id}`{' (warning)' if r.severity == 'warning' else ''} | {r.cloud} | {r.constraint} | <{r.source}> |"
+        for r in ordered_rules()
+    ]
     return "\n".join([*lines, "", DOC_END])

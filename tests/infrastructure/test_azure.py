@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_cilium_alongside_uses_the_stable_api_and_keeps_kube_proxy(stack_hub_gra
 def test_cluster_identity_access_and_upgrades() -> None:
     prod = _cluster(graph_of("prod")).inputs
     assert prod["oidcIssuerProfile"] == {"enabled": True}
-    assert prod["securityProfile"] == {"workloadIdentity": {"enabled": True}}
+    assert prod["securityProfile"]["workloadIdentity"] == {"enabled": True}
     assert prod["aadProfile"]["enableAzureRBAC"] is True
     assert prod["aadProfile"]["adminGroupObjectIDs"] == ["3f2504e0-4f89-41d3-9a0c-0305e82c3301"]
     assert prod["disableLocalAccounts"] is True and prod["apiServerAccessProfile"]["enablePrivateCluster"] is True
@@ -215,7 +216,7 @@ def test_access_grants_and_their_scopes() -> None:
         s.inputs["resourceUri"].split("/providers/")[-1].split("/")[0]
         for s in graph.of_type("azure-native:monitor:DiagnosticSetting")
     }
-    assert settings == {"Microsoft.ContainerService", "Microsoft.KeyVault"}
+    assert settings == {"Microsoft.ContainerService", "Microsoft.KeyVault", "Microsoft.Storage"}  # storage: per service
 
 
 def test_cert_manager_answers_dns01_as_its_own_workload_identity() -> None:
@@ -257,3 +258,97 @@ def test_a_created_hub_is_exported_in_the_shape_spokes_read(stack_hub_graph: Gra
         K8treMocks().new_resource(reference)
     assert stack_hub_graph.of_type("pulumi:pulumi:StackReference")
     assert "hub" not in graph_of("stg").outputs, "a spoke of an existing hub exports no hub"
+
+
+def test_a_public_api_server_is_reachable_only_from_its_authorised_ranges(stack_hub_graph: Graph) -> None:
+    access = _cluster(stack_hub_graph).inputs["apiServerAccessProfile"]
+    assert access == {"enablePrivateCluster": False, "authorizedIPRanges": ["203.0.113.0/24"]}
+
+
+# --- Network security groups, judged as Azure evaluates them -------------------------------------------------
+# Azure docs, "Network security groups" (https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview):
+# rules are processed in priority order, lowest number first, and processing stops at the first rule that matches;
+# after the NSG's own rules come the default rules AllowVNetInBound (65000), AllowAzureLoadBalancerInBound (65001)
+# and DenyAllInBound (65500). Service tags: VirtualNetwork is the VNet's and its peers' (here: private) space,
+# Internet every address outside it, AzureLoadBalancer the platform's health probe address 168.63.129.16.
+PRIVATE_RANGES = tuple(ipaddress.ip_network(r) for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+AZURE_LOAD_BALANCER = ipaddress.ip_address("168.63.129.16")
+DEFAULT_INBOUND = (
+    {"name": "AllowVNetInBound", "priority": 65000, "sourceAddressPrefix": "VirtualNetwork", "access": "Allow"},
+    {"name": "AllowAzureLoadBalancerInBound", "priority": 65001, "sourceAddressPrefix": "AzureLoadBalancer", "access": "Allow"},
+    {"name": "DenyAllInBound", "priority": 65500, "sourceAddressPrefix": "*", "access": "Deny"},
+)
+
+
+def _source_matches(prefix: str, source: ipaddress.IPv4Address) -> bool:
+    in_vnet = any(source in network for network in PRIVATE_RANGES)
+    match prefix:
+        case "*":
+            return True
+        case "VirtualNetwork":
+            return in_vnet
+        case "Internet":
+            return not in_vnet and source != AZURE_LOAD_BALANCER
+        case "AzureLoadBalancer":
+            return source == AZURE_LOAD_BALANCER
+        case _:
+            return source in ipaddress.ip_network(prefix)
+
+
+def _port_matches(spec: str, port: int) -> bool:
+    if spec == "*":
+        return True
+    low, _, high = spec.partition("-")
+    return int(low) <= port <= int(high or low)
+
+
+def nsg_verdict(rules: list[dict[str, Any]], source: str, port: int, protocol: str = "Tcp") -> str:
+    """``Allow by <rule>`` or ``Deny by <rule>`` for inbound traffic from ``source`` to ``port``."""
+    address = ipaddress.ip_address(source)
+    assert isinstance(address, ipaddress.IPv4Address)
+    inbound = [r for r in rules if r.get("direction", "Inbound") == "Inbound"] + list(DEFAULT_INBOUND)
+    for rule in sorted(inbound, key=lambda r: int(str(r["priority"]))):
+        prefixes = rule.get("sourceAddressPrefixes") or [rule.get("sourceAddressPrefix", "*")]
+        ports = rule.get("destinationPortRanges") or [rule.get("destinationPortRange", "*")]
+        if (
+            rule.get("protocol", "*") in ("*", protocol)
+            and any(_source_matches(str(p), address) for p in prefixes)
+            and any(_port_matches(str(p), port) for p in ports)
+        ):
+            return f"{rule['access']} by {rule['name']}"
+    raise AssertionError("DenyAllInBound matches everything")
+
+
+def test_the_nsg_verdict_follows_priority_and_service_tags() -> None:
+    rules: list[dict[str, Any]] = [
+        {"name": "deny-22", "priority": 100, "sourceAddressPrefix": "*", "destinationPortRange": "22", "access": "Deny"},
+        {"name": "web", "priority": 200, "sourceAddressPrefix": "Internet", "destinationPortRange": "80-443", "access": "Allow"},
+    ]
+    assert nsg_verdict(rules, "52.1.2.3", 22) == "Deny by deny-22"
+    assert nsg_verdict(rules, "52.1.2.3", 443) == "Allow by web"
+    assert nsg_verdict(rules, "52.1.2.3", 8080) == "Deny by DenyAllInBound"
+    assert nsg_verdict(rules, "10.1.0.4", 8080) == "Allow by AllowVNetInBound"
+    assert nsg_verdict(rules, "168.63.129.16", 8080) == "Allow by AllowAzureLoadBalancerInBound"
+
+
+@pytest.mark.parametrize("stack", ["dev", "stg", "prod"])
+def test_no_subnet_admits_the_internet_and_the_gateway_serves_private_ranges(stack: str) -> None:
+    graph = graph_of(stack)
+    groups = {g.inputs["networkSecurityGroupName"]: g for g in _types(graph, "azure-native:network:NetworkSecurityGroup")}
+    subnets = {s.inputs["subnetName"]: s for s in _types(graph, "azure-native:network:Subnet")}
+    for name, subnet in subnets.items():
+        if name == "AzureFirewallSubnet":
+            continue  # Azure refuses an NSG on the firewall's own subnet; the firewall is the control there
+        assert subnet.inputs.get("networkSecurityGroup"), f"{name} has no NSG"
+        group = groups[subnet.inputs["networkSecurityGroup"]["id"].rsplit("/", 1)[-1]]
+        rules = list(group.inputs.get("securityRules") or [])
+        for source in ("52.1.2.3", "8.8.8.8"):  # public addresses, outside any VNet
+            for port, protocol in ((443, "Tcp"), (80, "Tcp"), (22, "Tcp"), (6443, "Tcp"), (53, "Udp")):
+                verdict = nsg_verdict(rules, source, port, protocol)
+                assert verdict.startswith("Deny"), f"{name}: {source} -> {port}/{protocol} {verdict}"
+    ingress = groups[subnets["snet-ingress"].inputs["networkSecurityGroup"]["id"].rsplit("/", 1)[-1]]
+    rules = list(ingress.inputs["securityRules"])
+    # The Gateway's internal load balancer: reached over the peering from private ranges, and by Azure's probes.
+    assert nsg_verdict(rules, "10.1.0.4", 443).startswith("Allow")
+    assert nsg_verdict(rules, "192.168.4.20", 80).startswith("Allow")
+    assert nsg_verdict(rules, "168.63.129.16", 443).startswith("Allow")

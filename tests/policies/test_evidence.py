@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import runpy
 from pathlib import Path
 from typing import Any
 
+import pulumi_policy
+import pulumi_policy.policy as policy_module
 import pytest
 import yaml
 from google.protobuf import json_format, struct_pb2
@@ -21,9 +25,9 @@ from k8tre.cli import app
 from k8tre.offline.graph import Graph, Secret
 from k8tre.offline.load import load
 from k8tre.offline.render import write
-from k8tre.policies.crossguard import NOT_EVIDENCED_POLICY, keep_secrets, policies
+from k8tre.policies.crossguard import _HOOKED, NOT_EVIDENCED_POLICY
 from k8tre.policies.facts import Unknown
-from k8tre.policies.registry import evaluate_all
+from k8tre.policies.registry import RULES, evaluate_all
 
 runner = CliRunner()
 
@@ -138,13 +142,46 @@ def _request(graph: Graph) -> analyzer_pb2.AnalyzeStackRequest:
     return request
 
 
-def _analyze(graph: Graph) -> list[Any]:
-    undo = keep_secrets()
+def _pack() -> inspect.BoundArguments:
+    """What ``policy/__main__.py`` hands to ``PolicyPack``, by running it as the Pulumi CLI does, without serving.
+
+    Running the pack's own entry point means its hooks (``keep_secrets``) are the ones in force, so the
+    tests below judge the pack that ``pulumi preview --policy-pack policy`` loads, not a copy of it.
+    """
+    signature = inspect.signature(pulumi_policy.PolicyPack.__init__)
+    made: list[inspect.BoundArguments] = []
+
+    def capture(*args: Any, **kwargs: Any) -> None:
+        made.append(signature.bind(None, *args, **kwargs))
+
+    real = pulumi_policy.PolicyPack
+    pulumi_policy.PolicyPack = capture  # type: ignore[assignment,misc]
     try:
-        servicer = _PolicyAnalyzerServicer("k8tre-satre", "0.0.1", policies(), EnforcementLevel.MANDATORY)
+        runpy.run_path(str(ROOT / "policy" / "__main__.py"), run_name="__main__")
+    finally:
+        pulumi_policy.PolicyPack = real  # type: ignore[misc]
+    (pack,) = made
+    pack.apply_defaults()
+    return pack
+
+
+def _analyze(graph: Graph) -> list[Any]:
+    hooked = getattr(policy_module, _HOOKED)
+    try:
+        pack = _pack().arguments
+        servicer = _PolicyAnalyzerServicer(pack["name"], "0.0.1", pack["policies"], pack["enforcement_level"])
         return list(servicer.AnalyzeStack(_request(graph), None).diagnostics)
     finally:
-        undo()
+        setattr(policy_module, _HOOKED, hooked)
+
+
+def test_the_policy_pack_blocks_on_every_mandatory_rule() -> None:
+    # What pulumi-policy enforces: a policy's own level, else the pack's. An advisory rule reports but never
+    # stops `pulumi up`, so every mandatory SATRE rule must come out MANDATORY.
+    pack = _pack().arguments
+    effective = {p.name: p.enforcement_level or pack["enforcement_level"] for p in pack["policies"]}
+    mandatory = {r.id for r in RULES if r.severity == "mandatory"}
+    assert mandatory and {name: effective.get(name) for name in mandatory} == dict.fromkeys(mandatory, EnforcementLevel.MANDATORY)
 
 
 @pytest.mark.parametrize("stack", ["dev", "k3s-dev"])

@@ -19,13 +19,14 @@ from .access import grant_access
 from .account import deploying_account
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
-from .firewall_rules import api_server_rule_collections
+from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
 from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
 from .spoke import INGRESS_SUBNET, SpokeNetwork
+from .subscriptions import SubscriptionProviders
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -47,7 +48,7 @@ class AksCluster(pulumi.ComponentResource):
         )
         account = deploying_account(self)
         hub = self._hub(config, stage)
-        exports = {"hub": hub_outputs(hub)} if isinstance(config.hub, CreatedHub) else {}
+        exports: dict[str, pulumi.Input[Any]] = {"hub": hub_outputs(hub)} if isinstance(config.hub, CreatedHub) else {}
         spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, opts=child)
         private = config.api_server.private if config.api_server.private is not None else stage.is_prod
         control_plane = control_plane_identity(
@@ -60,9 +61,12 @@ class AksCluster(pulumi.ComponentResource):
             stage,
             account,
             self,
+            hub.providers.get("aks") if private else None,
         )
         self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane)
         api_rules = [] if private else self._api_server_rules(config, stage, hub)
+        if hub.firewall_policy is None:  # a hub owned elsewhere: hand its owner the exact rules to apply
+            exports["hubFirewallRules"] = self._hub_owner_rules(config, stage, private)
         audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self, CLUSTER_LOGS)
         maintenance_windows(name, self.resource_group.name, self.managed_cluster.name, config.maintenance_window, self)
         self.dns_zone = dns.Zone(
@@ -149,9 +153,9 @@ class AksCluster(pulumi.ComponentResource):
                     f"{self._name}-hub", created, config.location, stage, opts=pulumi.ResourceOptions(parent=self)
                 ).facts
             case ExistingHub() as existing:
-                return existing_hub(existing)
+                return existing_hub(existing, SubscriptionProviders(self._name, self))
             case _:
-                return stack_hub(self._name, config.hub, self)
+                return stack_hub(self._name, config.hub, self, SubscriptionProviders(self._name, self))
 
     def _cluster(
         self,
@@ -179,7 +183,17 @@ class AksCluster(pulumi.ComponentResource):
             location=config.location,
             kubernetes_version=config.kubernetes_version,
             pools=tuple(
-                AgentPool(p.name, p.mode, p.vm_size, p.count, p.max_count, p.zones, p.os_disk_type, spoke.node_subnet.id)
+                AgentPool(
+                    p.name,
+                    p.mode,
+                    p.vm_size,
+                    p.count,
+                    p.max_count,
+                    p.zones,
+                    p.os_disk_type,
+                    spoke.node_subnet.id,
+                    critical_addons_only=p.mode == "System" and any(q.mode == "User" for q in config.node_pools),
+                )
                 for p in config.node_pools
             ),
             pod_cidr=config.network.pod_cidrs[0],
@@ -196,6 +210,7 @@ class AksCluster(pulumi.ComponentResource):
             upgrade_channel=config.upgrade_channel,
             sku_tier="Free" if stage.environment == "dev" else "Standard",
             tags=dict(stage.tags),
+            log_analytics_workspace_id=hub.log_analytics_workspace_id,
         )
         return AksManagedCluster(
             f"{self._name}-cluster", args, opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=after))
@@ -221,6 +236,14 @@ class AksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return [group]
+
+    def _hub_owner_rules(self, config: AzureClusterConfig, stage: Stage, private: bool) -> pulumi.Output[list[dict[str, Any]]]:
+        names = AzureNames(stage.slug)
+        groups = (names.rule_collection_group, names.api_rule_collection_group)
+        fqdn: pulumi.Output[str | None] = pulumi.Output.from_input(None) if private else self.managed_cluster.fqdn
+        return fqdn.apply(
+            lambda api: hub_owner_rule_groups(groups, config.location, [config.vnet_cidr], config.egress_allowlist, api)
+        )
 
     def _feature(self, part: str, namespace: str, feature: str) -> features.SubscriptionFeatureRegistration:
         return features.SubscriptionFeatureRegistration(

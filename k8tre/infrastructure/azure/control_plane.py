@@ -17,6 +17,7 @@ from ...naming import AzureNames
 from ...stage import Stage
 from .account import AzureAccount
 from .identities import role_definition_id
+from .subscriptions import role_definition_in
 
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 """Built-in role 'Network Contributor'."""
@@ -44,6 +45,7 @@ def control_plane_identity(
     stage: Stage,
     account: AzureAccount,
     parent: pulumi.Resource,
+    private_zone_provider: pulumi.ProviderResource | None = None,
 ) -> ControlPlaneIdentity:
     """Create the identity, let it manage the spoke's network, its route table and (private clusters) the API's DNS zone."""
     child = pulumi.ResourceOptions(parent=parent)
@@ -60,8 +62,6 @@ def control_plane_identity(
     # The node subnet's own route table is not under the VNet's scope; AKS must be able to write it
     # (https://learn.microsoft.com/azure/aks/configure-kubenet#bring-your-own-subnet-and-route-table-with-kubenet).
     scopes["route-table"] = (NETWORK_CONTRIBUTOR, route_table_id)
-    if private_zone_id is not None:
-        scopes["private-dns"] = (PRIVATE_DNS_ZONE_CONTRIBUTOR, private_zone_id)
     grants: list[pulumi.Resource] = [
         authorization.RoleAssignment(
             f"{name}-control-plane-{part}",
@@ -73,5 +73,18 @@ def control_plane_identity(
         )
         for part, (role, scope) in scopes.items()
     ]
+    if private_zone_id is not None:
+        # The hub's zone may be in another subscription (a landing zone's Connectivity one): the assignment is made
+        # there, through that subscription's provider, with the role definition named in that subscription.
+        grants.append(
+            authorization.RoleAssignment(
+                f"{name}-control-plane-private-dns",
+                principal_id=uami.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=role_definition_in(private_zone_id, PRIVATE_DNS_ZONE_CONTRIBUTOR),
+                scope=private_zone_id,
+                opts=pulumi.ResourceOptions(parent=parent, provider=private_zone_provider),
+            )
+        )
     identity = uami.id.apply(lambda ident: {"type": "UserAssigned", "userAssignedIdentities": {ident: {}}})
     return ControlPlaneIdentity(identity=identity, grants=grants)

@@ -12,6 +12,7 @@ from ...naming import AzureNames
 from ...stage import Stage
 from .account import AzureAccount
 from .hub import HubFacts
+from .logs import audit_logs
 from .private_endpoint import private_endpoint
 
 STORAGE_ACCOUNTS = {"core": False, "workspace": True}
@@ -95,5 +96,30 @@ class DataServices(pulumi.ComponentResource):
                     dns_zone_id=hub.private_dns_zone_ids[zone],
                     parent=self,
                 )
+            if not hierarchical:
+                self._protect_blobs(f"{name}-st-{role}", group, storage_account)
+            for service in ("blob", "file"):
+                # An account's data-plane logs are its services' own: one setting per service
+                # (https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage).
+                uri = pulumi.Output.concat(storage_account.id, f"/{service}Services/default")
+                audit_logs(f"{name}-st-{role}-{service}", uri, hub.log_analytics_workspace_id, self)
             self.accounts[role] = storage_account
         self.register_outputs({"vaultId": self.vault.id})
+
+    def _protect_blobs(self, name: str, group: resources.ResourceGroup, account: storage.StorageAccount) -> None:
+        """Deleted or overwritten blobs and deleted containers stay recoverable for 30 days.
+
+        Microsoft's data protection baseline: blob and container soft delete, and blob
+        versioning (https://learn.microsoft.com/azure/storage/blobs/data-protection-overview).
+        Versioning is not offered with a hierarchical namespace, so only flat accounts get this.
+        """
+        storage.BlobServiceProperties(
+            f"{name}-blob-protection",
+            resource_group_name=group.name,
+            account_name=account.name,
+            blob_services_name="default",
+            delete_retention_policy={"enabled": True, "days": 30},
+            container_delete_retention_policy={"enabled": True, "days": 30},
+            is_versioning_enabled=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

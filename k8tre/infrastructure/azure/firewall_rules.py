@@ -140,3 +140,27 @@ def api_server_rule_collections(api_fqdn: str, spoke_cidrs: Sequence[str]) -> li
             "rules": [_network_rule("api-server", "TCP", "443", spoke_cidrs, fqdns=[api_fqdn])],
         }
     ]
+
+
+def hub_owner_rule_groups(
+    groups: tuple[str, str], location: str, spoke_cidrs: Sequence[str], allowlist: Sequence[str], api_fqdn: str | None
+) -> list[dict[str, Any]]:
+    """The rule collection groups the owner of a hub this stack does not own applies to its firewall policy.
+
+    Exactly what ``create`` mode writes into its own policy, as ARM REST bodies
+    (``Microsoft.Network/firewallPolicies/ruleCollectionGroups``: name, properties.priority,
+    properties.ruleCollections), so the owner can PUT them as they are: the spoke's
+    egress (``groups[0]``) and, for a public API server, the network rule that lets pods
+    outside kube-system reach it (``groups[1]``). The priorities are this program's; the
+    owner may renumber them to fit their policy.
+    """
+    bodies = [
+        {
+            "name": groups[0],
+            "properties": {"priority": 200, "ruleCollections": rule_collections(location, spoke_cidrs, allowlist)},
+        }
+    ]
+    if api_fqdn is not None:
+        api = api_server_rule_collections(api_fqdn, spoke_cidrs)
+        bodies.append({"name": groups[1], "properties": {"priority": 210, "ruleCollections": api}})
+    return bodies

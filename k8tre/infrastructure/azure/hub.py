@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import network, operationalinsights, privatedns, resources
@@ -12,6 +12,7 @@ from ...config import CreatedHub, ExistingHub, StackHub
 from ...naming import AzureNames
 from ...stage import Stage
 from .logs import audit_logs
+from .subscriptions import SubscriptionProviders, subscription_of
 
 
 def private_dns_zones(location: str) -> Mapping[str, str]:
@@ -42,6 +43,12 @@ class HubFacts:
     """Workspace that keeps audit logs."""
     firewall_policy: network.FirewallPolicy | None = None
     """The firewall policy, when this stack owns it (the spoke adds its rule collection group)."""
+    providers: Mapping[str, pulumi.ProviderResource] = field(default_factory=dict)
+    """Providers for the subscriptions hub-side resources live in, by key (``vnet`` or a zone key); none: a hub made here."""
+
+    def options(self, key: str, parent: pulumi.Resource) -> pulumi.ResourceOptions:
+        """Options for a resource created in the hub's VNet or zone ``key``: through the provider of its subscription."""
+        return pulumi.ResourceOptions(parent=parent, provider=self.providers.get(key))
 
 
 def arm_parts(resource_id: str) -> tuple[str, str]:
@@ -88,17 +95,23 @@ class HubNetwork(pulumi.ComponentResource):
             address_prefix=config.firewall_subnet_cidr,
             opts=child,
         )
-        public_ip = network.PublicIPAddress(
-            f"{name}-firewall-ip",
-            resource_group_name=group.name,
-            public_ip_address_name=names.firewall_public_ip,
-            location=location,
-            sku={"name": "Standard", "tier": "Regional"},
-            public_ip_allocation_method="Static",
-            zones=["1", "2", "3"],
-            tags=tags,
-            opts=child,
-        )
+        # Each public IP gives 2,496 SNAT ports per firewall instance; Microsoft recommends at least 20 for AKS in
+        # production (https://learn.microsoft.com/azure/aks/limit-egress-traffic; preflight rule
+        # azure-firewall-snat-public-ips). The first keeps its original name, so adding more replaces nothing.
+        public_ips = [
+            network.PublicIPAddress(
+                f"{name}-firewall-ip" + (f"-{index}" if index else ""),
+                resource_group_name=group.name,
+                public_ip_address_name=names.firewall_public_ip + (f"-{index}" if index else ""),
+                location=location,
+                sku={"name": "Standard", "tier": "Regional"},
+                public_ip_allocation_method="Static",
+                zones=["1", "2", "3"],
+                tags=tags,
+                opts=child,
+            )
+            for index in range(config.firewall_public_ips)
+        ]
         self.policy = network.FirewallPolicy(
             f"{name}-firewall-policy",
             resource_group_name=group.name,
@@ -113,6 +126,12 @@ class HubNetwork(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        # Only the first IP configuration names the subnet; Azure refuses a subnet on the others.
+        ip_configurations: list[network.AzureFirewallIPConfigurationArgsDict] = [
+            {"name": "ipconfig", "subnet": {"id": firewall_subnet.id}, "public_ip_address": {"id": public_ips[0].id}}
+        ]
+        for index, extra in enumerate(public_ips[1:], 1):
+            ip_configurations.append({"name": f"ipconfig-{index}", "public_ip_address": {"id": extra.id}})
         firewall = network.AzureFirewall(
             f"{name}-firewall",
             resource_group_name=group.name,
@@ -121,9 +140,7 @@ class HubNetwork(pulumi.ComponentResource):
             sku={"name": "AZFW_VNet", "tier": config.firewall_sku},
             zones=["1", "2", "3"],
             firewall_policy={"id": self.policy.id},
-            ip_configurations=[
-                {"name": "ipconfig", "subnet": {"id": firewall_subnet.id}, "public_ip_address": {"id": public_ip.id}}
-            ],
+            ip_configurations=ip_configurations,
             tags=tags,
             opts=child,
         )
@@ -181,37 +198,40 @@ def hub_outputs(facts: HubFacts) -> pulumi.Output[dict[str, object]]:
     )
 
 
-def existing_hub(config: ExistingHub) -> HubFacts:
-    """Facts about a hub whose owner gave its IDs."""
+def existing_hub(config: ExistingHub, providers: SubscriptionProviders) -> HubFacts:
+    """Facts about a hub whose owner gave its IDs; each ID's subscription gets its provider."""
     zones = config.private_dns_zone_ids
+    zone_ids = {"keyVault": zones.key_vault, "blob": zones.blob, "file": zones.file, "dfs": zones.dfs, "aks": zones.aks}
     return HubFacts(
         vnet_id=pulumi.Output.from_input(config.vnet_id),
         firewall_private_ip=pulumi.Output.from_input(config.firewall_private_ip),
-        private_dns_zone_ids={
-            "keyVault": pulumi.Output.from_input(zones.key_vault),
-            "blob": pulumi.Output.from_input(zones.blob),
-            "file": pulumi.Output.from_input(zones.file),
-            "dfs": pulumi.Output.from_input(zones.dfs),
-            "aks": pulumi.Output.from_input(zones.aks),
-        },
+        private_dns_zone_ids={key: pulumi.Output.from_input(ident) for key, ident in zone_ids.items()},
         log_analytics_workspace_id=pulumi.Output.from_input(config.log_analytics_workspace_id),
+        providers={"vnet": providers.for_id(config.vnet_id)} | {key: providers.for_id(i) for key, i in zone_ids.items()},
     )
 
 
-def stack_hub(name: str, config: StackHub, parent: pulumi.Resource) -> HubFacts:
-    """Facts read from the ``hub`` output of the stack that created the hub."""
+def stack_hub(name: str, config: StackHub, parent: pulumi.Resource, providers: SubscriptionProviders) -> HubFacts:
+    """Facts read from the ``hub`` output of the stack that created the hub.
+
+    That stack built its hub with ``mode: create``, VNet and zones in one resource group of
+    its own subscription, so one provider (for the VNet's subscription) serves all of them.
+    """
     reference = pulumi.StackReference(f"{name}-hub-ref", stack_name=config.stack, opts=pulumi.ResourceOptions(parent=parent))
     hub = reference.require_output("hub")
 
-    def field(key: str) -> pulumi.Output[str]:
+    def fact(key: str) -> pulumi.Output[str]:
         return hub.apply(lambda value: str(value[key]))
 
     def zone(key: str) -> pulumi.Output[str]:
         return hub.apply(lambda value: str(value["privateDnsZoneIds"][key]))
 
+    keys = ("aks", *PRIVATE_DNS_ZONES)
+    provider = providers.for_subscription("hub", fact("vnetId").apply(subscription_of))
     return HubFacts(
-        vnet_id=field("vnetId"),
-        firewall_private_ip=field("firewallPrivateIp"),
-        private_dns_zone_ids={key: zone(key) for key in ("aks", *PRIVATE_DNS_ZONES)},
-        log_analytics_workspace_id=field("logAnalyticsWorkspaceId"),
+        vnet_id=fact("vnetId"),
+        firewall_private_ip=fact("firewallPrivateIp"),
+        private_dns_zone_ids={key: zone(key) for key in keys},
+        log_analytics_workspace_id=fact("logAnalyticsWorkspaceId"),
+        providers={key: provider for key in ("vnet", *keys)},
     )

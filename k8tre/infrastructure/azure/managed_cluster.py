@@ -45,6 +45,10 @@ class AgentPool:
     """Managed or Ephemeral."""
     subnet_id: pulumi.Input[str]
     """The spoke's node subnet."""
+    max_pods: int = 110
+    """Pods per node: Kubernetes' tested default, well inside the /24 Cilium's cluster pool gives each node."""
+    critical_addons_only: bool = False
+    """Taint a System pool so only critical add-ons run there (when User pools exist for the rest)."""
 
     def profile(self) -> dict[str, Any]:
         """The ARM ``agentPoolProfiles`` entry."""
@@ -63,6 +67,13 @@ class AgentPool:
             "enableNodePublicIP": False,
             "enableEncryptionAtHost": True,
         }
+        # Set, never AKS's plugin-dependent default: Cilium allocates each node's pods from its own /24
+        # (https://docs.cilium.io/en/stable/network/concepts/ipam/cluster-pool/).
+        profile["maxPods"] = self.max_pods
+        if self.critical_addons_only:
+            # Microsoft's baseline keeps application pods off the system pool
+            # (https://learn.microsoft.com/azure/aks/use-system-pools#system-and-user-node-pools).
+            profile["nodeTaints"] = ["CriticalAddonsOnly=true:NoSchedule"]
         if self.max_count is not None:
             profile |= {"minCount": self.count, "maxCount": self.max_count}
         return profile
@@ -108,6 +119,8 @@ class ManagedClusterArgs:
     """Free or Standard (uptime SLA)."""
     tags: dict[str, str]
     """Tags."""
+    log_analytics_workspace_id: pulumi.Input[str] | None = None
+    """Workspace Defender for Containers reports to (None: Defender's sensor is not deployed)."""
 
     def properties(self) -> dict[str, Any]:
         """The resource's input properties (wire names), including the preview field when chosen."""
@@ -125,6 +138,9 @@ class ManagedClusterArgs:
         api_profile: dict[str, Any] = {"enablePrivateCluster": self.private_api}
         if self.private_api and self.private_dns_zone_id is not None:
             api_profile["privateDNSZone"] = self.private_dns_zone_id
+        if self.private_api:
+            # No public DNS name that resolves to the private address (https://learn.microsoft.com/azure/aks/private-clusters).
+            api_profile["enablePrivateClusterPublicFQDN"] = False
         if self.authorized_ip_ranges:
             api_profile["authorizedIPRanges"] = list(self.authorized_ip_ranges)
         return {
@@ -146,10 +162,28 @@ class ManagedClusterArgs:
             "disableLocalAccounts": self.local_accounts_disabled,
             "apiServerAccessProfile": api_profile,
             "oidcIssuerProfile": {"enabled": True},
-            "securityProfile": {"workloadIdentity": {"enabled": True}},
+            "securityProfile": self._security_profile(),
+            # Azure Policy for AKS: the built-in Kubernetes policies and their compliance reports
+            # (https://learn.microsoft.com/azure/aks/use-azure-policy).
+            "addonProfiles": {"azurepolicy": {"enabled": True}},
             "autoUpgradeProfile": {"upgradeChannel": self.upgrade_channel, "nodeOSUpgradeChannel": "NodeImage"},
             "tags": self.tags,
         }
+
+    def _security_profile(self) -> dict[str, Any]:
+        profile: dict[str, Any] = {
+            "workloadIdentity": {"enabled": True},
+            # Removes unused, vulnerable images from the nodes weekly (https://learn.microsoft.com/azure/aks/image-cleaner).
+            "imageCleaner": {"enabled": True, "intervalHours": 168},
+        }
+        if self.log_analytics_workspace_id is not None:
+            # Defender for Containers' sensor, reporting to the audit workspace
+            # (https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-enable).
+            profile["defender"] = {
+                "logAnalyticsWorkspaceResourceId": self.log_analytics_workspace_id,
+                "securityMonitoring": {"enabled": True},
+            }
+        return profile
 
 
 class AksManagedCluster(pulumi.CustomResource):

@@ -143,7 +143,9 @@ class SpokeNetwork(pulumi.ComponentResource):
                 location="global",
                 virtual_network={"id": self.vnet.id},
                 registration_enabled=False,
-                opts=child,
+                # The link lives in the zone's resource group, in the zone's subscription (a landing zone's
+                # Connectivity subscription): created through that subscription's provider.
+                opts=hub.options(key, self),
             )
         if hub.firewall_policy is not None:
             network.FirewallPolicyRuleCollectionGroup(
@@ -204,5 +206,6 @@ class SpokeNetwork(pulumi.ComponentResource):
             remote_virtual_network={"id": self.vnet.id},
             allow_virtual_network_access=True,
             allow_forwarded_traffic=True,
-            opts=child,
+            # The hub side is a child of the hub VNet, in the hub's subscription: through that subscription's provider.
+            opts=hub.options("vnet", self),
         )

@@ -50,7 +50,10 @@ class K8treMocks(Mocks):
         if typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(args)
         if typ.startswith("pulumi:providers:"):
-            return stable_uuid(typ + args.name), dict(args.inputs)
+            ident = stable_uuid(typ + args.name)
+            if typ == "pulumi:providers:azure-native":
+                self.azure.add_provider(ident, args.inputs)  # its resources are made in its subscription
+            return ident, dict(args.inputs)
         if self.azure.handles(typ):
             return self.azure.new_resource(args)
         if self.aws.handles(typ):

@@ -51,6 +51,10 @@ _ARM: dict[str, tuple[str, str]] = {
     "dns:Zone": ("Microsoft.Network/dnszones/{zoneName}", "zoneName"),
     "keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
     "storage:StorageAccount": ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
+    "storage:BlobServiceProperties": (
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
+        "blobServicesName",
+    ),
     "operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"),
     "managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"),
     "managedidentity:FederatedIdentityCredential": (
@@ -86,6 +90,16 @@ class AzureMocks:
         self.subnets: dict[str, str] = {}
         self.identities: dict[str, Outputs] = {}
         self.clusters: dict[tuple[str, str], Outputs] = {}
+        self.subscriptions: dict[str, str] = {}  # explicit provider id -> the subscription it was given
+
+    def add_provider(self, ident: str, inputs: Mapping[str, object]) -> None:
+        """An explicit azure-native provider: ARM ids of its resources carry its ``subscriptionId``, if it names one."""
+        if inputs.get("subscriptionId"):
+            self.subscriptions[ident] = str(inputs["subscriptionId"])
+
+    def _subscription(self, provider: str | None) -> str:
+        # A provider reference is "<urn>::<id>"; without one (or one naming none) the default provider's.
+        return self.subscriptions.get((provider or "").rsplit("::", 1)[-1], SUBSCRIPTION)
 
     def handles(self, token: str) -> bool:
         """True for the azure-native resource types modelled here."""
@@ -96,16 +110,17 @@ class AzureMocks:
     def new_resource(self, args: MockResourceArgs) -> tuple[str, Outputs]:
         """ARM id and state for one resource, computed from its inputs."""
         kind, inputs = _kind(args.typ), dict(args.inputs)
+        subscription = self._subscription(args.provider)
         if kind == "resources:ResourceGroup":
             name = inputs.get("resourceGroupName") or f"{args.name}{stable_hex(args.name, 8)}"
             self.groups[name] = inputs.get("location") or self.location
-            return f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{name}", {**inputs, "name": name, "location": self.groups[name]}
+            return f"/subscriptions/{subscription}/resourceGroups/{name}", {**inputs, "name": name, "location": self.groups[name]}
         if kind in _EXTENSIONS:
-            return self._extension(kind, args.name, inputs)
+            return self._extension(kind, args.name, inputs, subscription)
         template, name_key = _ARM[kind]
         inputs.setdefault(name_key, f"{args.name}{stable_hex(args.name, 8)}")  # azure-native autonaming
         group = inputs.get("resourceGroupName", "")
-        ident = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{group}/providers/" + template.format_map(inputs)
+        ident = f"/subscriptions/{subscription}/resourceGroups/{group}/providers/" + template.format_map(inputs)
         outputs: Outputs = {**inputs, "id": ident, "name": inputs[name_key]}
         if "location" in inputs or kind in ("network:VirtualNetwork", "keyvault:Vault", "containerservice:ManagedCluster"):
             # Without a location the provider uses its configured one, then the group's.
@@ -115,10 +130,10 @@ class AzureMocks:
             outputs = handler(ident, outputs)
         return ident, outputs
 
-    def _extension(self, kind: str, logical: str, inputs: Outputs) -> tuple[str, Outputs]:
+    def _extension(self, kind: str, logical: str, inputs: Outputs, subscription: str) -> tuple[str, Outputs]:
         if kind == "features:SubscriptionFeatureRegistration":
             ident = (
-                f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Features/featureProviders/"
+                f"/subscriptions/{subscription}/providers/Microsoft.Features/featureProviders/"
                 f"{inputs['providerNamespace']}/subscriptionFeatureRegistrations/{inputs['featureName']}"
             )
             return ident, {**inputs, "name": inputs["featureName"]}
@@ -140,6 +155,9 @@ class AzureMocks:
         # so the firewall's dynamic private address is the fifth: the first one Azure hands out.
         configs = []
         for config in outputs.get("ipConfigurations") or []:
+            if not config.get("subnet"):  # an extra public IP: only the first configuration is in the subnet
+                configs.append(config)
+                continue
             prefix = self.subnets.get(str((config.get("subnet") or {}).get("id")), "")
             if not prefix:
                 raise MockMissing(
@@ -159,6 +177,8 @@ class AzureMocks:
         suffix = stable_hex(ident, 8)
         result: Outputs = {**outputs, "fqdn": f"{prefix}-{suffix}.hcp.{location}.azmk8s.io", "provisioningState": "Succeeded"}
         api = outputs.get("apiServerAccessProfile") or {}
+        if api.get("enablePrivateCluster") and api.get("enablePrivateClusterPublicFQDN") is False:
+            del result["fqdn"]  # a private cluster without its public name has only the private FQDN
         if api.get("enablePrivateCluster"):
             result["privateFQDN"] = f"{prefix}-{suffix}.{stable_uuid(ident)}.privatelink.{location}.azmk8s.io"
         oidc = outputs.get("oidcIssuerProfile") or {}
@@ -206,7 +226,7 @@ class AzureMocks:
                 f"listManagedClusterUserCredentials: no cluster {name!r} in group {group!r} was created in this run"
             )
         host = cluster.get("privateFQDN") if args.args.get("serverFqdn") != "public" else None
-        server = f"https://{host or cluster['fqdn']}:443"
+        server = f"https://{host or cluster.get('fqdn')}:443"
         user: Outputs = {"token": stable_hex(name + "token", 64)}
         if cluster.get("aadProfile"):
             user = {
