@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from conftest import ALL_STACKS, graph_of
 from k8tre.offline.workloads import ExpandedRelease
 from k8tre.workload_checks.app_project import check_application, destination_permitted, kind_permitted
 from k8tre.workload_checks.chart_values import ChartDefaults, check_chart_values, default_values, undeclared_values
 from k8tre.workload_checks.images import check_images, parse_image
-from k8tre.workload_checks.pod_security import check_pod_security, refusals, strictest_level
+from k8tre.workload_checks.pod_security import check_pod_security, namespace_levels, refusals, strictest_level
 from k8tre.workload_checks.pods import PodTemplate
 from k8tre.workload_checks.schemas import check_schemas
 
@@ -435,6 +436,22 @@ def test_the_namespace_reason_annotation_is_the_one_the_check_reads() -> None:
     from k8tre.workload_checks.pod_security import REASON_ANNOTATION
 
     assert POD_SECURITY_REASON == REASON_ANNOTATION
+
+
+REVIEWED_WEAKER_LEVELS = {"jupyterhub": "baseline"}
+"""Namespaces that enforce less than ``restricted``, each reviewed with its reason in code (KubeSpawner's notebook
+pods in JupyterHub's). A research project runs researchers' own code: it never enforces less than restricted."""
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_only_reviewed_namespaces_enforce_less_than_restricted(stack: str) -> None:
+    # The pod-security check trusts a stated reason, so a new weaker namespace (a project made privileged "for GPU
+    # drivers") would pass it; this list is where such a change must be reviewed.
+    levels = namespace_levels(graph_of(stack).manifests())
+    projects = [n for n in levels if n.startswith("project-")]
+    assert projects, "the stack renders research project namespaces"
+    weaker = {namespace: level for namespace, (level, _) in levels.items() if level != "restricted"}
+    assert weaker == {n: level for n, level in REVIEWED_WEAKER_LEVELS.items() if n in levels}
 
 
 @pytest.mark.parametrize("level", ["baseline", "privileged"])
