@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import pulumi
@@ -69,6 +70,7 @@ class SpokeNetwork(pulumi.ComponentResource):
         super().__init__("k8tre:infrastructure:SpokeNetwork", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(stage.tags)
+        self._location = config.location
         self.vnet = network.VirtualNetwork(
             f"{name}-vnet",
             resource_group_name=group.name,
@@ -99,40 +101,16 @@ class SpokeNetwork(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        nsg_nodes = network.NetworkSecurityGroup(
-            f"{name}-nsg-nodes",
-            resource_group_name=group.name,
-            network_security_group_name=AzureNames(stage.slug).security_group("nodes"),
-            location=config.location,
-            tags=tags,
-            opts=child,
-        )
-        nsg_ingress = network.NetworkSecurityGroup(
-            f"{name}-nsg-ingress",
-            resource_group_name=group.name,
-            network_security_group_name=AzureNames(stage.slug).security_group("ingress"),
-            location=config.location,
-            security_rules=_INGRESS_RULES,
-            tags=tags,
-            opts=child,
-        )
+        # Every subnet gets an NSG of its own: landing-zone policy denies a subnet without one ("Subnets should be
+        # associated with a Network Security Group"); with private endpoint network policies on, the endpoints
+        # subnet's rules apply to the endpoints too.
         self.node_subnet = self._subnet(
-            name, group, "snet-nodes", config.node_subnet_cidr, "nodes", route_table=self.route_table, nsg=nsg_nodes
+            name, group, "snet-nodes", config.node_subnet_cidr, "nodes", stage, route_table=self.route_table
         )
-        self.ingress_subnet = self._subnet(name, group, INGRESS_SUBNET, config.ingress_subnet_cidr, "ingress", nsg=nsg_ingress)
-        # Landing-zone policy denies a subnet without an NSG ("Subnets should be associated with a Network Security
-        # Group"); with private endpoint network policies on, its rules apply to the endpoints too.
-        nsg_endpoints = network.NetworkSecurityGroup(
-            f"{name}-nsg-endpoints",
-            resource_group_name=group.name,
-            network_security_group_name=AzureNames(stage.slug).security_group("endpoints"),
-            location=config.location,
-            tags=tags,
-            opts=child,
+        self.ingress_subnet = self._subnet(
+            name, group, INGRESS_SUBNET, config.ingress_subnet_cidr, "ingress", stage, security_rules=_INGRESS_RULES
         )
-        self.endpoints_subnet = self._subnet(
-            name, group, "snet-endpoints", config.endpoints_subnet_cidr, "endpoints", nsg=nsg_endpoints
-        )
+        self.endpoints_subnet = self._subnet(name, group, "snet-endpoints", config.endpoints_subnet_cidr, "endpoints", stage)
         self._peer(name, group, hub)
         for key, zone_id in hub.private_dns_zone_ids.items():
             privatedns.VirtualNetworkLink(
@@ -167,10 +145,20 @@ class SpokeNetwork(pulumi.ComponentResource):
         subnet: str,
         cidr: str,
         part: str,
+        stage: Stage,
         *,
         route_table: network.RouteTable | None = None,
-        nsg: network.NetworkSecurityGroup | None = None,
+        security_rules: Sequence[network.SecurityRuleArgsDict] | None = None,
     ) -> network.Subnet:
+        nsg = network.NetworkSecurityGroup(
+            f"{name}-nsg-{part}",
+            resource_group_name=group.name,
+            network_security_group_name=AzureNames(stage.slug).security_group(part),
+            location=self._location,
+            security_rules=security_rules,
+            tags=dict(stage.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         return network.Subnet(
             f"{name}-{part}",
             resource_group_name=group.name,
@@ -178,7 +166,7 @@ class SpokeNetwork(pulumi.ComponentResource):
             subnet_name=subnet,
             address_prefix=cidr,
             route_table={"id": route_table.id} if route_table is not None else None,
-            network_security_group={"id": nsg.id} if nsg is not None else None,
+            network_security_group={"id": nsg.id},
             # No implicit outbound internet: egress is the firewall route or nothing.
             default_outbound_access=False,
             private_endpoint_network_policies="Enabled",
