@@ -148,6 +148,13 @@ def chart_name(reference: str) -> str:
     return locked.chart if locked else reference
 
 
+def recorded_digests(lock: ChartLock | None = None) -> frozenset[str]:
+    """Every sha256 the lock records, for archives and manifests alike: the bytes that were reviewed."""
+    found = lock or load()
+    archives = {a.sha256 for chart in found.charts.values() for a in chart.archives.values()}
+    return frozenset(archives | {m.sha256 for _, files in found.manifests.values() for m in files})
+
+
 def locked_versions(chart: str) -> frozenset[str]:
     """The versions of ``chart`` that have a vendored archive: what a stack may pin it to."""
     charts = load().charts

@@ -416,3 +416,34 @@ def test_a_route_the_http_listener_does_not_admit_is_not_served_in_plain_text() 
     graph = copy.deepcopy(graph_of("dev"))
     _one(graph, _kind("HTTPRoute", "jupyter")).inputs["spec"]["parentRefs"][0].update(sectionName="http")
     assert _finding(graph, "tls-on-every-route").status == "pass"
+
+
+def _config_file(graph: Graph, file: str) -> None:
+    graph.resources.append(
+        RecordedResource(
+            urn="urn:pulumi:test::k8tre::kubernetes:yaml/v2:ConfigFile::crds",
+            type="kubernetes:yaml/v2:ConfigFile",
+            name="crds",
+            parent="",
+            provider="",
+            dependencies=(),
+            custom=False,
+            inputs={"file": file},
+            options=Options(False, False, False, (), (), (), ()),
+        )
+    )
+
+
+def test_a_local_manifest_is_pinned_only_by_the_bytes_the_lock_records(tmp_path: Path) -> None:
+    from k8tre import chart_lock
+
+    (_version, files) = next(iter(chart_lock.load().manifests.values()))
+    vendored = files[0].path
+    graph = copy.deepcopy(graph_of("dev"))
+    _config_file(graph, os.path.relpath(vendored, PROGRAM_DIR))
+    assert _finding(graph, "pinned-versions").status == "pass"
+    edited = tmp_path / vendored.name
+    edited.write_bytes(vendored.read_bytes() + b"\n# edited after review\n")
+    graph = copy.deepcopy(graph_of("dev"))
+    _config_file(graph, os.path.relpath(edited, PROGRAM_DIR))
+    assert _finding(graph, "pinned-versions").status == "fail"

@@ -16,7 +16,6 @@ from ..registry import Evaluation, rule
 
 _EXACT = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
 # An image reference: [registry/]path[:tag][@sha256:digest] (distribution/reference grammar, simplified to what we judge).
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 
@@ -40,8 +39,6 @@ KNOWN_CHART_REPOSITORIES: dict[str, str] = {
     "fluent-bit": "https://fluent.github.io/helm-charts",
     "longhorn": "https://charts.longhorn.io",
 }
-CHART_LOCK_DIR = chart_lock.CHARTS_DIR
-"""Where vendored chart archives and their lock live (issue 10)."""
 
 
 def pinned(revision: object) -> bool:
@@ -52,15 +49,6 @@ def pinned(revision: object) -> bool:
 def known_repository(chart: str, url: str) -> bool:
     """``url`` is HTTPS and is the chart's upstream repository."""
     return urlparse(url).scheme == "https" and KNOWN_CHART_REPOSITORIES.get(chart) == url.rstrip("/")
-
-
-def locked_digests(lock_dir: Path = CHART_LOCK_DIR) -> set[str]:
-    """Every sha256 the lock files in ``lock_dir`` record (format-agnostic: any 64-hex digest in a lock or index)."""
-    digests: set[str] = set()
-    for path in sorted(lock_dir.glob("*")) if lock_dir.is_dir() else []:
-        if path.suffix in (".yaml", ".yml", ".json", ".lock") or path.name in ("SHA256SUMS",):
-            digests |= set(_SHA256.findall(path.read_text(encoding="utf-8", errors="replace")))
-    return digests
 
 
 @rule(
@@ -89,7 +77,8 @@ def pinned_versions(graph: Graph) -> Evaluation:
             if urlparse(url).scheme:
                 ok = urlparse(url).scheme == "https" and bool(re.search(r"/v\d+\.\d+\.\d+/", url))
             else:
-                ok = _sha256(Path(url)) in locked_digests(Path(url).parent)
+                # A local manifest is pinned by its bytes: one the lock records (a path starts in the program's directory).
+                ok = _sha256(chart_lock.PROGRAM_DIR / url) in chart_lock.recorded_digests()
             result.check(manifest.urn, ok, f"manifest {url} is not a pinned release")
     for urn, where, image in images(graph):
         if image is None:
