@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ALL_STACKS, graph_of
+from conftest import ALL_STACKS, expanded_graph_of, graph_of
 from k8tre.chart_lock import PROGRAM_DIR, chart_name
 from k8tre.offline.graph import Graph, Options, RecordedResource, Secret
 from k8tre.offline.workloads import ExpandedRelease
@@ -447,3 +447,11 @@ def test_a_local_manifest_is_pinned_only_by_the_bytes_the_lock_records(tmp_path:
     graph = copy.deepcopy(graph_of("dev"))
     _config_file(graph, os.path.relpath(edited, PROGRAM_DIR))
     assert _finding(graph, "pinned-versions").status == "fail"
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_real_stacks_with_their_charts_expanded_pass_every_mandatory_rule(stack: str) -> None:
+    # What `k8tre check` judges: the program's objects and what the charts install (an EKS endpoint in Cilium's
+    # environment, an upper-case DNS label, is an address, not a credential).
+    findings = evaluate_all(expanded_graph_of(stack))
+    assert [(f.rule.id, [v.message for v in f.evaluation.violations][:3]) for f in findings if f.blocks] == []

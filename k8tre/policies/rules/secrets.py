@@ -49,7 +49,8 @@ MIN_ENTROPY_LENGTH = 20
 MIN_ENTROPY_BITS = 4.0
 """Shannon entropy per character above which a long token in a credential place is taken for a secret
 (random base64 of this length scores about 4.3-5; English words and paths about 3-3.5)."""
-_HOSTNAME = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+\.?$")
+# DNS names are case-insensitive (RFC 4343): EKS endpoints carry an upper-case hex label.
+_HOSTNAME = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+\.?$", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}")
 _REFERENCE = re.compile(r"^\$\(|^\$\{|\{\{")
 
