@@ -17,8 +17,31 @@ from urllib.parse import urlparse
 
 from . import chart_lock
 
-ChartName = Literal["cilium", "cert-manager", "argo-cd", "jupyterhub"]
+ChartName = Literal[
+    "cilium",
+    "cert-manager",
+    "argo-cd",
+    "jupyterhub",
+    "keycloakx",
+    "external-secrets",
+    "external-dns",
+    "cloudnative-pg",
+    "plugin-barman-cloud",
+    "seaweedfs",
+    "kube-prometheus-stack",
+    "victoria-logs-single",
+    "fluent-bit",
+    "opencost",
+    "velero",
+    "longhorn",
+    "aws-ebs-csi-driver",
+    "aws-efs-csi-driver",
+    "aws-load-balancer-controller",
+]
 """The charts the program knows how to configure."""
+
+APPLICATION_CHARTS: Final[tuple[ChartName, ...]] = ("jupyterhub", "keycloakx")
+"""Charts delivered as Argo CD Applications (Argo CD fetches them itself); Pulumi installs every other chart."""
 
 ChartSource = Literal["vendored", "upstream"]
 """Where Pulumi's Helm releases take a chart from: the reviewed archive in ``charts/``, or the upstream repository."""
@@ -82,6 +105,10 @@ def gateway_api_manifests() -> tuple[Path, ...]:
 
 
 def application_sources() -> tuple[str, ...]:
-    """Hosts Argo CD may fetch from: the pinned charts' repositories and GitHub (Git sources, chart files)."""
-    hosts = {urlparse(pin.repository).hostname or "" for pin in CHARTS.values()}
+    """Hosts Argo CD may fetch from: the repositories of the charts it delivers and GitHub (Git sources, chart files).
+
+    Only the application charts: the platform's own charts are installed by Pulumi from the
+    vendored archives, so Argo CD has no reason to reach their repositories.
+    """
+    hosts = {urlparse(CHARTS[name].repository).hostname or "" for name in APPLICATION_CHARTS}
     return tuple(sorted(hosts | {"github.com", "*.githubusercontent.com"}))
