@@ -16,6 +16,7 @@ from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
+from .catalogue import Render, ServiceEntry, releases
 from .network_policy import opening, service_policy
 
 NAMESPACE = "argocd"
@@ -61,6 +62,25 @@ def argocd_flows(source_hosts: Sequence[str], ha: bool = False) -> list[Expect]:
     ]
     flows += [allow(repo, Fqdn(host), 443, "chart sources") for host in source_hosts if "*" not in host]
     return flows
+
+
+def _argocd_variant(render: Render) -> str:
+    """Argo CD's shape as rendered: HA (redis-ha) or a single instance."""
+    described = []
+    for release in releases(render, "argo-cd"):
+        values = release.get("values") or {}
+        ha = (values.get("redis-ha") or {}).get("enabled")
+        described.append("HA (redis-ha, replicated server and repo server)" if ha else "single instance")
+    return "; ".join(described)
+
+
+ENTRY = ServiceEntry(
+    name="Argo CD",
+    gives="GitOps delivery of the application layer (Applications, AppProjects)",
+    charts=("argo-cd",),
+    flows="components to each other and redis; the Gateway to the server only; repo server to chart sources on 443",
+    variant=_argocd_variant,
+)
 
 
 REDIS_UID = 10001

@@ -17,6 +17,7 @@ from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
+from .catalogue import Render, ServiceEntry, kinds
 from .network_policy import opening, service_policy
 
 NAMESPACE = "cert-manager"
@@ -51,6 +52,29 @@ def cert_manager_flows(context: FlowContext) -> list[Expect]:
         flows += [allow(controller, Fqdn(host), 443, "the ACME CA issues certificates") for host in ACME_HOSTS]
         flows.append(allow(controller, Entity("ingress"), 80, "HTTP-01 self-check through the Gateway"))
     return flows
+
+
+def _issuer_variant(render: Render) -> str:
+    """The ClusterIssuers' kinds and, for ACME, their solvers, as rendered."""
+    described = []
+    for issuer in kinds(render, "ClusterIssuer"):
+        spec = issuer.get("spec") or {}
+        acme = spec.get("acme")
+        if acme is None:
+            described.append(f"{issuer['metadata']['name']}: {', '.join(sorted(spec))}")
+            continue
+        solvers = sorted({key for solver in acme.get("solvers") or [] for key in solver if key != "selector"})
+        described.append(f"{issuer['metadata']['name']}: ACME ({', '.join(solvers)})")
+    return "; ".join(described)
+
+
+ENTRY = ServiceEntry(
+    name="cert-manager",
+    gives="TLS certificates from a cluster-wide issuer (the Gateway's wildcard certificate first)",
+    charts=("cert-manager",),
+    flows="API server both ways (webhook); ACME CA on 443; HTTP-01 self-check through the Gateway",
+    variant=_issuer_variant,
+)
 
 
 FREE_FORM_VALUES = ("securityContext", "webhook.securityContext", "cainjector.securityContext", "startupapicheck.securityContext")

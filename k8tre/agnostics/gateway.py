@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from ..infrastructure import Cluster
 from ..namespace import GATEWAY_ACCESS_LABEL, platform_namespace
+from .catalogue import Render, ServiceEntry, kinds
 from .cert_manager import GATEWAY_NAME, GATEWAY_NAMESPACE
 
 TLS_SECRET = "k8tre-gateway-tls"  # noqa: S105 - the name of the TLS Secret, not its content
@@ -76,6 +77,28 @@ def redirect_route_spec() -> dict[str, Any]:
         "parentRefs": [{"name": GATEWAY_NAME, "sectionName": "http"}],
         "rules": [{"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}],
     }
+
+
+def _gateway_variant(render: Render) -> str:
+    """How the Gateway's load balancer is provided, read from the rendered Gateway and LB pools."""
+    pools = kinds(render, "CiliumLoadBalancerIPPool")
+    if pools:
+        blocks = [block["cidr"] for pool in pools for block in pool["spec"].get("blocks") or []]
+        return f"Cilium LB IPAM + L2 announcements ({', '.join(blocks)})"
+    described = []
+    for gateway in kinds(render, "Gateway"):
+        annotations = ((gateway.get("spec") or {}).get("infrastructure") or {}).get("annotations") or {}
+        described.append(", ".join(f"{k}: {v}" for k, v in sorted(annotations.items())) or "no load-balancer annotations")
+    return "; ".join(described)
+
+
+ENTRY = ServiceEntry(
+    name="Shared Gateway",
+    gives="one HTTPS entry point for `*.<domain>` on an internal load balancer; HTTP only redirects",
+    charts=(),
+    flows="`ingress` entity to each published backend, opened by that service's own policy",
+    variant=_gateway_variant,
+)
 
 
 class SharedGateway(pulumi.ComponentResource):

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from ..flows.expect import EXFILTRATION_NAME, METADATA_SERVICE, WORLD_ADDRESS, Expect, FlowContext, PodsOf, allow, deny
 from ..flows.model import DnsLookup
+from .catalogue import Render, ServiceEntry, kinds
 
 NAMESPACE_LABEL: Final = "k8s:io.kubernetes.pod.namespace"
 
@@ -67,6 +68,25 @@ def default_deny_policy(exempt: Mapping[str, str] = SYSTEM_NAMESPACES) -> dict[s
             "egress": [dns_egress_rule()],
         },
     }
+
+
+def _default_deny_variant(render: Render) -> str:
+    """The namespaces the rendered cluster-wide default deny leaves out."""
+    described = []
+    for policy in kinds(render, "CiliumClusterwideNetworkPolicy"):
+        for expression in (policy["spec"].get("endpointSelector") or {}).get("matchExpressions") or []:
+            if expression.get("key") == NAMESPACE_LABEL and expression.get("operator") == "NotIn":
+                described.append("all namespaces except " + ", ".join(expression.get("values") or []))
+    return "; ".join(described)
+
+
+ENTRY = ServiceEntry(
+    name="Default deny",
+    gives="no pod sends or receives anything a policy does not allow; DNS for cluster names only",
+    charts=(),
+    flows="every pod to kube-dns (cluster names); everything else denied unless a service opens it",
+    variant=_default_deny_variant,
+)
 
 
 def _fqdn_selector(name: str) -> dict[str, str]:
