@@ -1,0 +1,64 @@
+"""Credentials the platform generates for its own services, delivered as Kubernetes Secrets.
+
+This is the one way a platform service gets a generated password: a ``random.RandomPassword``
+(a Pulumi secret from birth, never in a stack file or a render) landing in a Secret of a
+known name, namespace and keys, which the service's chart then references by name. Callers
+depend on that contract only (the Secret's name, namespace and keys), so the delivery path
+behind it can change without touching them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from ..infrastructure import Cluster
+
+
+@dataclass(frozen=True)
+class GeneratedSecret:
+    """A Secret holding generated passwords: where it is, which keys it has, and what to wait for."""
+
+    name: str
+    """The Secret's name."""
+    namespace: str
+    """Its namespace."""
+    keys: tuple[str, ...]
+    """Its keys, each a generated password."""
+    ready: pulumi.Resource
+    """The resource a workload reading the Secret must wait for."""
+
+
+def generated_secret(
+    name: str,
+    *,
+    secret_name: str,
+    namespace: str,
+    keys: Sequence[str],
+    cluster: Cluster,
+    parent: pulumi.Resource,
+    length: int = 32,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> GeneratedSecret:
+    """A Secret ``secret_name`` in ``namespace`` with one generated password per key.
+
+    Letters and digits only: the values end up in connection strings and configuration files
+    where punctuation would need escaping, and 32 of 62 symbols carry about 190 bits. Pass the
+    namespace resource in ``depends_on``: the Secret is created inside it.
+    """
+    passwords = {
+        key: random.RandomPassword(f"{name}-{key}", length=length, special=False, opts=pulumi.ResourceOptions(parent=parent))
+        for key in keys
+    }
+    secret = k8s.core.v1.Secret(
+        name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=namespace),
+        type="Opaque",
+        string_data={key: password.result for key, password in passwords.items()},
+        opts=cluster.opts(parent, depends_on=depends_on),
+    )
+    return GeneratedSecret(secret_name, namespace, tuple(keys), secret)
