@@ -8,6 +8,7 @@ from ..config import K8treConfig
 from ..infrastructure import Cluster
 from ..stage import Stage
 from ..versions import application_sources, chart
+from .admission import AdmissionGuardRails
 from .argocd import ArgoCd
 from .cert_manager import CertManager
 from .gateway import SharedGateway
@@ -49,6 +50,8 @@ class AgnosticsLayer(pulumi.ComponentResource):
         gateway = SharedGateway(
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
         )
+        # Independent of every release: the policies judge pods whenever they arrive.
+        AdmissionGuardRails(f"{name}-admission", cluster, settings.admission, opts=child)
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         if cluster.platform.lb_ip_pool:
             LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)

@@ -29,6 +29,32 @@ class ArgoCdSettings(K8treModel):
     """Run Argo CD's controllers replicated; default on in prod."""
 
 
+RegistryPrefix = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")]
+"""A registry host (with an optional port) and optionally a path in it, e.g. ``quay.io/cilium``; no scheme, no
+trailing slash. An image is allowed when it starts with the prefix followed by ``/``."""
+
+ALLOWED_REGISTRIES: tuple[str, ...] = (
+    "quay.io/cilium",
+    "quay.io/jetstack",
+    "quay.io/argoproj",
+    "quay.io/jupyterhub",
+    "quay.io/jupyter",
+    "ecr-public.aws.com/docker/library",
+)
+"""Exactly where the pinned charts' images come from (every stack's ``images.txt``): Cilium, cert-manager
+(Jetstack), Argo CD, JupyterHub and its notebook images on quay.io, and Argo CD's Redis and HAProxy from
+the Docker official images on ECR Public. Organisations rather than whole registries: anyone can publish
+to quay.io or ECR Public."""
+
+
+class AdmissionSettings(K8treModel):
+    """Admission guard rails (ValidatingAdmissionPolicies served by the API server)."""
+
+    allowed_registries: Annotated[tuple[RegistryPrefix, ...], Field(min_length=1)] = ALLOWED_REGISTRIES
+    """Registries (or registry paths) pods in the platform's namespaces may pull from; images must name their
+    registry (``docker.io/library/busybox``, not ``busybox``). Point it at your mirror in an air-gapped site."""
+
+
 class AgnosticsConfig(K8treModel):
     """Platform services installed on every cloud."""
 
@@ -36,6 +62,8 @@ class AgnosticsConfig(K8treModel):
     """Certificate issuance."""
     argocd: ArgoCdSettings = ArgoCdSettings()
     """Argo CD."""
+    admission: AdmissionSettings = AdmissionSettings()
+    """Admission guard rails."""
 
 
 class JupyterHubSettings(K8treModel):

@@ -18,6 +18,7 @@ FREE_FORM_VALUES = (
     "hubble.ui.securityContext",
     "hubble.ui.frontend.securityContext",
     "hubble.ui.backend.securityContext",
+    "secretsNamespaceLabels",
 )
 """Chart value maps that are Kubernetes (Pod)SecurityContext objects, passed through with toYaml
 (templates/hubble-relay/deployment.yaml, templates/hubble-ui/deployment.yaml): their keys are
@@ -95,6 +96,14 @@ def cilium_values(cluster: ProvisionedCluster, network: PodNetwork, settings: Ci
         # Envoy takes its configuration from the agent over a local socket (xDS) and the chart binds no
         # role to its service account (templates/cilium-envoy/), so it needs no API token.
         "serviceAccounts": {"envoy": {"automount": False}},
+        # The chart creates `cilium-secrets` (templates/cilium-secrets-namespace.yaml) to hold the Gateway's and
+        # Ingress's TLS secrets; no pod runs there, so it enforces the strictest Pod Security level like every
+        # other namespace (a namespace without the label admits anything).
+        "secretsNamespaceLabels": {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+        },
     }
     for key, value in cluster.cilium.cloud_values.items():
         values[key] = value

@@ -10,10 +10,11 @@ from .. import chart_lock
 from ..offline.graph import Graph, redacted
 from ..offline.validation import FREE_FORM
 from ..offline.workloads import ExpandedRelease
+from .admission import check_admission, check_namespace_labels
 from .app_project import check_application
 from .chart_values import check_chart_values
 from .findings import Finding
-from .images import check_images, images_in
+from .images import check_images, images_in, spawned_images
 from .pod_security import check_pod_security
 from .pods import pod_template
 from .schemas import check_schemas
@@ -74,6 +75,9 @@ def check_workloads(graph: Graph, kubernetes_version: str) -> WorkloadReport:
         project = projects.get(release.project or "default")
         findings += check_application(release, project, str(destination.get("server") or IN_CLUSTER), scopes)
     findings += check_images(releases, manifests)
+    spawned = [(r.namespace, image) for r in releases for image in spawned_images([(r.chart, _values(graph, r))])]
+    findings += check_admission(releases, manifests, spawned)
+    findings += check_namespace_labels(releases, manifests)
     for release in releases:
         where = f"{release.source} {release.namespace}/{release.name}"
         try:
@@ -87,6 +91,7 @@ def check_workloads(graph: Graph, kubernetes_version: str) -> WorkloadReport:
         "pod-security": sum(pod_template(obj) is not None for obj in [*manifests, *objects]),
         "app-project": sum(len(r.objects) for r in applications),
         "image": len(images_in(releases, manifests)),
+        "admission": sum(m.get("kind") == "ValidatingAdmissionPolicyBinding" for m in manifests),
         "chart-values": len(releases),
     }
     return WorkloadReport(tuple(findings), examined, tuple(images_in(releases, manifests)))
