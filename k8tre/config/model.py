@@ -75,6 +75,14 @@ def _platform_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
             yield f"applications.projects[{i}].name", f"{name!r} is used by more than one project"
     if config.applications.jupyterhub.singleuser_tag == "latest":
         yield "applications.jupyterhub.singleuserTag", "must be a pinned tag, not 'latest'"
+    registries = config.agnostics.admission.allowed_registries
+    image = config.applications.jupyterhub.singleuser_image
+    if config.applications.jupyterhub.enabled and not any(image.startswith(prefix + "/") for prefix in registries):
+        # The admission policy would refuse every notebook at spawn time, long after `pulumi up` succeeded.
+        yield (
+            "applications.jupyterhub.singleuserImage",
+            f"{image!r} is not from a registry in agnostics.admission.allowedRegistries ({', '.join(registries)})",
+        )
     for chart, version in config.versions.charts.items():
         # What is installed is what was reviewed: a version without a vendored, digest-locked archive in
         # charts/ would be fetched unreviewed (and could not be expanded and checked offline).
