@@ -24,6 +24,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi_kubernetes.admissionregistration import v1 as admission
 
 from ..config.layers import AdmissionSettings
 from ..infrastructure import Cluster
@@ -52,8 +53,8 @@ clouds, so they take the strictest level. ``kube-system`` cannot be ``restricted
 only be ``privileged``, audited at ``baseline`` so what needs host access there is on record."""
 
 
-def _policy_spec(rule: AdmissionRule, registries: Sequence[str]) -> dict[str, Any]:
-    variables = [{"name": name, "expression": expression} for name, expression in rule.variables]
+def _policy_spec(rule: AdmissionRule, registries: Sequence[str]) -> admission.ValidatingAdmissionPolicySpecArgsDict:
+    variables: list[admission.VariableArgsDict] = [{"name": name, "expression": e} for name, e in rule.variables]
     if rule.name == "k8tre-allowed-registries":
         variables.insert(0, {"name": ALLOWED_REGISTRIES_VARIABLE, "expression": cel_string_list(registries)})
     return {
@@ -73,13 +74,12 @@ def _policy_spec(rule: AdmissionRule, registries: Sequence[str]) -> dict[str, An
     }
 
 
-def _selector(selector: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "match_expressions": [
-            {"key": e["key"], "operator": e["operator"], **({"values": list(e["values"])} if "values" in e else {})}
-            for e in selector.get("matchExpressions") or ()
-        ]
-    }
+def _selector(selector: Mapping[str, Any]) -> k8s.meta.v1.LabelSelectorArgsDict:
+    expressions: list[k8s.meta.v1.LabelSelectorRequirementArgsDict] = [
+        {"key": e["key"], "operator": e["operator"], "values": list(e.get("values") or [])}
+        for e in selector.get("matchExpressions") or ()
+    ]
+    return {"match_expressions": expressions}
 
 
 class AdmissionGuardRails(pulumi.ComponentResource):
@@ -94,7 +94,7 @@ class AdmissionGuardRails(pulumi.ComponentResource):
             policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
                 f"{name}-{rule.name}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=rule.name),
-                spec=_policy_spec(rule, settings.allowed_registries),  # type: ignore[arg-type]
+                spec=_policy_spec(rule, settings.allowed_registries),
                 opts=cluster.opts(self),
             )
             k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
@@ -103,7 +103,7 @@ class AdmissionGuardRails(pulumi.ComponentResource):
                 spec={
                     "policy_name": rule.name,
                     "validation_actions": list(VALIDATION_ACTIONS),
-                    "match_resources": {"namespace_selector": _selector(rule.namespaces)},  # type: ignore[typeddict-item]
+                    "match_resources": {"namespace_selector": _selector(rule.namespaces)},
                 },
                 # A binding is only meaningful once its policy exists.
                 opts=cluster.opts(self, depends_on=[policy]),

@@ -147,7 +147,8 @@ RULES: tuple[AdmissionRule, ...] = (
         namespaces=WORKLOAD_NAMESPACES,
         variables=(),
         expression="!has(object.spec.volumes) || object.spec.volumes.all(v, !has(v.hostPath))",
-        message="'hostPath volumes are refused here: ' + object.spec.volumes.filter(v, has(v.hostPath)).map(v, v.name).join(', ')",
+        message="'hostPath volumes are refused here: ' + "
+        "object.spec.volumes.filter(v, has(v.hostPath)).map(v, v.name).join(', ')",
         refuse=_host_path_volumes,
     ),
     AdmissionRule(
@@ -156,7 +157,8 @@ RULES: tuple[AdmissionRule, ...] = (
         namespaces=NOT_REVIEWED_PRIVILEGED,
         variables=(("containers", _CONTAINERS),),
         expression=f"variables.containers.all(c, !({_PRIVILEGED}))",
-        message=f"'privileged containers are refused here: ' + variables.containers.filter(c, {_PRIVILEGED}).map(c, c.name).join(', ')",
+        message="'privileged containers are refused here: ' + "
+        f"variables.containers.filter(c, {_PRIVILEGED}).map(c, c.name).join(', ')",
         refuse=_privileged_containers,
     ),
 )

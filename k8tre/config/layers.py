@@ -29,7 +29,9 @@ class ArgoCdSettings(K8treModel):
     """Run Argo CD's controllers replicated; default on in prod."""
 
 
-RegistryPrefix = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")]
+RegistryPrefix = Annotated[
+    str, Field(pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
+]
 """A registry host (with an optional port) and optionally a path in it, e.g. ``quay.io/cilium``; no scheme, no
 trailing slash. An image is allowed when it starts with the prefix followed by ``/``."""
 

@@ -1,4 +1,4 @@
-"""Admission: would the cluster's own admission let in what the render runs, and is every namespace under Pod Security?
+"""Admission: what the cluster's own admission would refuse, and namespaces outside Pod Security.
 
 Two checks over a render:
 
@@ -37,11 +37,16 @@ def namespace_labels(objects: Iterable[Mapping[str, Any]]) -> dict[str, dict[str
     return labels
 
 
-def _placed(releases: Iterable[ExpandedRelease], manifests: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, Mapping[str, Any]]]:
+def _placed(
+    releases: Iterable[ExpandedRelease], manifests: Sequence[Mapping[str, Any]]
+) -> list[tuple[str, str, Mapping[str, Any]]]:
     """``(subject prefix, namespace, object)`` for every object, with the namespace it lands in."""
     placed = [("", str((m.get("metadata") or {}).get("namespace") or ""), m) for m in manifests]
     for release in releases:
-        placed += [(f"{release.name}: ", str((o.get("metadata") or {}).get("namespace") or release.namespace), o) for o in release.objects]
+        placed += [
+            (f"{release.name}: ", str((o.get("metadata") or {}).get("namespace") or release.namespace), o)
+            for o in release.objects
+        ]
     return placed
 
 
@@ -68,7 +73,10 @@ def check_admission(
     bindings = [m for m in manifests if m.get("kind") == "ValidatingAdmissionPolicyBinding"]
     pods = [(prefix, namespace, obj, pod_template(obj)) for prefix, namespace, obj in _placed(releases, manifests)]
     judged = [(f"{prefix}{object_ref(obj)}", namespace or "default", pod.spec) for prefix, namespace, obj, pod in pods if pod]
-    judged += [(f"spawned pod {image}", namespace, {"containers": [{"name": "notebook", "image": image}]}) for namespace, image in spawned]
+    judged += [
+        (f"spawned pod {image}", namespace, {"containers": [{"name": "notebook", "image": image}]})
+        for namespace, image in spawned
+    ]
     for binding in bindings:
         spec = binding.get("spec") or {}
         rule, policy = twins.get(str(spec.get("policyName"))), policies.get(str(spec.get("policyName")))
@@ -78,7 +86,10 @@ def check_admission(
         selector = (spec.get("matchResources") or {}).get("namespaceSelector") or {}
         for subject, namespace, pod_spec in judged:
             if selects(selector, labels.get(namespace, {METADATA_NAME_LABEL: namespace})):
-                findings += [Finding("admission", subject, f"{rule.name} in {namespace}: {why}") for why in rule.refuse(pod_spec, registries)]
+                findings += [
+                    Finding("admission", subject, f"{rule.name} in {namespace}: {why}")
+                    for why in rule.refuse(pod_spec, registries)
+                ]
     return findings
 
 

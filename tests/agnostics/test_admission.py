@@ -48,7 +48,10 @@ def _pod_spec_of(graph: Graph, namespace: str) -> dict[str, Any]:
     """A copy of a real pod spec the render runs in ``namespace``."""
     for release in graph.workloads:
         for obj in release.objects:
-            if obj.get("kind") in ("Deployment", "StatefulSet") and (obj["metadata"].get("namespace") or release.namespace) == namespace:
+            if (
+                obj.get("kind") in ("Deployment", "StatefulSet")
+                and (obj["metadata"].get("namespace") or release.namespace) == namespace
+            ):
                 return copy.deepcopy(obj["spec"]["template"]["spec"])
     raise AssertionError(f"no workload in {namespace}")
 
@@ -127,7 +130,9 @@ def test_host_path_and_privileged_stay_possible_where_reviewed() -> None:
 
 def test_a_spawned_notebook_from_a_foreign_registry_is_refused() -> None:
     graph = expanded_graph_of("dev")
-    findings = check_admission(graph.workloads, graph.manifests(), [("jupyterhub", "docker.io/jupyter/scipy-notebook:2025-10-20")])
+    findings = check_admission(
+        graph.workloads, graph.manifests(), [("jupyterhub", "docker.io/jupyter/scipy-notebook:2025-10-20")]
+    )
     assert [f.message.split(" in ")[0] for f in findings] == ["k8tre-allowed-registries"]
 
 
