@@ -79,7 +79,7 @@ def test_policies_and_bindings_are_valid_kubernetes_objects(stack: str) -> None:
     for policy in _kind(graph, "ValidatingAdmissionPolicy"):
         assert policy["spec"]["failurePolicy"] == "Fail"
     for binding in _kind(graph, "ValidatingAdmissionPolicyBinding"):
-        assert binding["spec"]["validationActions"] == list(VALIDATION_ACTIONS)
+        assert binding["spec"]["validationActions"] == list(VALIDATION_ACTIONS) == ["Deny", "Audit"]
         assert "namespaceSelector" in binding["spec"]["matchResources"]
 
 
@@ -98,6 +98,7 @@ def test_the_default_allow_list_is_exactly_what_the_stacks_run() -> None:
         ("jupyterhub", {"volumes": [{"name": "host", "hostPath": {"path": "/var/run"}}]}, "k8tre-no-host-path"),
         ("jupyterhub", {"image": "docker.io/library/alpine:3.20"}, "k8tre-allowed-registries"),
         ("argocd", {"image": "quay.io/someone-else/argocd:v3.4.4"}, "k8tre-allowed-registries"),
+        ("argocd", {"image": "quay.io/argoproj-fork/argocd:v3.4.4"}, "k8tre-allowed-registries"),
         ("cert-manager", {"image": "alpine:3.20"}, "k8tre-allowed-registries"),
         ("argocd", {"image": "quay.io/argoproj/argocd"}, "k8tre-pinned-images"),
         ("argocd", {"image": "quay.io/argoproj/argocd:latest"}, "k8tre-pinned-images"),
