@@ -24,7 +24,10 @@ from k8tre.offline.ordering import APPLICATION_TYPE, RELEASE_TYPE, chained_relea
 NEEDED: dict[tuple[str, str], str] = {
     ("*", "cilium"): "every pod needs the CNI (and Cilium's Gateway API controller): Cluster.ready holds the Cilium release",
     ("jupyterhub", "argo-cd"): "an Application is an Argo CD custom resource: its CRD comes with the argo-cd chart",
-    ("jupyterhub", "cert-manager"): "the Application waits for Platform.ready, which holds the ClusterIssuer (a cert-manager CRD) "
+    (
+        "jupyterhub",
+        "cert-manager",
+    ): "the Application waits for Platform.ready, which holds the ClusterIssuer (a cert-manager CRD) "
     "its HTTPRoute's certificate comes from",
 }
 """``(chart, chart it waits for)``: the only chains allowed, each with the CRD or webhook it needs."""

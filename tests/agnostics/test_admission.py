@@ -1,8 +1,10 @@
 """Admission guard rails: the rendered policies admit every real pod of every stack, and refuse harmful ones.
 
-No CEL interpreter is in the locked environment (``uv pip list``: no cel-python, no celpy), so the
-policies are judged through each rule's Python twin (:mod:`k8tre.agnostics.admission_rules`), with the
-namespaces' labels, the bindings' selectors and the allow-list read from the render itself.
+No CEL library is in the locked environment (``uv pip list``: no cel-python, no celpy), so the policies
+are judged twice: through each rule's Python twin (:mod:`k8tre.agnostics.admission_rules`, what
+``k8tre check`` uses), and by running the rendered CEL text itself through a small interpreter of the
+subset it uses (``cel_subset.py``); the two must agree on every pod. Namespace labels, the bindings'
+selectors and the allow-list are read from the render itself.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import re
 from typing import Any
 
 import pytest
+from cel_subset import CelError, evaluate
 
 from conftest import ALL_STACKS, expanded_graph_of, graph_of
 from k8tre.agnostics.admission import EXISTING_NAMESPACES, VALIDATION_ACTIONS
-from k8tre.agnostics.admission_rules import RULES, from_allowed_registry, selects
+from k8tre.agnostics.admission_rules import RULES, allowed_registries_of, from_allowed_registry, selects
 from k8tre.config.layers import ALLOWED_REGISTRIES, AdmissionSettings, JupyterHubSettings
 from k8tre.offline.graph import Graph
 from k8tre.offline.schemas import validate_manifest
 from k8tre.offline.workloads import ExpandedRelease
-from k8tre.workload_checks.admission import check_admission, check_namespace_labels
+from k8tre.workload_checks.admission import check_admission, check_namespace_labels, namespace_labels
 from k8tre.workload_checks.images import images_in
+from k8tre.workload_checks.pods import pod_template
 from k8tre.workload_checks.run import check_workloads
 
 KUBERNETES = "1.35"
@@ -67,6 +71,51 @@ def test_every_real_pod_is_admitted_and_every_namespace_is_labelled(stack: str) 
     report = check_workloads(graph, KUBERNETES)
     assert [f for f in report.errors if f.check in ("admission", "pod-security-label")] == []
     assert report.examined["admission"] == len(RULES)
+
+
+def _cel_verdicts(graph: Graph, workloads: list[ExpandedRelease]) -> list[tuple[str, str, bool, bool, str]]:
+    """``(policy, pod, admitted by the CEL, admitted by the twin, CEL message)`` for each pod each binding selects."""
+    manifests = graph.manifests()
+    labels = namespace_labels([*manifests, *(o for r in workloads for o in r.objects)])
+    policies = {p["metadata"]["name"]: p for p in _kind(graph, "ValidatingAdmissionPolicy")}
+    twins = {rule.name: rule for rule in RULES}
+    pods = [
+        (f"{r.name}/{o['kind']}/{o['metadata']['name']}", o["metadata"].get("namespace") or r.namespace, pod)
+        for r in workloads
+        for o in r.objects
+        if (pod := pod_template(o)) is not None
+    ]
+    verdicts = []
+    for binding in _kind(graph, "ValidatingAdmissionPolicyBinding"):
+        name = binding["spec"]["policyName"]
+        spec = policies[name]["spec"]
+        registries = allowed_registries_of(spec.get("variables") or [])
+        for subject, namespace, pod in pods:
+            if not selects(binding["spec"]["matchResources"]["namespaceSelector"], labels.get(namespace, {})):
+                continue
+            obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {**pod.metadata, "namespace": namespace}, "spec": pod.spec}
+            (validation,) = spec["validations"]
+            admitted = evaluate(validation["expression"], obj, spec.get("variables") or [])
+            message = "" if admitted else evaluate(validation["messageExpression"], obj, spec.get("variables") or [])
+            verdicts.append((name, subject, admitted, not twins[name].refuse(pod.spec, registries), message))
+    return verdicts
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_the_real_cel_admits_every_real_pod_and_agrees_with_its_twin(stack: str) -> None:
+    graph = expanded_graph_of(stack)
+    verdicts = _cel_verdicts(graph, graph.workloads)
+    assert {v[0] for v in verdicts} == {r.name for r in RULES}, "every policy judged at least one real pod"
+    assert [v for v in verdicts if not (v[2] and v[3])] == []
+
+
+def test_the_cel_subset_refuses_what_it_does_not_know() -> None:
+    with pytest.raises(CelError):
+        evaluate("object.spec.containers.size() > 0", {"spec": {"containers": []}}, [])
+    with pytest.raises(CelError, match="no such key"):
+        evaluate("object.spec.volumes.all(v, true)", {"spec": {}}, [])
+    assert evaluate("'x/a:b'.substring('x/a:b'.lastIndexOf('/') + 1)", {}, []) == "a:b"
+    assert evaluate("['a', 'b'].filter(i, i != 'a').join(', ')", {}, []) == "b"
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)
@@ -116,8 +165,15 @@ def test_a_harmful_pod_is_refused(namespace: str, change: dict[str, Any], rule: 
         spec["containers"][0]["image"] = change["image"]
     if change.get("privileged"):
         spec["containers"][0].setdefault("securityContext", {})["privileged"] = True
-    findings = check_admission(_with_release(graph, namespace, spec).workloads, graph.manifests())
+    mutated = _with_release(graph, namespace, spec)
+    findings = check_admission(mutated.workloads, graph.manifests())
     assert findings and {f.message.split(" in ")[0] for f in findings} == {rule}, findings
+    # The policy's own CEL refuses it too, and says why.
+    refused = [v for v in _cel_verdicts(graph, mutated.workloads) if v[1].startswith("intruder/")]
+    assert [(v[0], v[2], v[3]) for v in refused if not v[2]] == [(rule, False, False)]
+    assert all(v[2] == v[3] for v in refused)
+    (message,) = [v[4] for v in refused if not v[2]]
+    assert message.startswith(("images", "hostPath", "privileged")) and ("host" in message or ":" in message)
 
 
 def test_host_path_and_privileged_stay_possible_where_reviewed() -> None:
