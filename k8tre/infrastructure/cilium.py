@@ -20,10 +20,11 @@ FREE_FORM_VALUES = (
     "hubble.ui.backend.securityContext",
     "secretsNamespaceLabels",
 )
-"""Chart value maps that are Kubernetes (Pod)SecurityContext objects, passed through with toYaml
-(templates/hubble-relay/deployment.yaml, templates/hubble-ui/deployment.yaml): their keys are
-Kubernetes fields, not chart keys, and are checked strictly where they land (the rendered pods'
-schema validation)."""
+"""Chart value maps that are Kubernetes objects passed through with toYaml: (Pod)SecurityContexts
+(templates/hubble-relay/deployment.yaml, templates/hubble-ui/deployment.yaml) and the secrets
+namespace's labels (templates/cilium-secrets-namespace.yaml). Their keys are Kubernetes fields or
+label names, not chart keys, and are checked strictly where they land (the rendered objects' schema
+validation)."""
 
 
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
