@@ -24,11 +24,11 @@ from k8tre.offline.ordering import APPLICATION_TYPE, RELEASE_TYPE, chained_relea
 NEEDED: dict[tuple[str, str], str] = {
     ("*", "cilium"): "every pod needs the CNI (and Cilium's Gateway API controller): Cluster.ready holds the Cilium release",
     ("jupyterhub", "argo-cd"): "an Application is an Argo CD custom resource: its CRD comes with the argo-cd chart",
-    (
-        "jupyterhub",
-        "cert-manager",
-    ): "the Application waits for Platform.ready, which holds the ClusterIssuer (a cert-manager CRD) "
-    "its HTTPRoute's certificate comes from",
+    ("jupyterhub", "cert-manager"): (
+        "Platform.ready holds the ClusterIssuer (a cert-manager CRD) so that an application can request certificates; "
+        "JupyterHub itself is served with the Gateway's wildcard certificate and requests none, so this chain could go "
+        "if Platform.ready were split (it costs nothing today: Argo CD takes as long as cert-manager)"
+    ),
 }
 """``(chart, chart it waits for)``: the only chains allowed, each with the CRD or webhook it needs."""
 
