@@ -10,7 +10,7 @@ from .. import chart_lock
 from ..offline.graph import Graph, redacted
 from ..offline.validation import FREE_FORM
 from ..offline.workloads import ExpandedRelease
-from .admission import check_admission, check_namespace_labels
+from .admission import check_admission, check_namespace_labels, namespace_labels
 from .app_project import check_application
 from .chart_values import check_chart_values
 from .findings import Finding
@@ -92,6 +92,7 @@ def check_workloads(graph: Graph, kubernetes_version: str) -> WorkloadReport:
         "app-project": sum(len(r.objects) for r in applications),
         "image": len(images_in(releases, manifests)),
         "admission": sum(m.get("kind") == "ValidatingAdmissionPolicyBinding" for m in manifests),
+        "pod-security-label": len(namespace_labels([*manifests, *objects])),
         "chart-values": len(releases),
     }
     return WorkloadReport(tuple(findings), examined, tuple(images_in(releases, manifests)))

@@ -71,6 +71,7 @@ def test_every_real_pod_is_admitted_and_every_namespace_is_labelled(stack: str) 
     report = check_workloads(graph, KUBERNETES)
     assert [f for f in report.errors if f.check in ("admission", "pod-security-label")] == []
     assert report.examined["admission"] == len(RULES)
+    assert report.examined["pod-security-label"] >= len(EXISTING_NAMESPACES) + 2
 
 
 def _cel_verdicts(graph: Graph, workloads: list[ExpandedRelease]) -> list[tuple[str, str, bool, bool, str]]:
