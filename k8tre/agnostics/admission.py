@@ -55,7 +55,8 @@ only be ``privileged``, audited at ``baseline`` so what needs host access there 
 
 def _policy_spec(rule: AdmissionRule, registries: Sequence[str]) -> admission.ValidatingAdmissionPolicySpecArgsDict:
     variables: list[admission.VariableArgsDict] = [{"name": name, "expression": e} for name, e in rule.variables]
-    if rule.name == "k8tre-allowed-registries":
+    if f"variables.{ALLOWED_REGISTRIES_VARIABLE}" in rule.expression:
+        # The allow-list comes from the stack file, so it is the one variable not written in admission_rules.
         variables.insert(0, {"name": ALLOWED_REGISTRIES_VARIABLE, "expression": cel_string_list(registries)})
     return {
         "failure_policy": "Fail",
