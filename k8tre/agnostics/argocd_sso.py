@@ -10,7 +10,7 @@ any render holds it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -68,6 +68,16 @@ def rbac_config(sso: ArgoCdSso | None) -> dict[str, str]:
 def issuer_host(sso: ArgoCdSso | None) -> tuple[str, ...]:
     """The provider's host name, which argocd-server must resolve and reach over HTTPS (discovery, keys, tokens)."""
     return () if sso is None else (urlparse(sso.issuer).hostname or "",)
+
+
+def sso_hosts(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The issuer host named by the ``oidc.config`` in rendered argo-cd chart values (none without SSO)."""
+    text = ((values.get("configs") or {}).get("cm") or {}).get("oidc.config")
+    if not isinstance(text, str):
+        return ()
+    issuer = (yaml.safe_load(text) or {}).get("issuer")
+    host = urlparse(issuer).hostname if isinstance(issuer, str) else None
+    return (host,) if host else ()
 
 
 def oidc_client_secret(
