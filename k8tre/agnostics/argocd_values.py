@@ -86,11 +86,12 @@ def server_certificate(domain: str, issuer: str) -> dict[str, Any]:
     }
 
 
-def argocd_values(
-    settings: ArgoCdSettings, stage: Stage, issuer: str, oidc_secret: str | None = None
-) -> dict[str, Any]:
-    """Chart values: HA outside dev, no built-in admin outside dev, no anonymous users, no web terminal,
-    no default role, SSO when configured, and argocd-server serving TLS with its own certificate."""
+def argocd_values(settings: ArgoCdSettings, stage: Stage, issuer: str, oidc_secret: str | None = None) -> dict[str, Any]:
+    """Chart values: hardened, replicated outside dev, SSO when configured, argocd-server serving TLS.
+
+    No built-in admin outside dev, no anonymous users, no web terminal, no default role; the server's
+    certificate comes from ``issuer``; ``oidc_secret`` names the Secret holding the OIDC client secret.
+    """
     ha = high_availability(settings, stage)
     replicas = 2 if ha else 1
     domain = f"argocd.{stage.domain}"

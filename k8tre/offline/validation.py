@@ -8,9 +8,9 @@ from typing import Any
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
+from ..workload_checks.schemas import crd_validators
 from .graph import SECRET_TEXT, Graph
 from .helm_values import validate_helm_values
-from ..workload_checks.schemas import crd_validators
 from .schemas import all_errors, is_custom_resource, plain_data, validate_manifest
 
 FREE_FORM: Mapping[str, tuple[str, ...]] = {
@@ -41,9 +41,11 @@ def helm_sources(graph: Graph) -> list[tuple[str, str, str, dict[str, Any]]]:
 
 
 def _without_redacted_data(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A Secret whose ``data``/``stringData`` Pulumi holds as one secret (pulumi-kubernetes marks both secret
-    wholesale) with those maps left out: their content is unknowable offline, and the provider's typed
-    arguments (``Mapping[str, str]``) already fix their shape. Nothing else of the object is skipped."""
+    """The object, less a Secret's ``data``/``stringData`` that Pulumi holds as one secret.
+
+    pulumi-kubernetes marks both maps secret wholesale; their content is unknowable offline, and the
+    provider's typed arguments (``Mapping[str, str]``) already fix their shape. Nothing else is skipped.
+    """
     if obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
         return obj
     return {key: value for key, value in obj.items() if not (key in ("data", "stringData") and value == SECRET_TEXT)}

@@ -55,7 +55,9 @@ def argocd_least_privilege(graph: Graph) -> Evaluation:
         result.check(urn, not _truthy(params.get("server.insecure")), "argocd-server serves plain HTTP (server.insecure)")
         namespace = str(release.inputs.get("namespace") or "argocd")
         project = _default_project(graph, namespace)
-        result.check(urn, project is not None, f"Argo CD's built-in `default` project in {namespace} is left permitting everything")
+        result.check(
+            urn, project is not None, f"Argo CD's built-in `default` project in {namespace} is left permitting everything"
+        )
         if project is not None:
             spec = plain(project.inputs.get("spec")) or {}
             for field in _LOCKED_FIELDS:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from ...agnostics.publish import PLAINTEXT_BACKEND
 from ...offline.graph import Graph, RecordedResource
 from ..facts import is_prod, managed_clusters, objects, plain, releases, text
-from ...agnostics.publish import PLAINTEXT_BACKEND
 from ..gateway import attached_listeners, backend_hop_problem, listeners, only_redirects_to_https
 from ..k3s_script import install_commands, script_of
 from ..registry import Evaluation, rule
