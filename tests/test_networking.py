@@ -183,6 +183,22 @@ def test_default_deny_seals_new_namespaces_but_not_exempt_ones() -> None:
     assert reachable("kube-system")
 
 
+@pytest.mark.parametrize("namespace", ["kube-public", "kube-node-lease", "cilium-secrets", "gateway-system"])
+def test_namespaces_without_pods_are_inside_the_rendered_default_deny(any_stack: str, namespace: str) -> None:
+    # A pod that appears there later (a cert-manager HTTP-01 solver, say) is sealed until a policy opens it.
+    graph = graph_of(any_stack)
+    policies = load_policies([p for p in _objects(graph, "CiliumClusterwideNetworkPolicy")], Cluster())
+    pod = Pod("later", namespace, {}, namespace_labels={"kubernetes.io/metadata.name": namespace})
+    assert not verdict(policies, Entity("world"), pod, 80, "TCP", Cluster()).allowed
+    assert not verdict(policies, pod, Entity("world"), 443, "TCP", Cluster()).allowed
+
+
+def test_only_kube_system_is_exempt_and_says_why() -> None:
+    # The cloud's add-ons run in kube-system, changed by the cloud outside the program: no render shows their needs.
+    assert set(SYSTEM_NAMESPACES) == {"kube-system"}
+    assert all(reason.strip() for reason in SYSTEM_NAMESPACES.values())
+
+
 def test_projects_are_isolated_with_egress_only_to_their_allowlist(any_stack: str) -> None:
     graph = graph_of(any_stack)
     assert unisolated_projects(graph) == []
