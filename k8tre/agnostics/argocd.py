@@ -20,7 +20,7 @@ from ..stage import Stage
 from ..versions import ChartPin
 from .argocd_sso import OIDC_SECRET, issuer_host, oidc_client_secret
 from .argocd_values import argocd_values
-from .catalogue import Render, ServiceEntry, releases
+from .catalogue import Render, ServiceEntry, kinds, releases
 from .network_policy import opening, service_policy
 from .publish import publish_passthrough
 
@@ -86,12 +86,22 @@ def argocd_flows(source_hosts: Sequence[str], ha: bool = False, sso_hosts: Seque
 
 
 def _argocd_variant(render: Render) -> str:
-    """Argo CD's shape as rendered: HA (redis-ha) or a single instance."""
+    """Argo CD's shape as rendered: HA or a single instance, how it is published, and its sign-in."""
     described = []
+    passthrough = any(
+        listener.get("protocol") == "TLS" and (listener.get("tls") or {}).get("mode") == "Passthrough"
+        for gateway in kinds(render, "Gateway")
+        if gateway["metadata"].get("namespace") == NAMESPACE
+        for listener in (gateway.get("spec") or {}).get("listeners") or []
+    )
     for release in releases(render, "argo-cd"):
         values = release.get("values") or {}
         ha = (values.get("redis-ha") or {}).get("enabled")
-        described.append("HA (redis-ha, replicated server and repo server)" if ha else "single instance")
+        shape = "HA (redis-ha, replicated server and repo server)" if ha else "single instance"
+        publishing = "TLS passthrough to argocd-server" if passthrough else "behind the shared Gateway"
+        cm = (values.get("configs") or {}).get("cm") or {}
+        sign_in = "OIDC SSO" if cm.get("oidc.config") else ("built-in admin only" if cm.get("admin.enabled") else "no sign-in")
+        described.append(f"{shape}; {publishing}; {sign_in}")
     return "; ".join(described)
 
 
@@ -99,7 +109,8 @@ ENTRY = ServiceEntry(
     name="Argo CD",
     gives="GitOps delivery of the application layer (Applications, AppProjects)",
     charts=("argo-cd",),
-    flows="components to each other and redis; the Gateway to the server only; repo server to chart sources on 443",
+    flows="components to each other and redis; its passthrough Gateway to the server only; repo server to chart sources "
+    "and the server to its OIDC provider on 443",
     variant=_argocd_variant,
 )
 
