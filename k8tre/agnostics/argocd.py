@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
+from ..config import SecretRef
 from ..config.layers import ArgoCdSettings
 from ..flows.expect import Expect, PodsOf, allow, deny
 from ..flows.model import Entity, Fqdn
@@ -16,8 +18,11 @@ from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
-from .catalogue import Render, ServiceEntry, releases
+from .argocd_sso import OIDC_SECRET, issuer_host, oidc_client_secret
+from .argocd_values import argocd_values
+from .catalogue import Render, ServiceEntry, kinds, releases
 from .network_policy import opening, service_policy
+from .publish import publish_passthrough
 
 NAMESPACE = "argocd"
 FREE_FORM_VALUES = (
@@ -37,21 +42,36 @@ FREE_FORM_VALUES = (
 SERVER_LABELS = {"app.kubernetes.io/name": "argocd-server", "app.kubernetes.io/instance": "argocd"}
 """argocd-server's pod labels (argo-cd chart, ``argo-cd.selectorLabels`` in ``templates/_common.tpl``)."""
 SERVER_PORT = 8080
-"""argocd-server's container port (chart value ``server.containerPorts.server``)."""
+"""argocd-server's container port (chart value ``server.containerPorts.server``): HTTPS and gRPC once not insecure."""
+SERVER_HTTPS_PORT = 443
+"""argocd-server's Service port in front of it (chart value ``server.service.servicePortHttps``)."""
+
+
+@dataclass(frozen=True)
+class ArgoCdTls:
+    """What Argo CD's own TLS and sign-in need from the rest of the platform."""
+
+    issuer: str
+    """The ClusterIssuer argocd-server's certificate comes from."""
+    after: Sequence[pulumi.Resource]
+    """What installs the Certificate kind (the cert-manager release)."""
+    oidc_client_secret: SecretRef | None = None
+    """``k8tre:argocdOidcClientSecret`` when SSO is configured."""
 
 
 def _component(name: str) -> PodsOf:
     return PodsOf(NAMESPACE, {"app.kubernetes.io/name": f"argocd-{name}"}, f"argocd-{name}")
 
 
-def argocd_flows(source_hosts: Sequence[str], ha: bool = False) -> list[Expect]:
-    """Argo CD's components reach each other; the Gateway reaches the server alone."""
+def argocd_flows(source_hosts: Sequence[str], ha: bool = False, sso_hosts: Sequence[str] = ()) -> list[Expect]:
+    """Argo CD's components reach each other; the passthrough Gateway reaches the server alone; the server its OIDC provider."""
     # With redis-ha the components reach redis through its HAProxy (argo-cd chart values, redis-ha).
     server, repo, redis = _component("server"), _component("repo-server"), _component("redis-ha-haproxy" if ha else "redis")
     controller, appset = _component("application-controller"), _component("applicationset-controller")
     flows = [
-        allow(Entity("ingress"), server, SERVER_PORT, "argocd.<domain> through the Gateway"),
+        allow(Entity("ingress"), server, SERVER_PORT, "argocd.<domain>: TLS passed through the Gateway, ended by the server"),
         deny(Entity("ingress"), repo, 8081, "only the server is published"),
+        deny(Entity("ingress"), redis, 6379, "the cache is not published"),
         allow(server, repo, 8081, "the server renders manifests"),
         allow(controller, repo, 8081, "the controller renders manifests"),
         allow(appset, repo, 8081, "ApplicationSets render manifests"),
@@ -61,16 +81,27 @@ def argocd_flows(source_hosts: Sequence[str], ha: bool = False) -> list[Expect]:
         allow(controller, Entity("kube-apiserver"), 443, "the controller applies what it delivers"),
     ]
     flows += [allow(repo, Fqdn(host), 443, "chart sources") for host in source_hosts if "*" not in host]
+    flows += [allow(server, Fqdn(host), 443, "OIDC discovery, keys and tokens") for host in sso_hosts]
     return flows
 
 
 def _argocd_variant(render: Render) -> str:
-    """Argo CD's shape as rendered: HA (redis-ha) or a single instance."""
+    """Argo CD's shape as rendered: HA or a single instance, how it is published, and its sign-in."""
     described = []
+    passthrough = any(
+        listener.get("protocol") == "TLS" and (listener.get("tls") or {}).get("mode") == "Passthrough"
+        for gateway in kinds(render, "Gateway")
+        if gateway["metadata"].get("namespace") == NAMESPACE
+        for listener in (gateway.get("spec") or {}).get("listeners") or []
+    )
     for release in releases(render, "argo-cd"):
         values = release.get("values") or {}
         ha = (values.get("redis-ha") or {}).get("enabled")
-        described.append("HA (redis-ha, replicated server and repo server)" if ha else "single instance")
+        shape = "HA (redis-ha, replicated server and repo server)" if ha else "single instance"
+        publishing = "TLS passthrough to argocd-server" if passthrough else "behind the shared Gateway"
+        cm = (values.get("configs") or {}).get("cm") or {}
+        sign_in = "OIDC SSO" if cm.get("oidc.config") else ("built-in admin only" if cm.get("admin.enabled") else "no sign-in")
+        described.append(f"{shape}; {publishing}; {sign_in}")
     return "; ".join(described)
 
 
@@ -78,119 +109,31 @@ ENTRY = ServiceEntry(
     name="Argo CD",
     gives="GitOps delivery of the application layer (Applications, AppProjects)",
     charts=("argo-cd",),
-    flows="components to each other and redis; the Gateway to the server only; repo server to chart sources on 443",
+    flows="components to each other and redis; its passthrough Gateway to the server only; repo server to chart sources "
+    "and the server to its OIDC provider on 443",
     variant=_argocd_variant,
 )
 
 
-REDIS_UID = 10001
-"""The uid redis (and in HA, sentinel and HAProxy) run as: above checkov's floor of 10000
-(CKV_K8S_40) instead of the images' own 999 and 99. Neither writes to its image: the chart
-mounts config and data on emptyDir volumes, and persistence is off."""
-_POD_SECURITY = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
-"""Pod-level security context (Kubernetes Pod Security Standards, restricted: runAsNonRoot and
-the RuntimeDefault seccomp profile; checkov CKV_K8S_29 wants one on the pod)."""
+def default_project_spec() -> dict[str, Any]:
+    """The ``default`` AppProject with nothing allowed: no source, no destination, no kind.
 
-
-def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
-    """Requests and limits for one container (checkov CKV_K8S_10 to 13).
-
-    Starting points for a TRE's handful of applications: the application controller and repo server
-    grow with the number of applications and the size of the charts they render (Argo CD docs,
-    "High Availability", scaling up).
+    Argo CD creates ``default`` itself, permitting every source, destination and cluster-scoped kind,
+    and an Application naming no project lands in it; it can be changed but not deleted, so it is
+    emptied (Argo CD docs, "Projects", "The Default Project"). An empty, present
+    ``namespaceResourceWhitelist`` permits no namespaced kind either (``workload_checks.app_project``).
     """
-    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
-
-
-_REDIS_HA = {
-    # redis-ha subchart (DandyDeveloper/charts redis-ha 4.38.0 values.yaml): the pod and container
-    # contexts both name a uid (1000, HAProxy 99), so both are raised; persistence is off in Argo CD's
-    # defaults, so data and config live on emptyDir volumes that any uid may write.
-    "image": {"pullPolicy": "Always"},
-    "securityContext": {"runAsUser": REDIS_UID, "runAsGroup": REDIS_UID, "fsGroup": REDIS_UID},
-    "containerSecurityContext": {"runAsUser": REDIS_UID},
-    "redis": {"resources": _resources("50m", "128Mi", "500m", "512Mi")},
-    "sentinel": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
-    "init": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
-    "splitBrainDetection": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
-    "haproxy": {
-        "image": {"pullPolicy": "Always"},
-        "resources": _resources("20m", "64Mi", "250m", "256Mi"),
-        "init": {"resources": _resources("10m", "32Mi", "100m", "64Mi")},
-        "securityContext": {"runAsUser": REDIS_UID, "runAsGroup": REDIS_UID, "fsGroup": REDIS_UID},
-        "containerSecurityContext": {"runAsUser": REDIS_UID, "readOnlyRootFilesystem": True},
-        # HAProxy only forwards to the redis pods; it never calls the Kubernetes API.
-        "serviceAccount": {"automountToken": False},
-    },
-}
-
-
-def argocd_values(settings: ArgoCdSettings, stage: Stage) -> dict[str, Any]:
-    """Chart values: HA in prod, no built-in admin outside dev, no Dex until SSO is wired."""
-    ha = settings.high_availability if settings.high_availability is not None else stage.is_prod
-    replicas = 2 if ha else 1
     return {
-        "configs": {
-            # The built-in admin is a shared account: allowed only while bootstrapping dev (SATRE 3.2.01).
-            "cm": {"admin.enabled": stage.environment == "dev", "exec.enabled": False},
-            # TLS ends at the Cilium Gateway; the server speaks plain HTTP inside the mesh.
-            "params": {"server.insecure": True},
-            "rbac": {"policy.default": "role:readonly"},
-        },
-        "dex": {"enabled": False},
-        # Every Argo CD image is checked against the registry at each start (pull policy below), and
-        # each pod gets a pod-level security context; the chart's container contexts already drop ALL,
-        # forbid privilege escalation and mount the root filesystem read-only (values.yaml).
-        # The chart's own NetworkPolicies would add allows (argocd-server's admits every source:
-        # templates/argocd-server/networkpolicy.yaml, `ingress: [{}]`); the Cilium policy replaces them.
-        "global": {
-            "domain": f"argocd.{stage.domain}",
-            "networkPolicy": {"create": False},
-            "image": {"imagePullPolicy": "Always"},
-            "securityContext": _POD_SECURITY,
-        },
-        "redis-ha": {"enabled": ha, **_REDIS_HA},
-        "redis": {
-            "enabled": not ha,
-            "resources": _resources("20m", "64Mi", "250m", "256Mi"),
-            # redis runs with persistence off (`--save ""`), so it writes nothing under the image's
-            # own user's directories and any non-root uid serves; it never calls the Kubernetes API.
-            "securityContext": {"runAsUser": REDIS_UID, "runAsGroup": REDIS_UID},
-            "automountServiceAccountToken": False,
-            "readinessProbe": {"enabled": True},
-            "livenessProbe": {"enabled": True},
-        },
-        "redisSecretInit": {
-            "resources": _resources("10m", "32Mi", "100m", "64Mi"),
-            "securityContext": _POD_SECURITY,
-        },
-        "controller": {"replicas": 1, "resources": _resources("250m", "512Mi", "2", "2Gi")},
-        "server": {"replicas": replicas, "resources": _resources("50m", "128Mi", "500m", "512Mi")},
-        "repoServer": {
-            "replicas": replicas,
-            "resources": _resources("50m", "128Mi", "1", "1Gi"),
-            # The repo server renders manifests from Git and Helm and never calls the Kubernetes API;
-            # Argo CD's own install manifests mount no token into it (argo-cd repository,
-            # manifests/base/repo-server/argocd-repo-server-deployment.yaml).
-            "automountServiceAccountToken": False,
-        },
-        "applicationSet": {
-            "replicas": replicas,
-            "resources": _resources("20m", "64Mi", "250m", "256Mi"),
-            # The chart offers TCP probes on the controller's probe port, off by default (values.yaml).
-            "readinessProbe": {"enabled": True},
-            "livenessProbe": {"enabled": True},
-        },
-        "notifications": {
-            "resources": _resources("10m", "32Mi", "100m", "128Mi"),
-            "readinessProbe": {"enabled": True},
-            "livenessProbe": {"enabled": True},
-        },
+        "description": "Locked: every application belongs to a named project",
+        "sourceRepos": [],
+        "destinations": [],
+        "clusterResourceWhitelist": [],
+        "namespaceResourceWhitelist": [],
     }
 
 
 class ArgoCd(pulumi.ComponentResource):
-    """The Argo CD release in its own namespace."""
+    """The Argo CD release in its own namespace, its locked default project, and its passthrough Gateway."""
 
     namespace: str
     """Where Applications and AppProjects live."""
@@ -203,24 +146,58 @@ class ArgoCd(pulumi.ComponentResource):
         settings: ArgoCdSettings,
         stage: Stage,
         source_hosts: Sequence[str],
+        tls: ArgoCdTls,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:agnostics:ArgoCd", name, None, opts)
-        namespace = platform_namespace(f"{name}-ns", NAMESPACE, cluster, self, layer="agnostics", gateway_access=True)
+        namespace = platform_namespace(f"{name}-ns", NAMESPACE, cluster, self, layer="agnostics")
         self.namespace = NAMESPACE
+        after: list[pulumi.Resource] = [namespace]
+        oidc_secret = None
+        if settings.sso is not None:
+            if tls.oidc_client_secret is None:
+                raise ValueError("agnostics.argocd.sso needs k8tre:argocdOidcClientSecret")
+            secret = oidc_client_secret(
+                f"{name}-oidc", secret=tls.oidc_client_secret, namespace=NAMESPACE, cluster=cluster, parent=self, depends_on=after
+            )
+            oidc_secret, after = OIDC_SECRET, [*after, secret]
         self.release = helm_release(
             f"{name}-release",
             release_name="argocd",
             pin=pin,
             namespace=namespace.metadata.name,
-            values=argocd_values(settings, stage),
-            opts=cluster.opts(self),
+            values=argocd_values(settings, stage, tls.issuer, oidc_secret),
+            # The chart's Certificate for argocd-server needs cert-manager's CRDs (helm refuses an unknown kind).
+            opts=cluster.opts(self, depends_on=[*after, *tls.after]),
         )
-        # Under default-deny: the API server, and the chart repositories of the applications it delivers.
+        # The chart has no AppProject template; the kind exists once the chart's CRDs are installed.
+        custom_object(f"{name}-default-project", _default_project(), cluster, self, depends_on=[self.release])
+        # Under default-deny: the API server, the chart repositories it delivers from, and the OIDC provider.
         # Only argocd-server is published, so only it may be reached by the Gateway.
-        policy = service_policy(NAMESPACE, "argocd", egress_fqdns=source_hosts, api_server=True)
+        egress = [*source_hosts, *issuer_host(settings.sso)]
+        policy = service_policy(NAMESPACE, "argocd", egress_fqdns=egress, api_server=True)
         custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
-        why = "the Gateway reaches argocd-server only"
+        why = "the passthrough Gateway reaches argocd-server only"
         gateway = opening(NAMESPACE, "argocd-server-gateway", SERVER_LABELS, "ingress", SERVER_PORT, why)
         custom_object(f"{name}-gateway-policy", gateway, cluster, self, depends_on=[namespace])
+        publish_passthrough(
+            f"{name}-publish",
+            domain=stage.domain,
+            app="argocd",
+            namespace=NAMESPACE,
+            service="argocd-server",
+            port=SERVER_HTTPS_PORT,
+            cluster=cluster,
+            parent=self,
+            depends_on=[namespace],
+        )
         self.register_outputs({"namespace": self.namespace})
+
+
+def _default_project() -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": "default", "namespace": NAMESPACE},
+        "spec": default_project_spec(),
+    }

@@ -86,7 +86,8 @@ def _gateway_variant(render: Render) -> str:
         blocks = [block["cidr"] for pool in pools for block in pool["spec"].get("blocks") or []]
         return f"Cilium LB IPAM + L2 announcements ({', '.join(blocks)})"
     described = []
-    for gateway in kinds(render, "Gateway"):
+    # The shared Gateway only: a service's own passthrough Gateway (Argo CD's) is that service's variant.
+    for gateway in (g for g in kinds(render, "Gateway") if g["metadata"].get("namespace") == GATEWAY_NAMESPACE):
         annotations = ((gateway.get("spec") or {}).get("infrastructure") or {}).get("annotations") or {}
         described.append(", ".join(f"{k}: {v}" for k, v in sorted(annotations.items())) or "no load-balancer annotations")
     return "; ".join(described)

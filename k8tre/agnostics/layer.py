@@ -9,12 +9,11 @@ from ..infrastructure import Cluster
 from ..stage import Stage
 from ..versions import application_sources, chart
 from .admission import AdmissionGuardRails
-from .argocd import ArgoCd
+from .argocd import ArgoCd, ArgoCdTls
 from .cert_manager import CertManager
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .platform import Platform
-from .publish import publish
 
 
 class AgnosticsLayer(pulumi.ComponentResource):
@@ -45,6 +44,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
             settings.argocd,
             stage,
             application_sources(),
+            ArgoCdTls(cert_manager.issuer_name, [cert_manager.release], config.secrets.argocd_oidc_client_secret),
             opts=child,
         )
         gateway = SharedGateway(
@@ -55,17 +55,6 @@ class AgnosticsLayer(pulumi.ComponentResource):
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         if cluster.platform.lb_ip_pool:
             LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)
-        publish(
-            f"{name}-argocd-route",
-            gateway=gateway.ref,
-            app="argocd",
-            namespace=argocd.namespace,
-            service="argocd-server",
-            port=80,
-            cluster=cluster,
-            parent=argocd,
-            depends_on=[argocd.release, gateway.gateway],
-        )
         self.platform = Platform(
             domain=stage.domain,
             cluster_issuer=cert_manager.issuer_name,

@@ -16,13 +16,20 @@ from .catalogue import Render, ServiceEntry, kinds
 NAMESPACE_LABEL: Final = "k8s:io.kubernetes.pod.namespace"
 
 SYSTEM_NAMESPACES: Final[Mapping[str, str]] = {
-    "kube-system": "control-plane add-ons and Cilium itself; default-deny here would cut the cluster's own networking",
-    "kube-public": "holds only the public cluster-info ConfigMap; no pods run here",
-    "kube-node-lease": "holds only node heartbeat Leases; no pods run here",
-    "cilium-secrets": "Cilium's copy of Gateway TLS secrets; no pods run here",
-    "gateway-system": "holds the shared Gateway, its certificate and redirect route; Envoy runs in Cilium's agent",
+    "kube-system": (
+        "the cloud's own add-ons run here (CoreDNS, metrics-server, konnectivity, CSI node plugins, AKS and EKS agents), "
+        "installed and changed by the cloud outside this program, so no render can say what each needs; "
+        "Cilium's agent and operator use the host network, which policy does not govern"
+    ),
 }
-"""Namespaces outside the default-deny, each with the reason it is exempt."""
+"""Namespaces outside the default deny, each with the reason it is exempt.
+
+Every other namespace is inside it, those without pods too: ``kube-public`` (the cluster-info
+ConfigMap), ``kube-node-lease`` (node heartbeats), ``cilium-secrets`` (Cilium's copies of Gateway
+TLS Secrets) and ``gateway-system`` (the shared Gateway; its Envoy runs in Cilium's agent, reached
+as the ``ingress`` entity). A pod that later appears in one of them (say, a cert-manager HTTP-01
+solver for the Gateway's certificate) is denied until a policy opens it.
+"""
 
 KUBE_DNS: Final = {"matchLabels": {NAMESPACE_LABEL: "kube-system", "k8s:k8s-app": "kube-dns"}}
 CLUSTER_DOMAIN_NAMES: Final = "**.cluster.local"

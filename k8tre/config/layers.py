@@ -22,11 +22,44 @@ class CertManagerSettings(K8treModel):
     """Contact address registered with the ACME CA."""
 
 
+_ISSUER_URL = r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$"
+_OIDC_NAME = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"
+_GROUP = r"^[^,\s][^,\r\n]{0,254}$"
+"""A group name or ID as the claim carries it: no comma or line break, which would end its line of Argo CD's RBAC CSV."""
+
+
+class ArgoCdSso(K8treModel):
+    """Single sign-on to Argo CD through an OpenID Connect provider (Keycloak, Microsoft Entra ID, ...).
+
+    The client secret is the top-level secret ``k8tre:argocdOidcClientSecret`` (``pulumi config set
+    --secret``); it reaches Argo CD as a Kubernetes Secret, never through chart values.
+    """
+
+    issuer: Annotated[str, Field(pattern=_ISSUER_URL)]
+    """The provider's issuer URL over HTTPS, e.g. ``https://login.microsoftonline.com/<tenant>/v2.0`` (Entra ID)
+    or ``https://keycloak.<domain>/realms/<realm>`` (Keycloak)."""
+    client_id: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^\S+$")]
+    """The client (application) ID registered with the provider for ``https://argocd.<domain>/auth/callback``."""
+    name: Annotated[str, Field(pattern=_OIDC_NAME)] = "SSO"
+    """What the login button says."""
+    groups_claim: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:/-]{1,128}$")] = "groups"
+    """The ID-token claim that lists the user's groups (Keycloak: a ``groups`` mapper; Entra ID: the ``groups``
+    claim of the app registration, which carries group object IDs)."""
+    scopes: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:/-]{1,128}$")], ...] = ("openid", "profile", "email")
+    """OIDC scopes requested; add ``groups`` where the provider has such a scope (Keycloak), not on Entra ID."""
+    admin_groups: tuple[Annotated[str, Field(pattern=_GROUP)], ...] = ()
+    """Groups (as the claim names them) whose members administer Argo CD (``role:admin``)."""
+    readonly_groups: tuple[Annotated[str, Field(pattern=_GROUP)], ...] = ()
+    """Groups whose members may look but not change (``role:readonly``); everyone else gets no role."""
+
+
 class ArgoCdSettings(K8treModel):
     """The GitOps engine that delivers the application layer."""
 
     high_availability: bool | None = None
-    """Run Argo CD's controllers replicated; default on in prod."""
+    """Run Argo CD replicated (redis-ha, two servers and repo servers, disruption budgets); default on in stg and prod."""
+    sso: ArgoCdSso | None = None
+    """Sign-in through OIDC; without it nobody can log in outside dev, where the built-in admin is off."""
 
 
 RegistryPrefix = Annotated[

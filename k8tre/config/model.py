@@ -69,6 +69,14 @@ def _platform_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
         yield "agnostics.certManager.acmeEmail", f"is required when agnostics.certManager.issuer is {agn.issuer!r}"
     if config.is_prod and agn.issuer == "selfsigned":
         yield "agnostics.certManager.issuer", "must be an ACME issuer in prod, not 'selfsigned'"
+    sso, oidc_secret = config.agnostics.argocd.sso, config.secrets.argocd_oidc_client_secret
+    if sso is not None and oidc_secret is None:
+        yield (
+            "argocdOidcClientSecret",
+            "is required with agnostics.argocd.sso: set it with `pulumi config set --secret k8tre:argocdOidcClientSecret`",
+        )
+    if sso is None and oidc_secret is not None:
+        yield "argocdOidcClientSecret", "is set, but agnostics.argocd.sso is not: configure SSO or remove the secret"
     names = [project.name for project in config.applications.projects]
     for i, name in enumerate(names):
         if names.index(name) != i:

@@ -34,6 +34,8 @@ class Secrets(K8treModel):
 
     ssh_private_key: SecretRef | None = None
     """SSH private key that reaches the K3s machines (``k8tre:sshPrivateKey``)."""
+    argocd_oidc_client_secret: SecretRef | None = None
+    """Argo CD's OIDC client secret (``k8tre:argocdOidcClientSecret``), for ``agnostics.argocd.sso``."""
 
     model_config = {"arbitrary_types_allowed": True}
 

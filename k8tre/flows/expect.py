@@ -99,3 +99,5 @@ class FlowContext:
     """Whether certificates come from an ACME CA (else self-signed: no ACME flows)."""
     argocd_ha: bool = False
     """Argo CD with redis-ha: its components reach redis through HAProxy."""
+    argocd_sso_hosts: tuple[str, ...] = ()
+    """Host names of the OIDC providers Argo CD signs users in through (from its rendered ``oidc.config``)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..agnostics.argocd import argocd_flows
+from ..agnostics.argocd_sso import sso_hosts
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
@@ -98,6 +99,7 @@ def context_of(graph: Graph) -> FlowContext:
         argocd_ha=any(
             r["chart"] == "argo-cd" and (r["values"].get("redis-ha") or {}).get("enabled") for r in graph.helm_releases()
         ),
+        argocd_sso_hosts=tuple(host for r in graph.helm_releases() if r["chart"] == "argo-cd" for host in sso_hosts(r["values"])),
     )
 
 
@@ -106,7 +108,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
     return [
         *cluster_flows(context),
         *cert_manager_flows(context),
-        *argocd_flows(application_sources(), context.argocd_ha),
+        *argocd_flows(application_sources(), context.argocd_ha, context.argocd_sso_hosts),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
     ]

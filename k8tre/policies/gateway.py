@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..offline.graph import Graph, RecordedResource
-from .facts import objects, plain
+from .facts import objects, plain, releases
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 
@@ -179,3 +179,69 @@ def only_redirects_to_https(route: RecordedResource) -> bool:
         )
         for rule in rules
     )
+
+
+# The first Cilium minor whose operator watches BackendTLSPolicy: 1.19's ClusterRole lists no
+# ``backendtlspolicies`` (templates/cilium-operator/clusterrole.yaml in charts/cilium-1.19.6.tgz), and
+# "BackendTLSPolicy support didn't make it to v1.19" (cilium/cilium pull request #44743).
+CILIUM_BACKEND_TLS_SINCE = (1, 20)
+
+
+def _minor(version: str) -> tuple[int, int]:
+    parts = version.lstrip("v").split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return (0, 0)
+
+
+def backend_tls_honoured(graph: Graph) -> bool:
+    """Whether the Gateway implementation in this render (Cilium) verifies backends per BackendTLSPolicy."""
+    versions = [str(r.inputs.get("version", "")) for r in releases(graph, "cilium")]
+    return bool(versions) and all(_minor(v) >= CILIUM_BACKEND_TLS_SINCE for v in versions)
+
+
+def _backend_tls_policies(graph: Graph, namespace: str) -> set[str]:
+    # BackendTLSPolicy targets Services in its own namespace (spec.targetRefs, group "" kind Service); one that
+    # names no CA (caCertificateRefs) and no well-known CAs is refused by the CRD's validation.
+    targeted: set[str] = set()
+    for policy in objects(graph, "BackendTLSPolicy"):
+        if ((policy.inputs.get("metadata") or {}).get("namespace") or "default") != namespace:
+            continue
+        spec = plain(policy.inputs.get("spec")) or {}
+        targeted |= {
+            str(ref.get("name"))
+            for ref in spec.get("targetRefs") or []
+            if (ref.get("group") or "") == "" and ref.get("kind") == "Service"
+        }
+    return targeted
+
+
+def backend_hop_problem(graph: Graph, route: RecordedResource, listener: Listener, plaintext_annotation: str) -> str | None:
+    """Why the hop from ``listener`` to the route's backends is plain text without a stated reason, or None.
+
+    Encrypted: a TLSRoute on a ``Passthrough`` listener (the client's TLS reaches the backend), or a
+    backend Service targeted by a BackendTLSPolicy that this render's Gateway implementation honours.
+    Anything else is plain text from the Gateway to the backend, acceptable only with the reason on the
+    route (``plaintext_annotation``), where a reviewer reads it.
+    """
+    spec = plain(route.inputs.get("spec")) or {}
+    backends = [ref for rule in spec.get("rules") or [] for ref in rule.get("backendRefs") or []]
+    if not backends:
+        return None
+    kind = route.inputs.get("kind")
+    if kind == "TLSRoute" and ((listener.spec.get("tls") or {}).get("mode") or "Terminate") == "Passthrough":
+        return None
+    metadata = route.inputs.get("metadata") or {}
+    namespace = metadata.get("namespace") or "default"
+    targeted = _backend_tls_policies(graph, namespace)
+    unverified = [str(ref.get("name")) for ref in backends if str(ref.get("name")) not in targeted]
+    if not unverified and backend_tls_honoured(graph):
+        return None
+    reason = str((metadata.get("annotations") or {}).get(plaintext_annotation) or "").strip()
+    if reason:
+        return None
+    names = ", ".join(sorted({str(ref.get("name")) for ref in backends}))
+    if not unverified:
+        return f"BackendTLSPolicy for {names} is ignored by this Cilium (backend TLS from {CILIUM_BACKEND_TLS_SINCE})"
+    return f"the Gateway reaches {names} in plain text, and the route gives no reason ({plaintext_annotation})"

@@ -103,7 +103,7 @@ def _apiserver_args(keep: Callable[[str], bool]) -> Callable[[dict[str, Any]], N
 
 
 def _listener(graph: Graph, protocol: str) -> dict[str, Any]:
-    gateway = _one(graph, _kind("Gateway"))
+    gateway = _one(graph, _kind("Gateway", "k8tre"))
     return next(listener for listener in gateway.inputs["spec"]["listeners"] if listener["protocol"] == protocol)
 
 
@@ -152,6 +152,47 @@ def _env(graph: Graph, name: str, value: str) -> None:
     application.inputs["spec"]["source"]["helm"]["valuesObject"]["hub"]["extraEnv"][name] = value
     # and as a container env entry, the place a pod really reads it
     _add(graph, "Pod", "v1", {"containers": [{"name": "x", "image": "quay.io/a/b:1.0", "env": [{"name": name, "value": value}]}]})
+
+
+def _argocd_configs(graph: Graph) -> dict[str, Any]:
+    configs: dict[str, Any] = _one(graph, _release("argo-cd")).inputs["values"]["configs"]
+    return configs
+
+
+def _argocd_cm(graph: Graph) -> dict[str, Any]:
+    cm: dict[str, Any] = _argocd_configs(graph)["cm"]
+    return cm
+
+
+def _argocd_behind_the_shared_gateway(graph: Graph) -> None:
+    # Argo CD published the old way: an HTTPRoute on the shared HTTPS listener to the plain-HTTP port, no reason given.
+    route = _one(graph, _kind("TLSRoute", "argocd"))
+    route.inputs.update(kind="HTTPRoute", apiVersion="gateway.networking.k8s.io/v1")
+    route.inputs["spec"] = {
+        "parentRefs": [{"name": "k8tre", "namespace": "gateway-system", "sectionName": "https"}],
+        "hostnames": [route.inputs["spec"]["hostnames"][0]],
+        "rules": [{"backendRefs": [{"name": "argocd-server", "port": 80}]}],
+    }
+    _one(graph, _kind("Namespace", "argocd")).inputs["metadata"]["labels"]["k8tre.io/gateway-access"] = "true"
+
+
+def _argocd_listener_terminates(graph: Graph) -> None:
+    listener = _one(graph, _kind("Gateway", "argocd")).inputs["spec"]["listeners"][0]
+    listener["tls"] = {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "argocd-server-tls"}]}
+
+
+def _ignored_backend_tls_policy(graph: Graph) -> None:
+    route = _one(graph, _kind("HTTPRoute", "jupyter"))
+    route.inputs["metadata"].pop("annotations")
+    spec = {
+        "targetRefs": [{"group": "", "kind": "Service", "name": "proxy-public"}],
+        "validation": {
+            "hostname": "proxy-public.jupyterhub.svc",
+            "caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "ca"}],
+        },
+    }
+    _add(graph, "BackendTLSPolicy", "gateway.networking.k8s.io/v1", spec)
+    _last(graph).inputs["metadata"]["namespace"] = route.inputs["metadata"]["namespace"]
 
 
 VIOLATIONS: list[tuple[str, str, Mutation]] = [
@@ -214,6 +255,29 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
             .update(backendRefs=[{"name": "argocd-server", "port": 80}])
         ),
     ),
+    # The hop from the Gateway to the backend: plain text without a stated reason.
+    ("tls-on-every-route", "dev", lambda g: _one(g, _kind("HTTPRoute", "jupyter")).inputs["metadata"].pop("annotations")),
+    ("tls-on-every-route", "stg", _argocd_behind_the_shared_gateway),
+    # Argo CD's passthrough listener switched to terminating TLS at the Gateway: the backend hop is TCP in clear.
+    ("tls-on-every-route", "prod", _argocd_listener_terminates),
+    # A BackendTLSPolicy this Cilium (1.19) ignores does not make the hop encrypted.
+    ("tls-on-every-route", "dev", _ignored_backend_tls_policy),
+    ("argocd-least-privilege", "prod", lambda g: _argocd_cm(g).update({"users.anonymous.enabled": True})),
+    ("argocd-least-privilege", "stg", lambda g: _argocd_cm(g).update({"exec.enabled": "true"})),
+    ("argocd-least-privilege", "prod", lambda g: _argocd_configs(g)["rbac"].update({"policy.default": "role:readonly"})),
+    ("argocd-least-privilege", "prod", lambda g: _argocd_configs(g)["params"].update({"server.insecure": True})),
+    ("argocd-least-privilege", "dev", lambda g: _one(g, _kind("AppProject", "default")).inputs["spec"].update(sourceRepos=["*"])),
+    (
+        "argocd-least-privilege",
+        "k3s-dev",
+        lambda g: _one(g, _kind("AppProject", "default")).inputs["spec"].update(destinations=[{"server": "*", "namespace": "*"}]),
+    ),
+    (
+        "argocd-least-privilege",
+        "aws-dev",
+        lambda g: _one(g, _kind("AppProject", "default")).inputs["spec"].pop("namespaceResourceWhitelist"),
+    ),
+    ("argocd-least-privilege", "stg", lambda g: g.resources.remove(_one(g, _kind("AppProject", "default")))),
     ("encryption-in-cluster", "prod", lambda g: _one(g, _release("cilium")).inputs["values"]["encryption"].update(enabled=False)),
     (
         "no-shared-admin",
@@ -243,7 +307,9 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
             .update(enablePrivateCluster=False)
         ),
     ),
-    ("no-public-exposure", "dev", lambda g: _one(g, _kind("Gateway")).inputs["spec"].pop("infrastructure")),
+    ("no-public-exposure", "dev", lambda g: _one(g, _kind("Gateway", "k8tre")).inputs["spec"].pop("infrastructure")),
+    # Argo CD's own passthrough Gateway on a public load balancer.
+    ("no-public-exposure", "dev", lambda g: _one(g, _kind("Gateway", "argocd")).inputs["spec"].pop("infrastructure")),
     ("no-public-exposure", "aws-dev", lambda g: g.of_type("aws:ec2/subnet:Subnet")[0].inputs.update(mapPublicIpOnLaunch=True)),
     # Switched from the vendored archive to its repository, at a version range.
     (

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from ...agnostics.publish import PLAINTEXT_BACKEND
 from ...offline.graph import Graph, RecordedResource
 from ..facts import is_prod, managed_clusters, objects, plain, releases, text
-from ..gateway import attached_listeners, listeners, only_redirects_to_https
+from ..gateway import attached_listeners, backend_hop_problem, listeners, only_redirects_to_https
 from ..k3s_script import install_commands, script_of
 from ..registry import Evaluation, rule
 
@@ -93,7 +94,8 @@ def _storage_class(result: Evaluation, storage_class: RecordedResource) -> None:
 
 @rule(
     "tls-on-every-route",
-    "Every route is served over TLS; a plain-HTTP listener carries only redirects to HTTPS.",
+    "Every route is served over TLS; a plain-HTTP listener carries only redirects to HTTPS; the hop from the Gateway "
+    "to a backend is TLS (passed through, or verified) or says on the route why it is not.",
     satre=("2.8.02",),
     severity="mandatory",
 )
@@ -119,6 +121,9 @@ def tls_routes(graph: Graph) -> Evaluation:
                     problem is None or redirect,
                     f"route {name} is served without TLS on listener {listener.label} ({problem})",
                 )
+                # The second hop: from the Gateway to the backend.
+                hop = backend_hop_problem(graph, route, listener, PLAINTEXT_BACKEND)
+                result.check(route.urn, hop is None, f"route {name} on listener {listener.label}: {hop}")
     return result
 
 
