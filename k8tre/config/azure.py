@@ -135,6 +135,9 @@ class AzureClusterConfig(ClusterBase):
     """Subnet of the internal load balancer in front of the Gateway (inside ``vnetCidr``)."""
     endpoints_subnet_cidr: Cidr = "10.10.9.0/24"
     """Subnet of the private endpoints (Key Vault, storage) (inside ``vnetCidr``)."""
+    client_ranges: tuple[Cidr, ...] = Field(default=("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"), min_length=1)
+    """Where the TRE's users and operators are (hub, organisation network): the only sources the Gateway (80, 443)
+    and a private API server (443) accept; the node and ingress NSGs deny everything else, peers included."""
     kube_proxy: Literal["disabled", "cilium-alongside"] = "disabled"
     """``disabled``: AKS preview API turns kube-proxy off; ``cilium-alongside``: stable API, kube-proxy kept."""
     api_server: ApiServerSettings = ApiServerSettings()

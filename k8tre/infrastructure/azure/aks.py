@@ -25,6 +25,7 @@ from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
+from .nsg_rules import ALLOWED_IP_RANGES
 from .spoke import INGRESS_SUBNET, SpokeNetwork
 from .subscriptions import SubscriptionProviders
 
@@ -124,6 +125,8 @@ class AksCluster(pulumi.ComponentResource):
                 internal_lb_annotations={
                     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
                     "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,
+                    # The cloud provider admits only these sources to the Gateway's load balancer (nsg_rules).
+                    ALLOWED_IP_RANGES: ",".join(config.client_ranges),
                 },
                 workload_identities={
                     service: WorkloadIdentity(
