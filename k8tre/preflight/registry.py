@@ -104,6 +104,7 @@ RULE_MODULES = (
     "azure_egress",
     "azure_network",
     "azure_baseline",
+    "azure_kms",
     "azure_storage",
     "support",
 )
