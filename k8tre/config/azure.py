@@ -24,16 +24,19 @@ class AzureNodePool(K8treModel):
     """AKS pool name: lower-case letters and digits, at most 12 characters."""
     mode: Literal["System", "User"] = "User"
     """System pools run cluster add-ons; user pools run workloads."""
-    vm_size: str = "Standard_D4s_v5"
-    """Azure VM size of each node."""
+    vm_size: str = "Standard_D4ds_v5"
+    """Azure VM size of each node; a ``d`` size (local temporary disk) can hold an ephemeral OS disk."""
     count: Annotated[int, Field(ge=1, le=1000)] = 3
     """Node count (the minimum when autoscaling)."""
     max_count: Annotated[int, Field(ge=1, le=1000)] | None = None
     """Upper bound; setting it turns on the cluster autoscaler."""
     zones: tuple[Literal["1", "2", "3"], ...] = ("1", "2", "3")
     """Availability zones the pool spreads across."""
-    os_disk_type: Literal["Managed", "Ephemeral"] = "Managed"
-    """OS disk kind."""
+    os_disk_type: Literal["Managed", "Ephemeral"] = "Ephemeral"
+    """``Ephemeral``: the OS disk on the host's local storage (faster, nothing to pay, reimaged on upgrade), which the VM
+    size must have room for (preflight ``azure-aks-ephemeral-os-disk-fits``); ``Managed``: a network disk."""
+    os_disk_size_gb: Annotated[int, Field(ge=30, le=2048)] = 128
+    """OS disk size in GiB; ephemeral, it must fit the VM size's cache or temporary disk (150 GiB on D4ds_v5)."""
 
 
 class CreatedHub(K8treModel):

@@ -105,6 +105,7 @@ RULE_MODULES = (
     "azure_network",
     "azure_baseline",
     "azure_kms",
+    "azure_os_disk",
     "azure_storage",
     "support",
 )

@@ -208,6 +208,7 @@ class AksCluster(pulumi.ComponentResource):
                     p.os_disk_type,
                     spoke.node_subnet.id,
                     critical_addons_only=p.mode == "System" and any(q.mode == "User" for q in config.node_pools),
+                    os_disk_size_gb=p.os_disk_size_gb,
                 )
                 for p in config.node_pools
             ),

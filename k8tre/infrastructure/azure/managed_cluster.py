@@ -45,6 +45,8 @@ class AgentPool:
     """Managed or Ephemeral."""
     subnet_id: pulumi.Input[str]
     """The spoke's node subnet."""
+    os_disk_size_gb: int = 128
+    """OS disk size: named, so an ephemeral disk does not take the whole temporary disk (AKS's default)."""
     max_pods: int = 110
     """Pods per node: Kubernetes' tested default, well inside the /24 Cilium's cluster pool gives each node."""
     critical_addons_only: bool = False
@@ -60,6 +62,7 @@ class AgentPool:
             "enableAutoScaling": self.max_count is not None,
             "availabilityZones": list(self.zones),
             "osDiskType": self.os_disk_type,
+            "osDiskSizeGB": self.os_disk_size_gb,
             "osType": "Linux",
             "osSKU": "AzureLinux",
             "type": "VirtualMachineScaleSets",
