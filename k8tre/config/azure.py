@@ -153,6 +153,11 @@ class AzureClusterConfig(ClusterBase):
     """When upgrades may happen."""
     egress_allowlist: tuple[Fqdn, ...] = ()
     """Extra internet names the nodes may reach through the firewall (e.g. package mirrors)."""
+    storage_infrastructure_encryption: bool = True
+    """Encrypt the storage accounts' data a second time at the infrastructure layer (a second key and algorithm).
+    Create-only: Azure cannot turn it on or off for an existing account. Set ``false`` only for accounts that already
+    exist without it, as a recorded decision (the preflight warns); changing it plans a replacement, which prod's
+    protection refuses."""
     node_pools: tuple[AzureNodePool, ...] = Field(min_length=1)
     """Agent pools; at least one must be a System pool."""
 
