@@ -142,7 +142,8 @@ class AzureClusterConfig(ClusterBase):
     """Where the TRE's users and operators are (hub, organisation network): the only sources the Gateway (80, 443)
     and a private API server (443) accept; the node and ingress NSGs deny everything else, peers included."""
     kube_proxy: Literal["disabled", "cilium-alongside"] = "disabled"
-    """``disabled``: AKS preview API turns kube-proxy off; ``cilium-alongside``: stable API, kube-proxy kept."""
+    """``disabled``: the AKS preview API turns kube-proxy off (needs a subscription feature); ``cilium-alongside``:
+    AKS's kube-proxy is kept next to Cilium's replacement."""
     api_server: ApiServerSettings = ApiServerSettings()
     """API server access."""
     deployer_principal_type: Literal["User", "ServicePrincipal"] = "ServicePrincipal"

@@ -65,16 +65,7 @@ class AksCluster(pulumi.ComponentResource):
             self,
             hub.providers.get("aks") if private else None,
         )
-        etcd = EtcdEncryption(
-            f"{name}-etcd",
-            self.resource_group,
-            config.location,
-            control_plane.principal_id,
-            config.deployer_principal_type,
-            stage,
-            account,
-            opts=child,
-        )
+        etcd = EtcdEncryption(f"{name}-etcd", self.resource_group, config, control_plane.principal_id, stage, account, opts=child)
         self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane, etcd.key)
         api_rules = [] if private else self._api_server_rules(config, stage, hub)
         if hub.firewall_policy is None:  # a hub owned elsewhere: hand its owner the exact rules to apply

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, keyvault, resources
 
+from ...config import AzureClusterConfig
 from ...naming import AzureNames
 from ...stage import Stage
 from .account import AzureAccount
@@ -80,9 +81,8 @@ class EtcdEncryption(pulumi.ComponentResource):
         self,
         name: str,
         group: resources.ResourceGroup,
-        location: str,
+        config: AzureClusterConfig,
         control_plane_principal_id: pulumi.Input[str],
-        deployer_type: str,
         stage: Stage,
         account: AzureAccount,
         opts: pulumi.ResourceOptions | None = None,
@@ -90,6 +90,7 @@ class EtcdEncryption(pulumi.ComponentResource):
         super().__init__("k8tre:infrastructure:EtcdEncryption", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         names = AzureNames(stage.slug)
+        location, deployer_type = config.location, config.deployer_principal_type
         vault = keyvault.Vault(
             f"{name}-kv",
             resource_group_name=group.name,
