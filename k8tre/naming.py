@@ -210,6 +210,10 @@ class AzureNames:
         """The environment's Key Vault (globally unique)."""
         return global_name(f"kv{_compact(self.slug, 14)}", subscription_id, f"{self.slug}/{location}")
 
+    def kms_key_vault(self, subscription_id: str, location: str) -> str:
+        """The vault that holds only the key encrypting the cluster's etcd secrets (globally unique)."""
+        return global_name(f"kms{_compact(self.slug, 13)}", subscription_id, f"{self.slug}/{location}/kms")
+
     def storage_account(self, role: str, subscription_id: str) -> str:
         """A storage account for ``role`` (globally unique)."""
         return global_name(f"st{_compact(self.slug, 10)}{_compact(role, 4)}", subscription_id, f"{self.slug}/{role}")
@@ -257,6 +261,7 @@ def azure_names(slug: str, location: str, *, hub_created: bool) -> dict[str, str
         "aks-dns-prefix": names.aks_cluster,
         "identity": names.identity("aks"),
         "key-vault": names.key_vault(_PROBE_SUBSCRIPTION, location),
+        "key-vault#kms": names.kms_key_vault(_PROBE_SUBSCRIPTION, location),
     }
     for role in STORAGE_ROLES:
         derived[f"storage-account#{role}"] = names.storage_account(role, _PROBE_SUBSCRIPTION)

@@ -52,7 +52,14 @@ def test_render_writes_graph_manifests_and_helm(tmp_path: Path) -> None:
     assert graph["project"] == "k8tre" and graph["stack"] == "dev"
     first = graph["resources"][0]
     assert set(first) == {"urn", "type", "name", "parent", "provider", "dependencies", "custom", "inputs", "options"}
-    assert set(first["options"]) == {"protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "dependsOn"}
+    assert set(first["options"]) == {
+        "protect",
+        "retainOnDelete",
+        "deleteBeforeReplace",
+        "ignoreChanges",
+        "replaceOnChanges",
+        "dependsOn",
+    }
     assert graph["outputs"]["kubeconfig"] == "[secret]"
     manifests = [yaml.safe_load(p.read_text()) for p in sorted((out / "manifests").glob("*.yaml"))]
     assert {m["kind"] for m in manifests} >= {"Namespace", "ClusterIssuer", "AppProject", "Application"}

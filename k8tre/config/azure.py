@@ -24,16 +24,19 @@ class AzureNodePool(K8treModel):
     """AKS pool name: lower-case letters and digits, at most 12 characters."""
     mode: Literal["System", "User"] = "User"
     """System pools run cluster add-ons; user pools run workloads."""
-    vm_size: str = "Standard_D4s_v5"
-    """Azure VM size of each node."""
+    vm_size: str = "Standard_D4ds_v5"
+    """Azure VM size of each node; a ``d`` size (local temporary disk) can hold an ephemeral OS disk."""
     count: Annotated[int, Field(ge=1, le=1000)] = 3
     """Node count (the minimum when autoscaling)."""
     max_count: Annotated[int, Field(ge=1, le=1000)] | None = None
     """Upper bound; setting it turns on the cluster autoscaler."""
     zones: tuple[Literal["1", "2", "3"], ...] = ("1", "2", "3")
     """Availability zones the pool spreads across."""
-    os_disk_type: Literal["Managed", "Ephemeral"] = "Managed"
-    """OS disk kind."""
+    os_disk_type: Literal["Managed", "Ephemeral"] = "Ephemeral"
+    """``Ephemeral``: the OS disk on the host's local storage (faster, nothing to pay, reimaged on upgrade), which the VM
+    size must have room for (preflight ``azure-aks-ephemeral-os-disk-fits``); ``Managed``: a network disk."""
+    os_disk_size_gb: Annotated[int, Field(ge=30, le=2048)] = 128
+    """OS disk size in GiB; ephemeral, it must fit the VM size's cache or temporary disk (150 GiB on D4ds_v5)."""
 
 
 class CreatedHub(K8treModel):
@@ -135,8 +138,12 @@ class AzureClusterConfig(ClusterBase):
     """Subnet of the internal load balancer in front of the Gateway (inside ``vnetCidr``)."""
     endpoints_subnet_cidr: Cidr = "10.10.9.0/24"
     """Subnet of the private endpoints (Key Vault, storage) (inside ``vnetCidr``)."""
+    client_ranges: tuple[Cidr, ...] = Field(default=("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"), min_length=1)
+    """Where the TRE's users and operators are (hub, organisation network): the only sources the Gateway (80, 443)
+    and a private API server (443) accept; the node and ingress NSGs deny everything else, peers included."""
     kube_proxy: Literal["disabled", "cilium-alongside"] = "disabled"
-    """``disabled``: AKS preview API turns kube-proxy off; ``cilium-alongside``: stable API, kube-proxy kept."""
+    """``disabled``: the AKS preview API turns kube-proxy off (needs a subscription feature); ``cilium-alongside``:
+    AKS's kube-proxy is kept next to Cilium's replacement."""
     api_server: ApiServerSettings = ApiServerSettings()
     """API server access."""
     deployer_principal_type: Literal["User", "ServicePrincipal"] = "ServicePrincipal"
@@ -147,6 +154,11 @@ class AzureClusterConfig(ClusterBase):
     """When upgrades may happen."""
     egress_allowlist: tuple[Fqdn, ...] = ()
     """Extra internet names the nodes may reach through the firewall (e.g. package mirrors)."""
+    storage_infrastructure_encryption: bool = True
+    """Encrypt the storage accounts' data a second time at the infrastructure layer (a second key and algorithm).
+    Create-only: Azure cannot turn it on or off for an existing account. Set ``false`` only for accounts that already
+    exist without it, as a recorded decision (the preflight warns); changing it plans a replacement, which prod's
+    protection refuses."""
     node_pools: tuple[AzureNodePool, ...] = Field(min_length=1)
     """Agent pools; at least one must be a System pool."""
 

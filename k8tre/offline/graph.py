@@ -33,6 +33,8 @@ class Options:
     depends_on: tuple[str, ...]
     additional_secret_outputs: tuple[str, ...]
     aliases: tuple[str, ...]
+    replace_on_changes: tuple[str, ...] = ()
+    """Properties whose change Pulumi must plan as a replacement (e.g. a create-only setting)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ class Graph:
                         "retainOnDelete": r.options.retain_on_delete,
                         "deleteBeforeReplace": r.options.delete_before_replace,
                         "ignoreChanges": list(r.options.ignore_changes),
+                        "replaceOnChanges": list(r.options.replace_on_changes),
                         "dependsOn": list(r.options.depends_on),
                     },
                 }

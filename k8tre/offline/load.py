@@ -121,6 +121,7 @@ def _resource(entry: dict[str, Any], inputs: dict[str, Any]) -> RecordedResource
             depends_on=tuple(options.get("dependsOn") or ()),
             additional_secret_outputs=(),  # not written to graph.json
             aliases=(),
+            replace_on_changes=tuple(options.get("replaceOnChanges") or ()),
         ),
     )
 

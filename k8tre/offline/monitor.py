@@ -154,6 +154,7 @@ class RecordingMonitor(MockMonitor):
             depends_on=(),
             additional_secret_outputs=tuple(request.additionalSecretOutputs),
             aliases=tuple(alias.urn or alias.spec.name for alias in request.aliases),
+            replace_on_changes=tuple(request.replaceOnChanges),
         )
         physical_id = str(getattr(response, "id", "") or "")
         self._record(urn, request, inputs, custom=bool(request.custom), options=options, physical_id=physical_id)

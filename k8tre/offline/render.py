@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .graph import Graph
+from .graph import Graph, redacted
 from .workloads import ExpandedRelease
 
 LAYERS = ("infrastructure", "agnostics", "applications")
@@ -46,6 +46,25 @@ def write(graph: Graph, out: Path) -> None:
     for release in graph.helm_releases():
         filename = f"{_slug(str(release['namespace']))}-{_slug(str(release['name']))}.yaml"
         (out / "helm" / filename).write_text(_yaml(release), encoding="utf-8")
+    write_hub_firewall_rules(graph, out)
+
+
+HUB_FIREWALL_RULES_FILE = "hub-firewall-rules.json"
+"""The rule collection groups a hub owned elsewhere must apply (the stack output ``hubFirewallRules``), as a file."""
+
+
+def write_hub_firewall_rules(graph: Graph, out: Path) -> None:
+    """Hand the hub owner the exact ARM bodies to apply, as a reviewable file of the render (docs/azure.md).
+
+    Written only when the stack does not own its firewall; a stale file from an earlier render is removed,
+    so a file present always matches the stack that was rendered.
+    """
+    target = out / HUB_FIREWALL_RULES_FILE
+    rules = graph.outputs.get("hubFirewallRules")
+    if rules is None:
+        target.unlink(missing_ok=True)
+        return
+    target.write_text(json.dumps(redacted(rules), indent=2) + "\n", encoding="utf-8")
 
 
 RELEASE_FILE = "_release.yaml"

@@ -102,7 +102,10 @@ RULE_MODULES = (
     "azure_dns",
     "azure_subscriptions",
     "azure_egress",
+    "azure_network",
     "azure_baseline",
+    "azure_kms",
+    "azure_os_disk",
     "azure_storage",
     "support",
 )

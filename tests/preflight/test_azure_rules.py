@@ -189,6 +189,31 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ),
     ("azure-storage-diagnostics", "dev", lambda g: g.resources.remove(_one(g, "st-workspace-file-diagnostics"))),
     ("azure-storage-diagnostics", "prod", lambda g: _one(g, "st-core-blob-diagnostics").inputs.update(logs=[])),
+    # The node subnet on Azure's default rules only (AllowVnetInBound admits the hub and every peer).
+    ("azure-aks-node-subnet-nsg", "stg", lambda g: _one(g, "spoke-nsg-nodes").inputs.pop("securityRules")),
+    # etcd Secrets under AKS's platform encryption only, or the key's vault closed to AKS's KMS plugin.
+    ("azure-aks-kms-etcd-encryption", "dev", lambda g: _cluster(g).inputs["securityProfile"].pop("azureKeyVaultKms")),
+    (
+        "azure-aks-kms-etcd-encryption",
+        "prod",
+        lambda g: _one(g, "etcd-kv").inputs["properties"].update(enablePurgeProtection=False),
+    ),
+    # An ephemeral OS disk on a size without local storage; a managed one where an ephemeral one fits.
+    (
+        "azure-aks-ephemeral-os-disk-fits",
+        "stg",
+        lambda g: _cluster(g).inputs["agentPoolProfiles"][0].update(vmSize="Standard_D4s_v5"),
+    ),
+    (
+        "azure-aks-ephemeral-os-disk-preferred",
+        "dev",
+        lambda g: _cluster(g).inputs["agentPoolProfiles"][1].update(osDiskType="Managed"),
+    ),
+    (
+        "azure-storage-infrastructure-encryption",
+        "dev",
+        lambda g: _one(g, "st-workspace").inputs["encryption"].update(requireInfrastructureEncryption=False),
+    ),
     # The old grants: Network Contributor on the VNet only, which does not reach the route table.
     ("azure-control-plane-route-table-role", "dev", lambda g: g.resources.remove(_one(g, "control-plane-route-table"))),
     (

@@ -19,12 +19,14 @@ from .access import grant_access
 from .account import deploying_account
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
+from .etcd_encryption import EtcdEncryption, EtcdKey
 from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
 from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
-from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
+from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, EtcdKms, ManagedClusterArgs
+from .nsg_rules import ALLOWED_IP_RANGES
 from .spoke import INGRESS_SUBNET, SpokeNetwork
 from .subscriptions import SubscriptionProviders
 
@@ -63,7 +65,8 @@ class AksCluster(pulumi.ComponentResource):
             self,
             hub.providers.get("aks") if private else None,
         )
-        self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane)
+        etcd = EtcdEncryption(f"{name}-etcd", self.resource_group, config, control_plane.principal_id, stage, account, opts=child)
+        self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane, etcd.key)
         api_rules = [] if private else self._api_server_rules(config, stage, hub)
         if hub.firewall_policy is None:  # a hub owned elsewhere: hand its owner the exact rules to apply
             exports["hubFirewallRules"] = self._hub_owner_rules(config, stage, private)
@@ -124,6 +127,8 @@ class AksCluster(pulumi.ComponentResource):
                 internal_lb_annotations={
                     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
                     "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,
+                    # The cloud provider admits only these sources to the Gateway's load balancer (nsg_rules).
+                    ALLOWED_IP_RANGES: ",".join(config.client_ranges),
                 },
                 workload_identities={
                     service: WorkloadIdentity(
@@ -165,9 +170,10 @@ class AksCluster(pulumi.ComponentResource):
         private: bool,
         hub: HubFacts,
         control_plane: ControlPlaneIdentity,
+        etcd_key: EtcdKey,
     ) -> AksManagedCluster:
-        # The default route, firewall rules and the control plane's roles must exist before nodes boot.
-        after: list[pulumi.Resource] = [spoke, *control_plane.grants]
+        # The default route, firewall rules and the control plane's roles (the etcd key's too) must exist before nodes boot.
+        after: list[pulumi.Resource] = [spoke, *control_plane.grants, *etcd_key.grants]
         # Node pools encrypt their temp and cache disks at the host; the subscription must allow it.
         after.append(self._feature("encryption-at-host", "Microsoft.Compute", "EncryptionAtHost"))
         if config.kube_proxy == "disabled":
@@ -193,6 +199,7 @@ class AksCluster(pulumi.ComponentResource):
                     p.os_disk_type,
                     spoke.node_subnet.id,
                     critical_addons_only=p.mode == "System" and any(q.mode == "User" for q in config.node_pools),
+                    os_disk_size_gb=p.os_disk_size_gb,
                 )
                 for p in config.node_pools
             ),
@@ -211,6 +218,7 @@ class AksCluster(pulumi.ComponentResource):
             sku_tier="Free" if stage.environment == "dev" else "Standard",
             tags=dict(stage.tags),
             log_analytics_workspace_id=hub.log_analytics_workspace_id,
+            etcd_key=EtcdKms(etcd_key.key_id, etcd_key.vault_id),
         )
         return AksManagedCluster(
             f"{self._name}-cluster", args, opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=after))

@@ -33,6 +33,8 @@ class ControlPlaneIdentity:
     """``{type: UserAssigned, userAssignedIdentities: {<id>: {}}}``."""
     grants: list[pulumi.Resource]
     """Role assignments that must exist before the cluster is created."""
+    principal_id: pulumi.Output[str]
+    """The identity's object ID, for roles granted elsewhere (the etcd key's vault)."""
 
 
 def control_plane_identity(
@@ -87,4 +89,4 @@ def control_plane_identity(
             )
         )
     identity = uami.id.apply(lambda ident: {"type": "UserAssigned", "userAssignedIdentities": {ident: {}}})
-    return ControlPlaneIdentity(identity=identity, grants=grants)
+    return ControlPlaneIdentity(identity=identity, grants=grants, principal_id=uami.principal_id)

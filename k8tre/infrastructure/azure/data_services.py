@@ -15,6 +15,22 @@ from .hub import HubFacts
 from .logs import audit_logs
 from .private_endpoint import private_endpoint
 
+INFRASTRUCTURE_ENCRYPTION = "encryption.requireInfrastructureEncryption"
+"""The create-only property (https://learn.microsoft.com/azure/storage/common/infrastructure-encryption-enable)."""
+
+
+def _encryption(infrastructure: bool) -> storage.EncryptionArgsDict:
+    """Microsoft-managed keys for blobs and files, and the second, infrastructure-level encryption when chosen."""
+    return {
+        "key_source": storage.KeySource.MICROSOFT_STORAGE,
+        "require_infrastructure_encryption": infrastructure,
+        "services": {
+            "blob": {"enabled": True, "key_type": storage.KeyType.ACCOUNT},
+            "file": {"enabled": True, "key_type": storage.KeyType.ACCOUNT},
+        },
+    }
+
+
 STORAGE_ACCOUNTS = {"core": False, "workspace": True}
 """Storage accounts by role; True where Data Lake hierarchical namespaces are needed (research workspaces)."""
 
@@ -80,8 +96,11 @@ class DataServices(pulumi.ComponentResource):
                 is_hns_enabled=hierarchical,
                 public_network_access="Disabled",
                 network_rule_set={"default_action": storage.DefaultAction.DENY, "bypass": "None"},
+                encryption=_encryption(config.storage_infrastructure_encryption),
                 tags=dict(stage.tags),
-                opts=stage.stateful(child),
+                # Infrastructure encryption is create-only: a change is planned as the replacement it would need,
+                # which prod's protection refuses (docs/azure.md), rather than sent to ARM as an update it rejects.
+                opts=stage.stateful(pulumi.ResourceOptions(parent=self, replace_on_changes=[INFRASTRUCTURE_ENCRYPTION])),
             )
             # Data Lake (hierarchical) accounts are also reached on their dfs endpoint.
             groups = ("blob", "file", "dfs") if hierarchical else ("blob", "file")
@@ -96,8 +115,7 @@ class DataServices(pulumi.ComponentResource):
                     dns_zone_id=hub.private_dns_zone_ids[zone],
                     parent=self,
                 )
-            if not hierarchical:
-                self._protect_blobs(f"{name}-st-{role}", group, storage_account)
+            self._protect_blobs(f"{name}-st-{role}", group, storage_account, versioning=not hierarchical)
             for service in ("blob", "file"):
                 # An account's data-plane logs are its services' own: one setting per service
                 # (https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage).
@@ -106,12 +124,15 @@ class DataServices(pulumi.ComponentResource):
             self.accounts[role] = storage_account
         self.register_outputs({"vaultId": self.vault.id})
 
-    def _protect_blobs(self, name: str, group: resources.ResourceGroup, account: storage.StorageAccount) -> None:
-        """Deleted or overwritten blobs and deleted containers stay recoverable for 30 days.
+    def _protect_blobs(
+        self, name: str, group: resources.ResourceGroup, account: storage.StorageAccount, *, versioning: bool
+    ) -> None:
+        """Deleted blobs and deleted containers stay recoverable for 30 days; on flat accounts, overwritten ones too.
 
         Microsoft's data protection baseline: blob and container soft delete, and blob
         versioning (https://learn.microsoft.com/azure/storage/blobs/data-protection-overview).
-        Versioning is not offered with a hierarchical namespace, so only flat accounts get this.
+        Soft delete works with a hierarchical namespace (Data Lake); versioning does not
+        (https://learn.microsoft.com/azure/storage/blobs/storage-feature-support-in-storage-accounts).
         """
         storage.BlobServiceProperties(
             f"{name}-blob-protection",
@@ -120,6 +141,6 @@ class DataServices(pulumi.ComponentResource):
             blob_services_name="default",
             delete_retention_policy={"enabled": True, "days": 30},
             container_delete_retention_policy={"enabled": True, "days": 30},
-            is_versioning_enabled=True,
+            is_versioning_enabled=versioning or None,
             opts=pulumi.ResourceOptions(parent=self),
         )

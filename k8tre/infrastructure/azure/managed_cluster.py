@@ -45,6 +45,8 @@ class AgentPool:
     """Managed or Ephemeral."""
     subnet_id: pulumi.Input[str]
     """The spoke's node subnet."""
+    os_disk_size_gb: int = 128
+    """OS disk size: named, so an ephemeral disk does not take the whole temporary disk (AKS's default)."""
     max_pods: int = 110
     """Pods per node: Kubernetes' tested default, well inside the /24 Cilium's cluster pool gives each node."""
     critical_addons_only: bool = False
@@ -60,6 +62,7 @@ class AgentPool:
             "enableAutoScaling": self.max_count is not None,
             "availabilityZones": list(self.zones),
             "osDiskType": self.os_disk_type,
+            "osDiskSizeGB": self.os_disk_size_gb,
             "osType": "Linux",
             "osSKU": "AzureLinux",
             "type": "VirtualMachineScaleSets",
@@ -77,6 +80,16 @@ class AgentPool:
         if self.max_count is not None:
             profile |= {"minCount": self.count, "maxCount": self.max_count}
         return profile
+
+
+@dataclass(frozen=True)
+class EtcdKms:
+    """The customer-managed key that encrypts the cluster's Secrets, in a private vault."""
+
+    key_id: pulumi.Input[str]
+    """Versionless key URI: AKS follows the key's rotation by itself."""
+    vault_id: pulumi.Input[str]
+    """Resource ID of the key's vault."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,8 @@ class ManagedClusterArgs:
     """Tags."""
     log_analytics_workspace_id: pulumi.Input[str] | None = None
     """Workspace Defender for Containers reports to (None: Defender's sensor is not deployed)."""
+    etcd_key: EtcdKms | None = None
+    """KMS encryption of etcd Secrets with this key (None: AKS's platform encryption only)."""
 
     def properties(self) -> dict[str, Any]:
         """The resource's input properties (wire names), including the preview field when chosen."""
@@ -176,6 +191,17 @@ class ManagedClusterArgs:
             # Removes unused, vulnerable images from the nodes weekly (https://learn.microsoft.com/azure/aks/image-cleaner).
             "imageCleaner": {"enabled": True, "intervalHours": 168},
         }
+        if self.etcd_key is not None:
+            # KMS data encryption with a customer-managed key in a private vault, reached through Key Vault's
+            # trusted-services exception (https://learn.microsoft.com/azure/aks/kms-data-encryption); a preview
+            # property, so a cluster with it is declared through the preview API.
+            profile["azureKeyVaultKms"] = {
+                "enabled": True,
+                "keyId": self.etcd_key.key_id,
+                "keyVaultNetworkAccess": "Private",
+                "keyVaultResourceId": self.etcd_key.vault_id,
+            }
+            profile["kubernetesResourceObjectEncryptionProfile"] = {"infrastructureEncryption": "Enabled"}
         if self.log_analytics_workspace_id is not None:
             # Defender for Containers' sensor, reporting to the audit workspace
             # (https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-enable).
@@ -201,6 +227,7 @@ class AksManagedCluster(pulumi.CustomResource):
     """The control-plane identity block."""
 
     def __init__(self, name: str, args: ManagedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        token = PREVIEW_TOKEN if args.kube_proxy_disabled else STABLE_TOKEN
+        # KMS data encryption (kubernetesResourceObjectEncryptionProfile) is, like kubeProxyConfig, preview-only.
+        token = PREVIEW_TOKEN if args.kube_proxy_disabled or args.etcd_key is not None else STABLE_TOKEN
         props = args.properties() | {"name": None, "fqdn": None, "privateFQDN": None, "provisioningState": None}
         super().__init__(token, name, props, opts)

@@ -13,46 +13,10 @@ from ...naming import AzureNames
 from ...stage import Stage
 from .firewall_rules import rule_collections
 from .hub import HubFacts, arm_parts
+from .nsg_rules import ingress_rules, node_rules
 
 INGRESS_SUBNET = "snet-ingress"
 """Subnet of the internal load balancer that fronts the Gateway."""
-
-# Inbound to the ingress subnet only from the private address space, on the Gateway's ports.
-_INGRESS_RULES: list[network.SecurityRuleArgsDict] = [
-    {
-        "name": "allow-https-from-private",
-        "access": "Allow",
-        "direction": "Inbound",
-        "protocol": "Tcp",
-        "priority": 100,
-        "source_address_prefixes": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
-        "source_port_range": "*",
-        "destination_address_prefix": "*",
-        "destination_port_ranges": ["443", "80"],
-    },
-    {
-        "name": "allow-azure-load-balancer",
-        "access": "Allow",
-        "direction": "Inbound",
-        "protocol": "*",
-        "priority": 200,
-        "source_address_prefix": "AzureLoadBalancer",
-        "source_port_range": "*",
-        "destination_address_prefix": "*",
-        "destination_port_range": "*",
-    },
-    {
-        "name": "deny-internet-inbound",
-        "access": "Deny",
-        "direction": "Inbound",
-        "protocol": "*",
-        "priority": 4000,
-        "source_address_prefix": "Internet",
-        "source_port_range": "*",
-        "destination_address_prefix": "*",
-        "destination_port_range": "*",
-    },
-]
 
 
 class SpokeNetwork(pulumi.ComponentResource):
@@ -104,11 +68,33 @@ class SpokeNetwork(pulumi.ComponentResource):
         # Every subnet gets an NSG of its own: landing-zone policy denies a subnet without one ("Subnets should be
         # associated with a Network Security Group"); with private endpoint network policies on, the endpoints
         # subnet's rules apply to the endpoints too.
+        # Explicit rules on the nodes' and the Gateway's subnets, ending in a deny: Azure's default AllowVnetInBound
+        # would admit the hub and every peered spoke (nsg_rules).
+        private_api = config.api_server.private if config.api_server.private is not None else stage.is_prod
         self.node_subnet = self._subnet(
-            name, group, "snet-nodes", config.node_subnet_cidr, "nodes", stage, route_table=self.route_table
+            name,
+            group,
+            "snet-nodes",
+            config.node_subnet_cidr,
+            "nodes",
+            stage,
+            route_table=self.route_table,
+            security_rules=node_rules(
+                config.node_subnet_cidr,
+                config.network.pod_cidrs[0],
+                config.ingress_subnet_cidr,
+                config.client_ranges,
+                private_api=private_api,
+            ),
         )
         self.ingress_subnet = self._subnet(
-            name, group, INGRESS_SUBNET, config.ingress_subnet_cidr, "ingress", stage, security_rules=_INGRESS_RULES
+            name,
+            group,
+            INGRESS_SUBNET,
+            config.ingress_subnet_cidr,
+            "ingress",
+            stage,
+            security_rules=ingress_rules(config.client_ranges),
         )
         self.endpoints_subnet = self._subnet(name, group, "snet-endpoints", config.endpoints_subnet_cidr, "endpoints", stage)
         self._peer(name, group, hub)

@@ -50,6 +50,7 @@ _ARM: dict[str, tuple[str, str]] = {
     ),
     "dns:Zone": ("Microsoft.Network/dnszones/{zoneName}", "zoneName"),
     "keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
+    "keyvault:Key": ("Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}", "keyName"),
     "storage:StorageAccount": ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
     "storage:BlobServiceProperties": (
         "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
@@ -166,6 +167,12 @@ class AzureMocks:
             first_usable = ipaddress.ip_network(prefix, strict=False).network_address + 4
             configs.append({**config, "privateIPAddress": str(first_usable), "privateIPAllocationMethod": "Dynamic"})
         return {**outputs, "ipConfigurations": configs}
+
+    def _Key(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
+        # Key Vault's data-plane URI of the key: versionless (keyUri) and of the version just created
+        # (https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#object-identifiers).
+        uri = f"https://{outputs['vaultName']}.vault.azure.net/keys/{outputs['name']}"
+        return {**outputs, "keyUri": uri, "keyUriWithVersion": f"{uri}/{stable_hex(ident, 32)}"}
 
     def _UserAssignedIdentity(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
         made = {"clientId": stable_uuid(ident + "client"), "principalId": stable_uuid(ident + "principal"), "tenantId": TENANT}

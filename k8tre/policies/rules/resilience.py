@@ -19,6 +19,7 @@ STATEFUL_TYPES = frozenset(
         "azure-native:dns:Zone",
         "azure-native:operationalinsights:Workspace",
         "azure-native:keyvault:Vault",
+        "azure-native:keyvault:Key",
         "azure-native:storage:StorageAccount",
         "azure-native:privatedns:PrivateZone",
         "aws:eks/cluster:Cluster",
