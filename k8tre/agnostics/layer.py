@@ -14,6 +14,7 @@ from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .platform import Platform
 from .publish import publish
+from .storage import StorageClasses
 
 
 class AgnosticsLayer(pulumi.ComponentResource):
@@ -50,6 +51,8 @@ class AgnosticsLayer(pulumi.ComponentResource):
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
         )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
+        storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}  # type: ignore[arg-type]
+        storage = StorageClasses(f"{name}-storage", cluster, storage_pins, stage, opts=child)
         if cluster.platform.lb_ip_pool:
             LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)
         publish(
@@ -69,5 +72,6 @@ class AgnosticsLayer(pulumi.ComponentResource):
             argocd_namespace=argocd.namespace,
             gateway=gateway.ref,
             ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
+            storage_classes=storage.classes,
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

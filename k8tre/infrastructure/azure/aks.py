@@ -26,6 +26,7 @@ from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
 from .spoke import INGRESS_SUBNET, SpokeNetwork
+from .storage import azure_storage
 from .subscriptions import SubscriptionProviders
 
 
@@ -119,8 +120,7 @@ class AksCluster(pulumi.ComponentResource):
                 cloud_values={"aksbyocni": {"enabled": True}},
             ),
             platform=PlatformFacts(
-                storage_provisioner="disk.csi.azure.com",
-                storage_parameters={"skuName": "Premium_ZRS"},
+                storage=azure_storage(),
                 internal_lb_annotations={
                     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
                     "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,

@@ -17,6 +17,7 @@ from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
+from .storage import longhorn_storage
 from .node_config import KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
 
 API_PORT = 6443
@@ -100,8 +101,7 @@ class K3sCluster(pulumi.ComponentResource):
                 cloud_values={"l2announcements": {"enabled": True}},
             ),
             platform=PlatformFacts(
-                storage_provisioner="rancher.io/local-path",
-                storage_parameters={},
+                storage=longhorn_storage(len(config.servers) + len(config.agents)),
                 internal_lb_annotations={},
                 lb_ip_pool=tuple(config.load_balancer_cidrs),
             ),
