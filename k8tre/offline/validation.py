@@ -7,6 +7,7 @@ from typing import Any
 
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
+from ..agnostics.storage_drivers import FREE_FORM_VALUES as STORAGE_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
 from .graph import SECRET_TEXT, Graph, manifest
 from .helm_values import validate_helm_values
@@ -18,6 +19,7 @@ FREE_FORM: Mapping[str, tuple[str, ...]] = {
     "cert-manager": CERT_MANAGER_FREE_FORM,
     # z2jh passes hub.config straight to JupyterHub's traitlets: its keys are JupyterHub classes.
     "jupyterhub": ("hub.config",),
+    **STORAGE_FREE_FORM,
 }
 """Per chart, value maps whose children are not chart keys (so not in the chart's values.yaml)."""
 
