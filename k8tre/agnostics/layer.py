@@ -10,6 +10,7 @@ from ..stage import Stage
 from ..versions import application_sources, chart
 from .argocd import ArgoCd
 from .cert_manager import CertManager
+from .cloudnative_pg import CloudNativePg
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .platform import Platform
@@ -52,6 +53,15 @@ class AgnosticsLayer(pulumi.ComponentResource):
         )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}  # type: ignore[arg-type]
+        CloudNativePg(
+            f"{name}-cnpg",
+            cluster,
+            chart("cloudnative-pg", pins, config.versions.chart_source),
+            chart("plugin-barman-cloud", pins, config.versions.chart_source),
+            stage,
+            cert_manager.release,
+            opts=child,
+        )
         storage = StorageClasses(f"{name}-storage", cluster, storage_pins, stage, opts=child)
         if cluster.platform.lb_ip_pool:
             LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)

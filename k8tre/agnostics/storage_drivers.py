@@ -90,20 +90,7 @@ DRIVER_VALUES: Mapping[str, Callable[[Stage], dict[str, Any]]] = {
 
 def driver_values(chart: str, stage: Stage, cloud_values: Mapping[str, Any]) -> dict[str, Any]:
     """The chart's production values with the cloud's own (region, identity) laid over them."""
-    if chart not in FREE_FORM_VALUES: Mapping[str, tuple[str, ...]] = {
-    # Kubernetes ResourceRequirements passed through with toYaml (aws-ebs-csi-driver templates/controller.yaml,
-    # node.yaml): their keys are Kubernetes fields, checked strictly where they land in the rendered pods.
-    "aws-ebs-csi-driver": (
-        "controller.resources",
-        "node.resources",
-        *(f"sidecars.{name}.resources" for name in ("provisioner", "attacher", "snapshotter", "livenessProbe", "resizer", "nodeDriverRegistrar")),
-    ),
-    "aws-efs-csi-driver": ("controller.resources", "node.resources"),
-    "longhorn": ("longhornManager.resources",),
-}
-"""Per driver chart, value maps whose children are Kubernetes fields rather than chart keys."""
-
-DRIVER_VALUES:
+    if chart not in DRIVER_VALUES:
         raise ValueError(f"storage driver chart {chart!r} has no production values in k8tre/agnostics/storage_drivers.py")
     return _merge(DRIVER_VALUES[chart](stage), cloud_values)
 

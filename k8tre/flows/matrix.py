@@ -14,6 +14,7 @@ from typing import Any
 
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.cert_manager import cert_manager_flows
+from ..agnostics.cloudnative_pg import cloudnative_pg_flows
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
@@ -106,6 +107,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
     return [
         *cluster_flows(context),
         *cert_manager_flows(context),
+        *cloudnative_pg_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),

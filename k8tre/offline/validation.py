@@ -7,6 +7,7 @@ from typing import Any
 
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
+from ..agnostics.cloudnative_pg import FREE_FORM_VALUES as CNPG_FREE_FORM
 from ..agnostics.storage_drivers import FREE_FORM_VALUES as STORAGE_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
 from .graph import SECRET_TEXT, Graph, manifest
@@ -20,6 +21,8 @@ FREE_FORM: Mapping[str, tuple[str, ...]] = {
     # z2jh passes hub.config straight to JupyterHub's traitlets: its keys are JupyterHub classes.
     "jupyterhub": ("hub.config",),
     **STORAGE_FREE_FORM,
+    "cloudnative-pg": CNPG_FREE_FORM,
+    "plugin-barman-cloud": CNPG_FREE_FORM,
 }
 """Per chart, value maps whose children are not chart keys (so not in the chart's values.yaml)."""
 
