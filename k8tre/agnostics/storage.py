@@ -13,6 +13,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..flows.expect import Expect, FlowContext, PodsOf, allow, deny
+from ..flows.model import Entity
 from ..helm import helm_release
 from ..infrastructure import Cluster
 from ..infrastructure.cluster import StorageClassFacts, StorageDriver
@@ -86,6 +88,24 @@ def driver_policy(namespace: str, service: str) -> dict[str, Any]:
         {"fromEntities": ["host", "remote-node"], "toPorts": [{"ports": [{"port": str(NFS_PORT), "protocol": "TCP"}]}]},
     ]
     return policy
+
+
+LONGHORN_NAMESPACE = "longhorn-system"
+"""Where the K3s storage facts put Longhorn."""
+
+
+def storage_flows(context: FlowContext) -> list[Expect]:
+    """Longhorn's needs where it runs: the API server both ways; its webhooks never published."""
+    if not context.longhorn:
+        return []
+    manager = PodsOf(LONGHORN_NAMESPACE, {"app": "longhorn-manager"}, "longhorn-manager")
+    return [
+        allow(manager, Entity("kube-apiserver"), 443, "the manager reconciles volumes"),
+        allow(Entity("kube-apiserver"), manager, 9502, "the API server calls Longhorn's admission webhook"),
+        allow(Entity("kube-apiserver"), manager, 9501, "the API server calls Longhorn's conversion webhook"),
+        deny(Entity("ingress"), manager, 9502, "Longhorn's webhooks are not published"),
+        deny(Entity("ingress"), manager, 9500, "Longhorn's API (volume control) is not published"),
+    ]
 
 
 def _storage_variant(render: Render) -> str:

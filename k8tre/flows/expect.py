@@ -99,3 +99,5 @@ class FlowContext:
     """Whether certificates come from an ACME CA (else self-signed: no ACME flows)."""
     argocd_ha: bool = False
     """Argo CD with redis-ha: its components reach redis through HAProxy."""
+    longhorn: bool = False
+    """Longhorn provides the storage classes (K3s): its manager's webhooks and NFS shares have flows."""
