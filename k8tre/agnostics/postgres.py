@@ -144,6 +144,8 @@ class PostgresDatabase(pulumi.ComponentResource):
     """The read-write Service applications connect to (``<name>-rw``, CloudNativePG docs, "Service management")."""
     secret: str
     """The Secret with the application user's ``username`` and ``password``."""
+    database: pulumi.CustomResource
+    """The CloudNativePG ``Cluster``: what an application waits for."""
 
     def __init__(
         self,
@@ -178,7 +180,7 @@ class PostgresDatabase(pulumi.ComponentResource):
             self,
             depends_on=depends_on,
         )
-        database = custom_object(
+        self.database = database = custom_object(
             f"{name}-cluster",
             {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": cluster_name, "namespace": spec.namespace}, "spec": cluster_spec(cluster_name, spec, stage, self.secret)},
             cluster,
@@ -186,13 +188,13 @@ class PostgresDatabase(pulumi.ComponentResource):
             depends_on=[*depends_on, password.ready, store],
             protect=stage.is_prod,
         )
-        custom_object(
+        self.schedule = custom_object(
             f"{name}-schedule",
             {"apiVersion": "postgresql.cnpg.io/v1", "kind": "ScheduledBackup", "metadata": {"name": f"{cluster_name}-daily", "namespace": spec.namespace}, "spec": scheduled_backup_spec(cluster_name, spec)},
             cluster,
             self,
             depends_on=[database],
         )
-        custom_object(f"{name}-policy", instance_policy(cluster_name, spec), cluster, self, depends_on=depends_on)
+        self.policy = custom_object(f"{name}-policy", instance_policy(cluster_name, spec), cluster, self, depends_on=depends_on)
         self.service = f"{cluster_name}-rw"
         self.register_outputs({"service": self.service, "secret": self.secret})
