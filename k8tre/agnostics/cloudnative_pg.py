@@ -37,7 +37,12 @@ POSTGRES_PORT = 5432
 INSTANCE_LABELS = {"cnpg.io/podRole": "instance"}
 """The label CloudNativePG puts on every Postgres instance pod (CloudNativePG docs, "Labels and annotations")."""
 TO_INSTANCES_ANYWHERE = {
-    "toEndpoints": [{"matchLabels": {f"k8s:{k}": v for k, v in INSTANCE_LABELS.items()}, "matchExpressions": [{"key": NAMESPACE_LABEL, "operator": "Exists"}]}],
+    "toEndpoints": [
+        {
+            "matchLabels": {f"k8s:{k}": v for k, v in INSTANCE_LABELS.items()},
+            "matchExpressions": [{"key": NAMESPACE_LABEL, "operator": "Exists"}],
+        }
+    ],
     "toPorts": [{"ports": [{"port": str(STATUS_PORT), "protocol": "TCP"}]}],
 }
 """Egress from the operator to the status port of instance pods in any namespace: an endpoint selector in a

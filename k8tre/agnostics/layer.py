@@ -52,7 +52,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
         )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
-        storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}  # type: ignore[arg-type]
+        storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}
         CloudNativePg(
             f"{name}-cnpg",
             cluster,

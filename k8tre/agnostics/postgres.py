@@ -16,9 +16,10 @@ import pulumi
 from ..infrastructure import Cluster
 from ..manifest import custom_object
 from ..stage import Stage
-from .cloudnative_pg import INSTANCE_LABELS, NAMESPACE as OPERATOR_NAMESPACE, OPERATOR_LABELS, POSTGRES_PORT, STATUS_PORT
+from .cloudnative_pg import INSTANCE_LABELS, OPERATOR_LABELS, POSTGRES_PORT, STATUS_PORT
+from .cloudnative_pg import NAMESPACE as OPERATOR_NAMESPACE
 from .generated_secret import generated_secret
-from .network_policy import NAMESPACE_LABEL, egress_to_names, dns_egress_rule
+from .network_policy import NAMESPACE_LABEL, dns_egress_rule, egress_to_names
 from .postgres_backup import AzureWorkloadIdentity, BackupTarget
 from .storage import RWO_CLASS
 
@@ -76,7 +77,9 @@ def cluster_spec(name: str, spec: PostgresSpec, stage: Stage, app_secret: str) -
         "plugins": [{"name": PLUGIN, "isWALArchiver": True, "parameters": {"barmanObjectName": f"{name}-backup"}}],
     }
     if isinstance(spec.backup.auth, AzureWorkloadIdentity):
-        body["serviceAccountTemplate"] = {"metadata": {"annotations": {"azure.workload.identity/client-id": spec.backup.auth.client_id}}}
+        body["serviceAccountTemplate"] = {
+            "metadata": {"annotations": {"azure.workload.identity/client-id": spec.backup.auth.client_id}}
+        }
         body["inheritedMetadata"] = {"labels": {"azure.workload.identity/use": "true"}}
     return body
 
@@ -109,7 +112,6 @@ def instance_policy(name: str, spec: PostgresSpec) -> dict[str, Any]:
     """The instances' CiliumNetworkPolicy: the operator and the namespace's pods in; replication, API, store out."""
     instances = {"matchLabels": {"cnpg.io/cluster": name}}
     operator = {"matchLabels": {NAMESPACE_LABEL: OPERATOR_NAMESPACE, **{f"k8s:{k}": v for k, v in OPERATOR_LABELS.items()}}}
-    tcp = lambda port: [{"ports": [{"port": str(port), "protocol": "TCP"}]}]  # noqa: E731
     hosts = [*spec.backup.store_hosts(spec.region), *spec.backup.egress_fqdns]
     return {
         "apiVersion": "cilium.io/v2",
@@ -131,6 +133,11 @@ def instance_policy(name: str, spec: PostgresSpec) -> dict[str, Any]:
             ],
         },
     }
+
+
+def tcp(port: int) -> list[dict[str, Any]]:
+    """A ``toPorts`` entry for one TCP port."""
+    return [{"ports": [{"port": str(port), "protocol": "TCP"}]}]
 
 
 def _times(quantity: str, factor: int) -> str:
@@ -175,14 +182,24 @@ class PostgresDatabase(pulumi.ComponentResource):
         )
         store = custom_object(
             f"{name}-object-store",
-            {"apiVersion": "barmancloud.cnpg.io/v1", "kind": "ObjectStore", "metadata": {"name": f"{cluster_name}-backup", "namespace": spec.namespace}, "spec": object_store_spec(spec)},
+            {
+                "apiVersion": "barmancloud.cnpg.io/v1",
+                "kind": "ObjectStore",
+                "metadata": {"name": f"{cluster_name}-backup", "namespace": spec.namespace},
+                "spec": object_store_spec(spec),
+            },
             cluster,
             self,
             depends_on=depends_on,
         )
         self.database = database = custom_object(
             f"{name}-cluster",
-            {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": cluster_name, "namespace": spec.namespace}, "spec": cluster_spec(cluster_name, spec, stage, self.secret)},
+            {
+                "apiVersion": "postgresql.cnpg.io/v1",
+                "kind": "Cluster",
+                "metadata": {"name": cluster_name, "namespace": spec.namespace},
+                "spec": cluster_spec(cluster_name, spec, stage, self.secret),
+            },
             cluster,
             self,
             depends_on=[*depends_on, password.ready, store],
@@ -190,7 +207,12 @@ class PostgresDatabase(pulumi.ComponentResource):
         )
         self.schedule = custom_object(
             f"{name}-schedule",
-            {"apiVersion": "postgresql.cnpg.io/v1", "kind": "ScheduledBackup", "metadata": {"name": f"{cluster_name}-daily", "namespace": spec.namespace}, "spec": scheduled_backup_spec(cluster_name, spec)},
+            {
+                "apiVersion": "postgresql.cnpg.io/v1",
+                "kind": "ScheduledBackup",
+                "metadata": {"name": f"{cluster_name}-daily", "namespace": spec.namespace},
+                "spec": scheduled_backup_spec(cluster_name, spec),
+            },
             cluster,
             self,
             depends_on=[database],

@@ -38,7 +38,7 @@ class S3CredentialsSecret:
     """The Secret in the database's namespace."""
     access_key_id_key: str = "ACCESS_KEY_ID"
     """Its key holding the access key id."""
-    secret_access_key_key: str = "ACCESS_SECRET_KEY"
+    secret_access_key_key: str = "ACCESS_SECRET_KEY"  # noqa: S105 - the key's name in the Secret
     """Its key holding the secret access key."""
 
 

@@ -21,7 +21,7 @@ from ..infrastructure.cluster import StorageClassFacts, StorageDriver
 from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
-from ..versions import ChartPin
+from ..versions import ChartName, ChartPin
 from .catalogue import Render, ServiceEntry, kinds, releases
 from .generated_secret import GeneratedSecret, generated_secret
 from .network_policy import service_policy
@@ -33,7 +33,7 @@ RWX_CLASS = "rwx-default"
 """Shared file storage many pods mount at once."""
 DEFAULT_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 """The annotation that makes a class the default (Kubernetes docs, "Storage Classes", default StorageClass)."""
-KEY_SECRET = "storage-volume-key"
+KEY_SECRET = "storage-volume-key"  # noqa: S105 - the Secret's name
 """The Secret holding the volume encryption key, in the drivers' namespace."""
 KEY_SETTINGS = {"CRYPTO_KEY_PROVIDER": "secret", "CRYPTO_KEY_CIPHER": "aes-xts-plain64", "CRYPTO_KEY_HASH": "sha256"}
 """LUKS settings next to the generated passphrase ``CRYPTO_KEY_VALUE`` (Longhorn docs, "Volume Encryption")."""
@@ -84,7 +84,10 @@ def driver_policy(namespace: str, service: str) -> dict[str, Any]:
     """
     policy = service_policy(namespace, service, api_server=True)
     policy["spec"]["ingress"] += [
-        {"fromEntities": ["kube-apiserver"], "toPorts": [{"ports": [{"port": str(p), "protocol": "TCP"} for p in ADMISSION_PORTS]}]},
+        {
+            "fromEntities": ["kube-apiserver"],
+            "toPorts": [{"ports": [{"port": str(p), "protocol": "TCP"} for p in ADMISSION_PORTS]}],
+        },
         {"fromEntities": ["host", "remote-node"], "toPorts": [{"ports": [{"port": str(NFS_PORT), "protocol": "TCP"}]}]},
     ]
     return policy
@@ -138,7 +141,7 @@ class StorageClasses(pulumi.ComponentResource):
         self,
         name: str,
         cluster: Cluster,
-        pins: Mapping[str, ChartPin],
+        pins: Mapping[ChartName, ChartPin],
         stage: Stage,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -165,7 +168,7 @@ class StorageClasses(pulumi.ComponentResource):
         self.register_outputs({"classes": [RWO_CLASS, RWX_CLASS]})
 
     def _drivers(
-        self, drivers: Sequence[StorageDriver], pins: Mapping[str, ChartPin], stage: Stage
+        self, drivers: Sequence[StorageDriver], pins: Mapping[ChartName, ChartPin], stage: Stage
     ) -> dict[str, k8s.helm.v3.Release]:
         installed: dict[str, k8s.helm.v3.Release] = {}
         for driver in drivers:
@@ -227,4 +230,3 @@ class StorageClasses(pulumi.ComponentResource):
             mount_options=body.get("mountOptions"),
             opts=self._cluster.opts(self, depends_on=[*after, *([key.ready] if key else [])]),
         )
-

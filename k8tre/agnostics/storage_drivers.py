@@ -73,7 +73,10 @@ FREE_FORM_VALUES: Mapping[str, tuple[str, ...]] = {
     "aws-ebs-csi-driver": (
         "controller.resources",
         "node.resources",
-        *(f"sidecars.{name}.resources" for name in ("provisioner", "attacher", "snapshotter", "livenessProbe", "resizer", "nodeDriverRegistrar")),
+        *(
+            f"sidecars.{name}.resources"
+            for name in ("provisioner", "attacher", "snapshotter", "livenessProbe", "resizer", "nodeDriverRegistrar")
+        ),
     ),
     "aws-efs-csi-driver": ("controller.resources", "node.resources"),
     "longhorn": ("longhornManager.resources",),

@@ -15,8 +15,8 @@ from typing import Any
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.cloudnative_pg import cloudnative_pg_flows
-from ..agnostics.storage import storage_flows
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
+from ..agnostics.storage import storage_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows

@@ -9,6 +9,8 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..versions import ChartName
+
 Cloud = Literal["azure", "aws", "k3s"]
 
 
@@ -54,7 +56,7 @@ class StorageClassFacts:
 class StorageDriver:
     """A CSI driver chart the agnostics layer installs (none where the cloud runs its drivers itself)."""
 
-    chart: str
+    chart: ChartName
     """The chart's name in the chart lock (``longhorn``, ``aws-ebs-csi-driver``, ``aws-efs-csi-driver``)."""
     namespace: str
     """Where it runs: the cloud's identity for it (e.g. a pod identity association) names this namespace."""

@@ -57,8 +57,10 @@ def unknown_value_paths(defaults: Mapping[str, Any], values: Mapping[str, Any], 
 
 
 def _vendored_dir(chart: str, version: str) -> pathlib.Path | None:
-    """The chart's own ``values.yaml`` (and schema) from its vendored archive, digest checked, when the
-    shared schema store has no copy: the archive is what is installed, so its files are the reference."""
+    """The chart's own ``values.yaml`` (and schema) from its vendored archive, digest checked.
+
+    Used when the shared schema store has no copy: the archive is what is installed, so its files are the reference.
+    """
     from ..chart_lock import ChartLockError, archive, verified_archive
 
     try:

@@ -45,8 +45,11 @@ def helm_sources(graph: Graph) -> list[tuple[str, str, str, dict[str, Any]]]:
 
 
 def _secret_shapes(obj: dict[str, Any]) -> dict[str, Any]:
-    """A Secret whose whole ``data``/``stringData`` is a Pulumi secret (the SDK marks the map secret) checked
-    as an empty map: its keys and values are not visible in a render, and the SDK types them as strings."""
+    """A Secret whose whole ``data``/``stringData`` is a Pulumi secret, checked as an empty map.
+
+    The SDK marks the whole map secret: its keys and values are not visible in a render, and the SDK types them
+    as strings.
+    """
     if obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1":
         return {**obj, **{field: {} for field in ("data", "stringData") if obj.get(field) == SECRET_TEXT}}
     return obj

@@ -90,7 +90,11 @@ def test_dev_gets_one_instance_on_the_platform_class_backed_up_with_its_retentio
         assert spec["storage"]["storageClass"] == "rwo-default"
         assert spec["resources"]["limits"]["memory"] == spec["resources"]["requests"]["memory"]
         assert spec["plugins"] == [
-            {"name": "barman-cloud.cloudnative-pg.io", "isWALArchiver": True, "parameters": {"barmanObjectName": "keycloak-db-backup"}}
+            {
+                "name": "barman-cloud.cloudnative-pg.io",
+                "isWALArchiver": True,
+                "parameters": {"barmanObjectName": "keycloak-db-backup"},
+            }
         ]
         # The application user's password is generated and only ever a secret.
         secret = declared["Secret"]

@@ -64,7 +64,9 @@ def _chart_default(chart: str, path: str) -> Any:
     return value
 
 
-def _mutated(graph: Graph, predicate: Callable[[RecordedResource], bool], change: Callable[[RecordedResource], RecordedResource]) -> Graph:
+def _mutated(
+    graph: Graph, predicate: Callable[[RecordedResource], bool], change: Callable[[RecordedResource], RecordedResource]
+) -> Graph:
     copied = copy.deepcopy(graph)
     copied.resources = [change(r) if predicate(r) else r for r in copied.resources]
     return copied
@@ -131,7 +133,8 @@ def test_efs_is_encrypted_reached_on_nfs_from_the_node_subnets_only_and_protecte
 def test_csi_drivers_get_their_aws_roles_through_pod_identity_for_the_charts_own_service_accounts() -> None:
     graph = graph_of("aws-dev")
     associations = {
-        (a.inputs["namespace"], a.inputs["serviceAccount"]) for a in graph.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        (a.inputs["namespace"], a.inputs["serviceAccount"])
+        for a in graph.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
     }
     for chart in ("aws-ebs-csi-driver", "aws-efs-csi-driver"):
         (release,) = _releases(graph, chart)
@@ -241,7 +244,11 @@ def test_k3s_prod_protects_longhorn_and_its_key() -> None:
     assert release.options.protect
     (secret,) = [r for r in graph.of_type("kubernetes:core/v1:Secret") if r.inputs["metadata"]["name"] == "storage-volume-key"]
     assert secret.options.protect
-    assert all(r.options.protect for r in graph.of_type("random:index/randomPassword:RandomPassword") if r.parent == secret.parent and "storage" in r.name)
+    assert all(
+        r.options.protect
+        for r in graph.of_type("random:index/randomPassword:RandomPassword")
+        if r.parent == secret.parent and "storage" in r.name
+    )
     assert not protected_state(graph).violations
     mutated = _mutated(graph, lambda r: r.urn == release.urn, _unprotected)
     assert any("holds every volume" in v.message for v in protected_state(mutated).violations)

@@ -28,7 +28,8 @@ EBS_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 EFS_SERVICE_ACCOUNT = "efs-csi-controller-sa"
 """The EFS controller's service account (aws-efs-csi-driver chart, ``controller.serviceAccount.name``)."""
 _MANAGED_POLICIES = {
-    # AWS managed policies the drivers' docs name (aws-ebs-csi-driver docs/install.md; aws-efs-csi-driver docs/iam-policy-create.md).
+    # AWS managed policies the drivers' docs name (aws-ebs-csi-driver docs/install.md;
+    # aws-efs-csi-driver docs/iam-policy-create.md).
     "ebs": "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
     "efs": "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy",
 }
@@ -179,7 +180,9 @@ class EksStorage(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(f"{self._name}-{driver}-csi-policy", role=role.name, policy_arn=_MANAGED_POLICIES[driver], opts=child)
+        aws.iam.RolePolicyAttachment(
+            f"{self._name}-{driver}-csi-policy", role=role.name, policy_arn=_MANAGED_POLICIES[driver], opts=child
+        )
         aws.eks.PodIdentityAssociation(
             f"{self._name}-{driver}-csi-identity",
             cluster_name=cluster_name,

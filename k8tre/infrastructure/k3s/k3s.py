@@ -17,8 +17,8 @@ from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
-from .storage import longhorn_storage
 from .node_config import KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
+from .storage import longhorn_storage
 
 API_PORT = 6443
 SERVER_CA = "/var/lib/rancher/k3s/server/tls/server-ca.crt"

@@ -119,7 +119,11 @@ class AwsMocks:
                 "dnsName": f"{ident}.efs.{region}.amazonaws.com",
             }
         ident = "fsmt-0" + stable_hex(logical, 16)
-        return ident, {**inputs, "id": ident, "fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{AWS_ACCOUNT}:file-system/{inputs['fileSystemId']}"}
+        return ident, {
+            **inputs,
+            "id": ident,
+            "fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{AWS_ACCOUNT}:file-system/{inputs['fileSystemId']}",
+        }
 
     def _cluster(self, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:
         name = inputs.get("name") or autoname(logical)
