@@ -113,11 +113,11 @@ def storage_flows(context: FlowContext) -> list[Expect]:
 
 def _storage_variant(render: Render) -> str:
     """Each platform class's provisioner as rendered, and the driver charts installed."""
-    described = [
+    described = sorted(
         f"{c['metadata']['name']}: {c.get('provisioner')}"
         for c in kinds(render, "StorageClass")
         if c["metadata"]["name"] in (RWO_CLASS, RWX_CLASS)
-    ]
+    )
     charts = [r["chart"] for chart in ("longhorn", "aws-ebs-csi-driver", "aws-efs-csi-driver") for r in releases(render, chart)]
     return "; ".join(described) + (f" (charts: {', '.join(charts)})" if charts else " (the cloud's own CSI drivers)")
 
