@@ -260,3 +260,9 @@ def test_storage_classes_validate_against_kubernetes_schemas(stack: str) -> None
     for resource in _classes(graph_of(stack)).values():
         body = {k: v for k, v in resource.inputs.items()}
         assert validate_manifest(body, version) == []
+
+
+def test_aks_keeps_its_built_in_csi_drivers_on() -> None:
+    (cluster,) = [r for r in graph_of("dev").resources if r.type.endswith(":ManagedCluster")]
+    profile = cluster.inputs["storageProfile"]
+    assert profile["diskCSIDriver"] == {"enabled": True} and profile["fileCSIDriver"] == {"enabled": True}
