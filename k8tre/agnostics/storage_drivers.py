@@ -16,9 +16,40 @@ def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu_limit, "memory": memory_limit}}
 
 
+EBS_SIDECARS = ("provisioner", "attacher", "snapshotter", "livenessProbe", "resizer", "nodeDriverRegistrar", "volumemodifier")
+"""The EBS chart's sidecar containers (values.yaml ``sidecars``)."""
+EFS_SIDECARS = ("livenessProbe", "nodeDriverRegistrar", "csiProvisioner")
+"""The EFS chart's sidecar containers (values.yaml ``sidecars``)."""
+
+
 def _sidecars(names: tuple[str, ...]) -> dict[str, Any]:
-    # CSI sidecars are small Go programs (external-provisioner and friends); limits keep a leak bounded.
-    return {name: {"resources": _resources("10m", "32Mi", "100m", "128Mi")} for name in names}
+    # CSI sidecars are small Go programs (external-provisioner and friends); limits keep a leak bounded, and each
+    # image is checked against its registry at every start like the driver's own (values ``sidecars.<x>.image``).
+    # They need no capability and write nothing to their image.
+    return {
+        name: {
+            "resources": _resources("10m", "32Mi", "100m", "128Mi"),
+            "image": {"pullPolicy": "Always"},
+            "securityContext": _UNPRIVILEGED_CONTAINER,
+        }
+        for name in names
+    }
+
+
+_UNPRIVILEGED_POD = {
+    "runAsNonRoot": True,
+    "runAsUser": 65532,
+    "runAsGroup": 65532,
+    "fsGroup": 65532,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+"""A controller pod that only calls cloud and Kubernetes APIs: non-root (above checkov's 10000 floor), RuntimeDefault."""
+_UNPRIVILEGED_CONTAINER = {
+    "privileged": False,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
 
 
 def longhorn_values(stage: Stage) -> dict[str, Any]:
@@ -47,13 +78,17 @@ def ebs_values(stage: Stage) -> dict[str, Any]:
     replicas = 1 if stage.environment == "dev" else 2
     return {
         "image": {"pullPolicy": "Always"},
-        "sidecars": _sidecars(("provisioner", "attacher", "snapshotter", "livenessProbe", "resizer", "nodeDriverRegistrar")),
+        "sidecars": _sidecars(EBS_SIDECARS),
         "controller": {
             "replicaCount": replicas,
             "podDisruptionBudget": {"enabled": replicas > 1},
             "resources": _resources("10m", "40Mi", "200m", "256Mi"),
+            # The controller calls the EC2 API only; the chart already runs it as uid 1000 with a read-only root.
+            "securityContext": _UNPRIVILEGED_POD,
+            "containerSecurityContext": {**_UNPRIVILEGED_CONTAINER, "seccompProfile": {"type": "RuntimeDefault"}},
         },
-        "node": {"resources": _resources("10m", "40Mi", "200m", "256Mi")},
+        # EKS node groups here are Linux only: no Windows DaemonSet to run (or to judge).
+        "node": {"resources": _resources("10m", "40Mi", "200m", "256Mi"), "enableWindows": False},
     }
 
 
@@ -62,7 +97,16 @@ def efs_values(stage: Stage) -> dict[str, Any]:
     replicas = 1 if stage.environment == "dev" else 2
     return {
         "image": {"pullPolicy": "Always"},
-        "controller": {"replicaCount": replicas, "resources": _resources("10m", "40Mi", "200m", "256Mi")},
+        "sidecars": _sidecars(EFS_SIDECARS),
+        "controller": {
+            "replicaCount": replicas,
+            "resources": _resources("10m", "40Mi", "200m", "256Mi"),
+            # The controller only calls the EFS API (CreateAccessPoint, DeleteAccessPoint); it mounts nothing unless
+            # deleteAccessPointRootDir is on (off here), which is what its default privilege is for (values.yaml:
+            # "Setting privileged=false will cause the delete-access-point-root-dir controller option to fail").
+            "securityContext": _UNPRIVILEGED_POD,
+            "containerSecurityContext": _UNPRIVILEGED_CONTAINER,
+        },
         "node": {"resources": _resources("10m", "40Mi", "200m", "256Mi")},
     }
 
@@ -72,13 +116,18 @@ FREE_FORM_VALUES: Mapping[str, tuple[str, ...]] = {
     # node.yaml): their keys are Kubernetes fields, checked strictly where they land in the rendered pods.
     "aws-ebs-csi-driver": (
         "controller.resources",
+        "controller.securityContext",
+        "controller.containerSecurityContext",
         "node.resources",
-        *(
-            f"sidecars.{name}.resources"
-            for name in ("provisioner", "attacher", "snapshotter", "livenessProbe", "resizer", "nodeDriverRegistrar")
-        ),
+        *(f"sidecars.{name}.{part}" for name in EBS_SIDECARS for part in ("resources", "securityContext")),
     ),
-    "aws-efs-csi-driver": ("controller.resources", "node.resources"),
+    "aws-efs-csi-driver": (
+        "controller.resources",
+        "controller.securityContext",
+        "controller.containerSecurityContext",
+        "node.resources",
+        *(f"sidecars.{name}.{part}" for name in EFS_SIDECARS for part in ("resources", "securityContext")),
+    ),
     "longhorn": ("longhornManager.resources",),
 }
 """Per driver chart, value maps whose children are Kubernetes fields rather than chart keys."""

@@ -4,7 +4,9 @@ The drivers themselves are the vendored charts (aws-ebs-csi-driver, aws-efs-csi-
 the agnostics layer because :func:`StorageFacts.drivers` names them, rather than the EKS add-ons: the
 charts are pinned and locked like every other platform chart, and the offline render expands them, so
 their pods are judged by the same Pod Security, schema and checkov checks (an add-on's pods are
-invisible until the cluster runs). Each controller gets its AWS permissions through EKS Pod Identity
+invisible until the cluster runs), and an add-on's own ``defaultStorageClass`` is re-asserted whenever
+EKS reconciles the add-on, which brings back a second default class (posit-dev/ptd issue 309).
+Each controller gets its AWS permissions through EKS Pod Identity
 (``PodIdentityAssociation`` for its namespace and service account; EKS docs, "EKS Pod Identities"):
 no stored key, no OIDC trust policy to keep in step with the cluster.
 """
@@ -166,8 +168,9 @@ class EksStorage(pulumi.ComponentResource):
                 StorageDriver("aws-ebs-csi-driver", NAMESPACE, EBS_SERVICE_ACCOUNT, {"controller": {"region": region}}),
                 StorageDriver("aws-efs-csi-driver", NAMESPACE, EFS_SERVICE_ACCOUNT),
             ),
-            # EKS marks no class default on clusters created at 1.30 or later (EKS docs, "Kubernetes 1.30" release
-            # notes: the gp2 class is no longer annotated default); config allows no older version.
+            # "Starting with 1.30, Amazon EKS no longer includes the default annotation on the gp2 StorageClass"
+            # (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions-standard.html, Kubernetes 1.30);
+            # older versions are out of EKS support and refused by the eks-kubernetes-version-supported preflight rule.
             cloud_default_classes=(),
         )
         self.register_outputs({"fileSystemId": self.file_system.id})
