@@ -53,7 +53,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
         )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}
-        CloudNativePg(
+        cnpg = CloudNativePg(
             f"{name}-cnpg",
             cluster,
             chart("cloudnative-pg", pins, config.versions.chart_source),
@@ -83,5 +83,6 @@ class AgnosticsLayer(pulumi.ComponentResource):
             gateway=gateway.ref,
             ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
             storage_classes=storage.classes,
+            databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

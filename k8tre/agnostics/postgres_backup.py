@@ -6,6 +6,7 @@ helper turns it into a Barman Cloud ``ObjectStore`` and the egress its instances
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -57,6 +58,9 @@ class BackupTarget:
     """The S3 endpoint of a store that is not AWS S3 (SeaweedFS's S3 gateway)."""
     egress_fqdns: tuple[str, ...] = field(default=())
     """Further names the instances must reach for this store (token endpoints); the store's own host is derived."""
+    egress_rules: tuple[Mapping[str, Any], ...] = field(default=())
+    """Cilium egress rules for a store inside the cluster (SeaweedFS): a name policy cannot follow a Service to its
+    pods, so the object-storage facts name the store's pods instead."""
 
     def __post_init__(self) -> None:
         scheme = urlparse(self.destination_path).scheme
@@ -74,6 +78,10 @@ class BackupTarget:
             return (parsed.hostname or "",)
         suffix = f".s3.{region}.amazonaws.com" if region else ".s3.amazonaws.com"
         return (f"{parsed.hostname}{suffix}", f"s3.{region}.amazonaws.com" if region else "s3.amazonaws.com")
+
+    def store_port(self) -> int:
+        """The port uploads go to: the endpoint's own, else HTTPS."""
+        return (urlparse(self.endpoint_url).port if self.endpoint_url else None) or 443
 
     def credentials(self) -> dict[str, Any]:
         """The ObjectStore's credential block (barmancloud.cnpg.io/v1 ObjectStore, ``configuration``)."""
@@ -95,7 +103,8 @@ class BackupTarget:
         return "AES256" if isinstance(self.auth, AwsPodIdentity) else None
 
     def identity_egress(self) -> list[dict[str, Any]]:
-        """Egress the authentication itself needs (the Pod Identity agent on the node)."""
+        """Egress the store and its authentication need beyond names: in-cluster stores, the Pod Identity agent."""
+        rules = [dict(rule) for rule in self.egress_rules]
         if isinstance(self.auth, AwsPodIdentity):
-            return [{"toCIDR": [POD_IDENTITY_AGENT], "toPorts": [{"ports": [{"port": "80", "protocol": "TCP"}]}]}]
-        return []
+            rules.append({"toCIDR": [POD_IDENTITY_AGENT], "toPorts": [{"ports": [{"port": "80", "protocol": "TCP"}]}]})
+        return rules

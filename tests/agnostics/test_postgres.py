@@ -194,3 +194,15 @@ def test_instances_admit_the_operator_replicas_and_their_namespace_only() -> Non
     assert not allowed(pods["stranger"], pods["instance"], 5432)
     assert not allowed(Entity("ingress"), pods["instance"], 5432)
     assert not allowed(pods["stranger"], pods["instance"], 8000)
+
+
+def test_instances_reach_their_store_on_its_own_port_and_nothing_else_outside() -> None:
+    in_cluster = {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "object-storage"}}]}
+    backup = BackupTarget(SEAWEED.destination_path, SEAWEED.auth, endpoint_url=SEAWEED.endpoint_url, egress_rules=(in_cluster,))
+    egress = instance_policy("keycloak-db", _spec(backup))["spec"]["egress"]
+    to_names = [rule for rule in egress if "toFQDNs" in rule]
+    assert [r["toPorts"][0]["ports"][0]["port"] for r in to_names] == ["8333"]
+    assert in_cluster in egress
+    assert not [rule for rule in egress if "toEntities" in rule and rule["toEntities"] != ["kube-apiserver"]]
+    aws = instance_policy("keycloak-db", _spec(BackupTarget("s3://tre-backups/pg", AwsPodIdentity())))["spec"]["egress"]
+    assert {"toCIDR": ["169.254.170.23/32"], "toPorts": [{"ports": [{"port": "80", "protocol": "TCP"}]}]} in aws
