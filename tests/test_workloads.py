@@ -440,7 +440,8 @@ def test_the_namespace_reason_annotation_is_the_one_the_check_reads() -> None:
 
 REVIEWED_WEAKER_LEVELS = {"jupyterhub": "baseline", "longhorn-system": "privileged"}
 """Namespaces that enforce less than ``restricted``, each reviewed with its reason in code (KubeSpawner's notebook
-pods in JupyterHub's; Longhorn's node plugin, which attaches and encrypts volumes on the host). A research project runs researchers' own code: it never enforces less than restricted."""
+pods in JupyterHub's; Longhorn's node plugin, which attaches and encrypts volumes on the host). A research project
+runs researchers' own code: it never enforces less than restricted."""
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)
