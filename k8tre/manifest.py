@@ -17,8 +17,12 @@ def custom_object(
     cluster: Cluster,
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    protect: bool = False,
 ) -> k8s.apiextensions.CustomResource:
-    """The object ``{apiVersion, kind, metadata, spec}`` as a resource on the cluster's provider."""
+    """The object ``{apiVersion, kind, metadata, spec}`` as a resource on the cluster's provider.
+
+    ``protect`` (from ``Stage.is_prod`` for objects holding state) makes Pulumi refuse to delete it.
+    """
     metadata = {key: value for key, value in obj["metadata"].items() if key in ("name", "namespace", "labels", "annotations")}
     return k8s.apiextensions.CustomResource(
         name,
@@ -26,5 +30,5 @@ def custom_object(
         kind=str(obj["kind"]),
         metadata=k8s.meta.v1.ObjectMetaArgs(**metadata),
         spec=obj["spec"],
-        opts=cluster.opts(parent, depends_on=depends_on),
+        opts=pulumi.ResourceOptions.merge(cluster.opts(parent, depends_on=depends_on), pulumi.ResourceOptions(protect=protect)),
     )

@@ -47,9 +47,17 @@ def releases(render: Render, chart: str) -> list[Mapping[str, Any]]:
 def _catalogue() -> list[ServiceEntry]:
     # Imported here: each service module imports the layer's other modules, and this table is
     # only needed by the documentation command and its test.
-    from . import admission, argocd, cert_manager, gateway, network_policy
+    from . import admission, argocd, cert_manager, cloudnative_pg, gateway, network_policy, storage
 
-    return [cert_manager.ENTRY, argocd.ENTRY, gateway.ENTRY, network_policy.ENTRY, admission.ENTRY]
+    return [
+        cert_manager.ENTRY,
+        argocd.ENTRY,
+        gateway.ENTRY,
+        network_policy.ENTRY,
+        admission.ENTRY,
+        storage.ENTRY,
+        cloudnative_pg.ENTRY,
+    ]
 
 
 def chart_versions(charts: Sequence[ChartName]) -> str:

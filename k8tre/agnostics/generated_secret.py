@@ -9,7 +9,7 @@ behind it can change without touching them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -43,22 +43,28 @@ def generated_secret(
     parent: pulumi.Resource,
     length: int = 32,
     depends_on: Sequence[pulumi.Resource] = (),
+    settings: Mapping[str, str] | None = None,
+    protect: bool = False,
 ) -> GeneratedSecret:
     """A Secret ``secret_name`` in ``namespace`` with one generated password per key.
 
     Letters and digits only: the values end up in connection strings and configuration files
     where punctuation would need escaping, and 32 of 62 symbols carry about 190 bits. Pass the
-    namespace resource in ``depends_on``: the Secret is created inside it.
+    namespace resource in ``depends_on``: the Secret is created inside it. ``settings`` are fixed,
+    non-secret keys the reader expects next to the passwords (a cipher name, say); ``protect`` keeps
+    the Secret and its passwords from deletion (``Stage.stateful``: data encrypted under them).
     """
     passwords = {
-        key: random.RandomPassword(f"{name}-{key}", length=length, special=False, opts=pulumi.ResourceOptions(parent=parent))
+        key: random.RandomPassword(
+            f"{name}-{key}", length=length, special=False, opts=pulumi.ResourceOptions(parent=parent, protect=protect)
+        )
         for key in keys
     }
     secret = k8s.core.v1.Secret(
         name,
         metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=namespace),
         type="Opaque",
-        string_data={key: password.result for key, password in passwords.items()},
-        opts=cluster.opts(parent, depends_on=depends_on),
+        string_data={**(settings or {}), **{key: password.result for key, password in passwords.items()}},
+        opts=pulumi.ResourceOptions.merge(cluster.opts(parent, depends_on=depends_on), pulumi.ResourceOptions(protect=protect)),
     )
     return GeneratedSecret(secret_name, namespace, tuple(keys), secret)

@@ -11,9 +11,11 @@ from ..versions import application_sources, chart
 from .admission import AdmissionGuardRails
 from .argocd import ArgoCd, ArgoCdTls
 from .cert_manager import CertManager
+from .cloudnative_pg import CloudNativePg
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .platform import Platform
+from .storage import StorageClasses
 
 
 class AgnosticsLayer(pulumi.ComponentResource):
@@ -53,6 +55,17 @@ class AgnosticsLayer(pulumi.ComponentResource):
         # Independent of every release: the policies judge pods whenever they arrive.
         AdmissionGuardRails(f"{name}-admission", cluster, settings.admission, opts=child)
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
+        storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}
+        cnpg = CloudNativePg(
+            f"{name}-cnpg",
+            cluster,
+            chart("cloudnative-pg", pins, config.versions.chart_source),
+            chart("plugin-barman-cloud", pins, config.versions.chart_source),
+            stage,
+            cert_manager.release,
+            opts=child,
+        )
+        storage = StorageClasses(f"{name}-storage", cluster, storage_pins, stage, opts=child)
         if cluster.platform.lb_ip_pool:
             LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)
         self.platform = Platform(
@@ -61,5 +74,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
             argocd_namespace=argocd.namespace,
             gateway=gateway.ref,
             ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
+            storage_classes=storage.classes,
+            databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

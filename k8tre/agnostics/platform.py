@@ -24,3 +24,7 @@ class Platform:
     """The shared Gateway applications publish behind."""
     ready: Sequence[pulumi.Resource]
     """Resources an application must wait for (Argo CD and its CRDs, the issuers)."""
+    storage_classes: Sequence[pulumi.Resource] = ()
+    """``rwo-default`` and ``rwx-default``: what anything with a volume waits for."""
+    databases_ready: Sequence[pulumi.Resource] = ()
+    """What a ``PostgresDatabase`` waits for: the CloudNativePG operator and plugin (their CRDs) and the classes."""

@@ -101,3 +101,5 @@ class FlowContext:
     """Argo CD with redis-ha: its components reach redis through HAProxy."""
     argocd_sso_hosts: tuple[str, ...] = ()
     """Host names of the OIDC providers Argo CD signs users in through (from its rendered ``oidc.config``)."""
+    longhorn: bool = False
+    """Longhorn provides the storage classes (K3s): its manager's webhooks and NFS shares have flows."""

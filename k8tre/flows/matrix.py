@@ -15,7 +15,9 @@ from typing import Any
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.argocd_sso import sso_hosts
 from ..agnostics.cert_manager import cert_manager_flows
+from ..agnostics.cloudnative_pg import cloudnative_pg_flows
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
+from ..agnostics.storage import storage_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
@@ -96,6 +98,7 @@ def context_of(graph: Graph) -> FlowContext:
         projects=projects,
         jupyterhub=JUPYTERHUB_NAMESPACE in namespaces,
         acme=any("acme" in (m.get("spec") or {}) for m in issuers),
+        longhorn=any(r["chart"] == "longhorn" for r in graph.helm_releases()),
         argocd_ha=any(
             r["chart"] == "argo-cd" and (r["values"].get("redis-ha") or {}).get("enabled") for r in graph.helm_releases()
         ),
@@ -108,6 +111,8 @@ def declared_flows(context: FlowContext) -> list[Expect]:
     return [
         *cluster_flows(context),
         *cert_manager_flows(context),
+        *cloudnative_pg_flows(context),
+        *storage_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha, context.argocd_sso_hosts),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),

@@ -9,6 +9,8 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..versions import ChartName
+
 Cloud = Literal["azure", "aws", "k3s"]
 
 
@@ -35,13 +37,55 @@ class WorkloadIdentity:
 
 
 @dataclass(frozen=True)
+class StorageClassFacts:
+    """How one of the platform's storage classes is provisioned on this cloud."""
+
+    provisioner: str
+    """The CSI driver's name (``disk.csi.azure.com``, ``efs.csi.aws.com``, ``driver.longhorn.io``)."""
+    parameters: Mapping[str, pulumi.Input[str]]
+    """The class's driver parameters: disk kind, redundancy, the encryption switch and key where the driver has one."""
+    zonal: bool
+    """Volumes live in one zone, so binding waits for the pod's node (``WaitForFirstConsumer``)."""
+    key_secret: bool = False
+    """Volumes are encrypted with a key the platform generates and hands to the driver as a CSI secret."""
+    mount_options: Sequence[str] = ()
+    """Mount options of the class's volumes (e.g. NFS version)."""
+
+
+@dataclass(frozen=True)
+class StorageDriver:
+    """A CSI driver chart the agnostics layer installs (none where the cloud runs its drivers itself)."""
+
+    chart: ChartName
+    """The chart's name in the chart lock (``longhorn``, ``aws-ebs-csi-driver``, ``aws-efs-csi-driver``)."""
+    namespace: str
+    """Where it runs: the cloud's identity for it (e.g. a pod identity association) names this namespace."""
+    service_account: str
+    """The controller's service account, as the cloud's identity for it names it (empty: no cloud identity)."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """Chart values only this cloud knows (its region, say); the agnostics layer adds the production values."""
+
+
+@dataclass(frozen=True)
+class StorageFacts:
+    """The cloud's storage: the two classes every cluster offers, the drivers to install, the defaults to demote."""
+
+    rwo: StorageClassFacts
+    """``rwo-default``: block storage for one pod at a time (databases, workspaces' home volumes)."""
+    rwx: StorageClassFacts
+    """``rwx-default``: shared file storage many pods mount at once (project data)."""
+    drivers: Sequence[StorageDriver] = ()
+    """CSI drivers the agnostics layer installs from the vendored charts."""
+    cloud_default_classes: Sequence[str] = ()
+    """Classes the cloud marks default, which must stop being the default."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """Per-cloud facts the agnostics layer consumes instead of branching on the cloud."""
 
-    storage_provisioner: str
-    """CSI provisioner of the default block storage class."""
-    storage_parameters: Mapping[str, str]
-    """Parameters of that storage class (encryption, disk kind)."""
+    storage: StorageFacts
+    """The cloud's storage classes and drivers."""
     internal_lb_annotations: Mapping[str, str]
     """Service annotations that keep a LoadBalancer on the private network."""
     lb_ip_pool: Sequence[str] = ()

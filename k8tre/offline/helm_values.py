@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
 import pathlib
+import tarfile
+import tempfile
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -53,9 +56,35 @@ def unknown_value_paths(defaults: Mapping[str, Any], values: Mapping[str, Any], 
     return sorted(found)
 
 
+def _vendored_dir(chart: str, version: str) -> pathlib.Path | None:
+    """The chart's own ``values.yaml`` (and schema) from its vendored archive, digest checked.
+
+    Used when the shared schema store has no copy: the archive is what is installed, so its files are the reference.
+    """
+    from ..chart_lock import ChartLockError, archive, verified_archive
+
+    try:
+        path = verified_archive(archive(chart, version))
+    except (ChartLockError, KeyError):
+        return None
+    target = pathlib.Path(tempfile.gettempdir()) / f"k8tre-chart-values-{os.getuid()}" / chart / version
+    if not (target / "values.yaml").is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(path) as bundle:
+            for name in ("values.yaml", "values.schema.json"):
+                member = next((m for m in bundle.getmembers() if m.name == f"{chart}/{name}"), None)
+                extracted = bundle.extractfile(member) if member is not None else None
+                if extracted is not None:
+                    (target / name).write_bytes(extracted.read())
+    return target
+
+
 def _chart_version_dir(chart: str, version: str) -> pathlib.Path:
     chart_dir = schema_dir() / "helm" / chart
     if not chart_dir.is_dir():
+        vendored = _vendored_dir(chart, version)
+        if vendored is not None:
+            return vendored
         raise missing_error("Helm chart schemas", chart_dir)
     path = chart_dir / version
     if not path.is_dir():
@@ -75,7 +104,10 @@ def chart_defaults(chart: str, version: str) -> dict[str, Any]:
 
 def helm_schema_available(chart: str, version: str) -> bool:
     """True if the chart version ships a ``values.schema.json`` in the schema dir."""
-    return (schema_dir() / "helm" / chart / version / "values.schema.json").is_file()
+    if (schema_dir() / "helm" / chart).is_dir():
+        return (schema_dir() / "helm" / chart / version / "values.schema.json").is_file()
+    vendored = _vendored_dir(chart, version)
+    return vendored is not None and (vendored / "values.schema.json").is_file()
 
 
 def _root_closed(schema: Mapping[str, Any]) -> bool:
@@ -105,7 +137,7 @@ def validate_helm_values(
     ``require=False`` a chart with no directory at all is skipped; otherwise, and
     always for a missing version, SchemaMissingError is raised.
     """
-    if not require and not (schema_dir() / "helm" / chart).is_dir():
+    if not require and not (schema_dir() / "helm" / chart).is_dir() and _vendored_dir(chart, version) is None:
         return []
     prefix = f"{chart}@{version}:"
     given = plain_data(values)

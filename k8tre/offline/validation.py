@@ -7,9 +7,11 @@ from typing import Any
 
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
+from ..agnostics.cloudnative_pg import FREE_FORM_VALUES as CNPG_FREE_FORM
+from ..agnostics.storage_drivers import FREE_FORM_VALUES as STORAGE_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
 from ..workload_checks.schemas import crd_validators
-from .graph import SECRET_TEXT, Graph
+from .graph import SECRET_TEXT, Graph, manifest
 from .helm_values import validate_helm_values
 from .schemas import all_errors, is_custom_resource, plain_data, validate_manifest
 
@@ -19,6 +21,9 @@ FREE_FORM: Mapping[str, tuple[str, ...]] = {
     "cert-manager": CERT_MANAGER_FREE_FORM,
     # z2jh passes hub.config straight to JupyterHub's traitlets: its keys are JupyterHub classes.
     "jupyterhub": ("hub.config",),
+    **STORAGE_FREE_FORM,
+    "cloudnative-pg": CNPG_FREE_FORM,
+    "plugin-barman-cloud": CNPG_FREE_FORM,
 }
 """Per chart, value maps whose children are not chart keys (so not in the chart's values.yaml)."""
 
@@ -61,7 +66,10 @@ def validate_render(graph: Graph, kubernetes_version: str) -> list[str]:
     errors: list[str] = []
     manifests = graph.manifests()
     installed = crd_validators(manifests)
-    for obj in manifests:
+    for resource in graph.kubernetes_objects():
+        if resource.type.endswith("Patch"):
+            continue  # a server-side apply patch names only the fields it sets: no full object to validate
+        obj = manifest(resource)
         group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
         validator = installed.get((group, str(obj.get("kind")), version))
         if validator is not None and is_custom_resource(obj):

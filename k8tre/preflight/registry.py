@@ -107,6 +107,7 @@ RULE_MODULES = (
     "azure_kms",
     "azure_os_disk",
     "azure_storage",
+    "storage_classes",
     "support",
 )
 """The modules that hold rules, in the order their rules are reported."""

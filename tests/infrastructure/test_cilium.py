@@ -10,7 +10,7 @@ from conftest import graph_of
 from k8tre.chart_lock import chart_name
 from k8tre.config.common import CiliumSettings, PodNetwork
 from k8tre.infrastructure.cilium import Cilium, cilium_values
-from k8tre.infrastructure.cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from k8tre.infrastructure.cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, StorageClassFacts, StorageFacts
 from k8tre.offline.monitor import RecordingMonitor
 from k8tre.stage import Stage
 from k8tre.versions import CHARTS
@@ -58,7 +58,9 @@ def _facts(host: str) -> ProvisionedCluster:
         provider=provider,
         ready=[],
         cilium=CiliumFacts(api_server_host=host, api_server_port=6443),
-        platform=PlatformFacts("p", {}, {}),
+        platform=PlatformFacts(
+            StorageFacts(StorageClassFacts("p", {}, zonal=False), StorageClassFacts("p", {}, zonal=False)), {}
+        ),
     )
 
 

@@ -223,6 +223,16 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
             roleDefinitionId="/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
         ),
     ),
+    # An NFS Azure Files class on a standard account: NFS shares exist only on premium accounts.
+    (
+        "azure-files-nfs-premium-private",
+        "dev",
+        lambda g: (
+            next(r for r in g.kubernetes_objects() if r.inputs.get("metadata", {}).get("name") == "rwx-default")
+            .inputs["parameters"]
+            .update(skuName="Standard_ZRS")
+        ),
+    ),
 ]
 
 

@@ -15,6 +15,7 @@ from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import exec_kubeconfig
 from .network import VpcNetwork
+from .storage import EksStorage
 
 _ASSUME = {
     "cluster": "eks.amazonaws.com",
@@ -59,7 +60,8 @@ class EksCluster(pulumi.ComponentResource):
         self._name = name
         self._stage = stage
         child = pulumi.ResourceOptions(parent=self)
-        subnets = VpcNetwork(f"{name}-network", config, stage, opts=child).private_subnets
+        network = VpcNetwork(f"{name}-network", config, stage, opts=child)
+        subnets = network.private_subnets
         self.secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"EKS envelope encryption of Kubernetes secrets for {stage.slug}",
@@ -135,6 +137,16 @@ class EksCluster(pulumi.ComponentResource):
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
+        storage = EksStorage(
+            f"{name}-storage",
+            cluster_name=self.cluster.name,
+            vpc_id=network.vpc.id,
+            subnets=subnets,
+            key=self.secrets_key,
+            region=config.region,
+            stage=stage,
+            opts=child,
+        )
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
@@ -147,8 +159,7 @@ class EksCluster(pulumi.ComponentResource):
                 cloud_values=_eni_values() if config.pod_networking == "eni" else {},
             ),
             platform=PlatformFacts(
-                storage_provisioner="ebs.csi.aws.com",
-                storage_parameters={"type": "gp3", "encrypted": "true"},
+                storage=storage.facts,
                 internal_lb_annotations={
                     "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
                     "service.beta.kubernetes.io/aws-load-balancer-type": "external",
@@ -162,6 +173,14 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-coredns",
             cluster_name=self.cluster.name,
             addon_name="coredns",
+            resolve_conflicts_on_create="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
+        )
+        # Pods get AWS roles through EKS Pod Identity (the CSI drivers first): its agent runs on every node.
+        aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            cluster_name=self.cluster.name,
+            addon_name="eks-pod-identity-agent",
             resolve_conflicts_on_create="OVERWRITE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
         )

@@ -28,6 +28,7 @@ from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, EtcdKms, ManagedClusterArgs
 from .nsg_rules import ALLOWED_IP_RANGES
 from .spoke import INGRESS_SUBNET, SpokeNetwork
+from .storage import azure_storage
 from .subscriptions import SubscriptionProviders
 
 
@@ -122,8 +123,7 @@ class AksCluster(pulumi.ComponentResource):
                 cloud_values={"aksbyocni": {"enabled": True}},
             ),
             platform=PlatformFacts(
-                storage_provisioner="disk.csi.azure.com",
-                storage_parameters={"skuName": "Premium_ZRS"},
+                storage=azure_storage(),
                 internal_lb_annotations={
                     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
                     "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,

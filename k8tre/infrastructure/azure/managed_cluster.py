@@ -181,6 +181,14 @@ class ManagedClusterArgs:
             # Azure Policy for AKS: the built-in Kubernetes policies and their compliance reports
             # (https://learn.microsoft.com/azure/aks/use-azure-policy).
             "addonProfiles": {"azurepolicy": {"enabled": True}},
+            # The platform's storage classes use AKS's built-in Azure Disk and Azure Files CSI drivers (k8tre/infrastructure/
+            # azure/storage.py): on by default, stated so that no later change switches them off unnoticed
+            # (REST ManagedClusterStorageProfile: diskCSIDriver, fileCSIDriver, snapshotController).
+            "storageProfile": {
+                "diskCSIDriver": {"enabled": True},
+                "fileCSIDriver": {"enabled": True},
+                "snapshotController": {"enabled": True},
+            },
             "autoUpgradeProfile": {"upgradeChannel": self.upgrade_channel, "nodeOSUpgradeChannel": "NodeImage"},
             "tags": self.tags,
         }

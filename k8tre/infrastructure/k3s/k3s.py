@@ -18,6 +18,7 @@ from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
 from .node_config import KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
+from .storage import longhorn_storage
 
 API_PORT = 6443
 SERVER_CA = "/var/lib/rancher/k3s/server/tls/server-ca.crt"
@@ -100,8 +101,7 @@ class K3sCluster(pulumi.ComponentResource):
                 cloud_values={"l2announcements": {"enabled": True}},
             ),
             platform=PlatformFacts(
-                storage_provisioner="rancher.io/local-path",
-                storage_parameters={},
+                storage=longhorn_storage(len(config.servers) + len(config.agents)),
                 internal_lb_annotations={},
                 lb_ip_pool=tuple(config.load_balancer_cidrs),
             ),

@@ -24,6 +24,7 @@ _EC2 = {
     "aws:ec2/routeTable:RouteTable": ("rtb-", "route-table/{id}"),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": ("rtbassoc-", ""),
     "aws:ec2/eip:Eip": ("eipalloc-", "elastic-ip/{id}"),
+    "aws:ec2/securityGroup:SecurityGroup": ("sg-", "security-group/{id}"),
 }
 _OTHERS = {
     "aws:iam/role:Role",
@@ -33,6 +34,10 @@ _OTHERS = {
     "aws:eks/cluster:Cluster",
     "aws:eks/nodeGroup:NodeGroup",
     "aws:eks/addon:Addon",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:efs/mountTarget:MountTarget",
 }
 
 
@@ -83,14 +88,42 @@ class AwsMocks:
             return name, {**inputs, "name": name, "arn": f"arn:aws:logs:{region}:{AWS_ACCOUNT}:log-group:{name}"}
         if kind == "Cluster":
             return self._cluster(args.name, inputs, region)
+        if kind == "RolePolicy":
+            # The provider's id is "<role>:<policy name>" (pulumi-aws, aws.iam.RolePolicy import).
+            name = inputs.get("name") or autoname(args.name)
+            return f"{inputs['role']}:{name}", {**inputs, "name": name}
+        if kind in ("FileSystem", "MountTarget"):
+            return self._efs(kind, args.name, inputs, region)
         cluster = inputs["clusterName"]
         if kind == "NodeGroup":
             name = inputs.get("nodeGroupName") or autoname(args.name)
             arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:nodegroup/{cluster}/{name}/{stable_uuid(name)}"
             return f"{cluster}:{name}", {**inputs, "nodeGroupName": name, "arn": arn, "status": "ACTIVE"}
+        if kind == "PodIdentityAssociation":
+            # EKS API, CreatePodIdentityAssociation: ids "a-" and 17 characters; the ARN names cluster and id.
+            ident = "a-" + stable_hex(f"{cluster}/{inputs['namespace']}/{inputs['serviceAccount']}", 17)
+            arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:podidentityassociation/{cluster}/{ident}"
+            return f"{cluster},{ident}", {**inputs, "associationId": ident, "associationArn": arn}
         addon = inputs["addonName"]
         arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:addon/{cluster}/{addon}/{stable_uuid(addon + cluster)}"
         return f"{cluster}:{addon}", {**inputs, "arn": arn}
+
+    def _efs(self, kind: str, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:
+        """EFS ids (``fs-``/``fsmt-`` and 17 hex digits) and the file system's DNS name and ARN (EFS API reference)."""
+        if kind == "FileSystem":
+            ident = "fs-0" + stable_hex(logical, 16)
+            return ident, {
+                **inputs,
+                "id": ident,
+                "arn": f"arn:aws:elasticfilesystem:{region}:{AWS_ACCOUNT}:file-system/{ident}",
+                "dnsName": f"{ident}.efs.{region}.amazonaws.com",
+            }
+        ident = "fsmt-0" + stable_hex(logical, 16)
+        return ident, {
+            **inputs,
+            "id": ident,
+            "fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{AWS_ACCOUNT}:file-system/{inputs['fileSystemId']}",
+        }
 
     def _cluster(self, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:
         name = inputs.get("name") or autoname(logical)

@@ -21,6 +21,14 @@ _DISK_ENCRYPTION_SET = re.compile(r"/providers/Microsoft\.Compute/diskEncryption
 ALWAYS_ENCRYPTED = frozenset({"disk.csi.azure.com", "file.csi.azure.com"})
 # EBS volumes are encrypted only when the class asks (aws-ebs-csi-driver docs/parameters.md: ``encrypted``).
 EBS = "ebs.csi.aws.com"
+# Longhorn encrypts a volume only when its class says ``encrypted: "true"`` and names the Secret holding the key
+# in the CSI secret parameters the kubelet passes when it stages and publishes the volume (Longhorn docs,
+# "Volume Encryption").
+LONGHORN = "driver.longhorn.io"
+_LONGHORN_KEY_PARAMETERS = ("node-stage", "node-publish", "provisioner")
+# EFS access points inherit the file system's encryption, which is fixed when it is created
+# (EFS docs, "Encrypting data at rest"): judged on the FileSystem the class names.
+EFS = "efs.csi.aws.com"
 
 
 @rule(
@@ -49,9 +57,12 @@ def at_rest(graph: Graph) -> Evaluation:
     for cluster in managed_clusters(graph):
         with result.judging(cluster.urn, "agentPoolProfiles"):
             _aks_at_rest(result, cluster)
+    file_systems = {_efs_id(fs): fs for fs in graph.of_type("aws:efs/fileSystem:FileSystem")}
     for storage_class in objects(graph, "StorageClass"):
+        if storage_class.type.endswith("Patch"):
+            continue  # a patch of another class's annotations: it makes no volumes
         with result.judging(storage_class.urn, "parameters"):
-            _storage_class(result, storage_class)
+            _storage_class(result, storage_class, file_systems)
     return result
 
 
@@ -78,7 +89,11 @@ def _aks_at_rest(result: Evaluation, cluster: RecordedResource) -> None:
         result.check(cluster.urn, ok, f"diskEncryptionSetID {disk_set} is not a disk encryption set")
 
 
-def _storage_class(result: Evaluation, storage_class: RecordedResource) -> None:
+def _efs_id(file_system: RecordedResource) -> str:
+    return text(file_system.inputs.get("id")) or file_system.name
+
+
+def _storage_class(result: Evaluation, storage_class: RecordedResource, file_systems: dict[str, RecordedResource]) -> None:
     provisioner = text(storage_class.inputs.get("provisioner")) or ""
     parameters = plain(storage_class.inputs.get("parameters")) or {}
     name = (storage_class.inputs.get("metadata") or {}).get("name")
@@ -87,6 +102,13 @@ def _storage_class(result: Evaluation, storage_class: RecordedResource) -> None:
     elif provisioner == EBS:
         ok = parameters.get("encrypted") == "true"
         result.check(storage_class.urn, ok, f"storage class {name} makes unencrypted EBS volumes")
+    elif provisioner == LONGHORN:
+        keyed = all(parameters.get(f"csi.storage.k8s.io/{part}-secret-name") for part in _LONGHORN_KEY_PARAMETERS)
+        ok = parameters.get("encrypted") == "true" and keyed
+        result.check(storage_class.urn, ok, f"storage class {name} makes unencrypted Longhorn volumes (encrypted and its key)")
+    elif provisioner == EFS and file_systems:
+        encrypted = all(plain(fs.inputs.get("encrypted")) is True for fs in file_systems.values())
+        result.check(storage_class.urn, encrypted, f"storage class {name} provisions on an unencrypted EFS file system")
     else:
         where = provisioner or "its"
         result.cannot_judge(storage_class.urn, f"storage class {name}: encryption of {where} volumes is not visible here")

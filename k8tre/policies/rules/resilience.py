@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ...chart_lock import chart_name
 from ...offline.graph import Graph, RecordedResource
 from ..facts import is_prod, managed_clusters, objects, plain, text
 from ..k3s_script import install_commands, script_of
@@ -25,6 +26,7 @@ STATEFUL_TYPES = frozenset(
         "aws:eks/cluster:Cluster",
         "aws:kms/key:Key",
         "aws:cloudwatch/logGroup:LogGroup",
+        "aws:efs/fileSystem:FileSystem",
     }
 )
 """Resources whose loss loses data or evidence, or whose replacement is an outage."""
@@ -161,4 +163,27 @@ def protected_state(graph: Graph) -> Evaluation:
     for resource in graph.resources:
         if resource.type in STATEFUL_TYPES:
             result.check(resource.urn, resource.options.protect, f"{resource.type} {resource.name} is not protected")
+    _volumes_kept(result, graph)
     return result
+
+
+# Longhorn keeps every volume's data in its own custom resources and replicas: uninstalling the release deletes
+# them (Longhorn docs, "Uninstall Longhorn": the deleting-confirmation flag guards exactly this).
+VOLUME_HOLDING_CHARTS = frozenset({"longhorn"})
+
+
+def _volumes_kept(result: Evaluation, graph: Graph) -> None:
+    """Classes keep a released volume (``Retain``); databases and volume-holding charts are protected."""
+    for storage_class in objects(graph, "StorageClass"):
+        if storage_class.type.endswith("Patch"):
+            continue  # an annotation patch of a class the cloud owns: it sets no reclaim policy
+        name = (storage_class.inputs.get("metadata") or {}).get("name")
+        policy = storage_class.inputs.get("reclaimPolicy")
+        result.check(storage_class.urn, policy == "Retain", f"storage class {name} deletes volumes with their claims ({policy})")
+    for cluster in objects(graph, "Cluster"):
+        if str(cluster.inputs.get("apiVersion", "")).startswith("postgresql.cnpg.io/"):
+            name = cluster.inputs["metadata"]["name"]
+            result.check(cluster.urn, cluster.options.protect, f"Postgres cluster {name} is not protected")
+    for release in graph.of_type("kubernetes:helm.sh/v3:Release"):
+        if chart_name(str(release.inputs.get("chart", ""))) in VOLUME_HOLDING_CHARTS:
+            result.check(release.urn, release.options.protect, f"release {release.name} holds every volume and is not protected")

@@ -70,6 +70,7 @@ def looks_random(value: str) -> bool:
         and any(c.isalpha() for c in value)
         and "://" not in value
         and not value.startswith(("/", "./", "$"))  # a file path or a shell reference names a place, holds no value
+        and not value.startswith("--")  # a command-line flag's name (--s3files-cloudwatch-metrics-enabled) is no value
         and not _IDENTIFIER.fullmatch(value)  # an upper-case constant (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) is a name
         and not ("/" in value and _HOSTNAME.match(value.split("/", 1)[0]))  # an API group/version, an image path
         and not _HOSTNAME.match(value)  # a DNS name carrying a GUID (the AKS API server's FQDN) is an address
