@@ -10,8 +10,11 @@ from ..stage import Stage
 from ..versions import application_sources, chart
 from .argocd import ArgoCd
 from .cert_manager import CertManager
+from .costs import Costs
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
+from .logs import Logs
+from .monitoring import Monitoring
 from .platform import Platform
 from .publish import publish
 
@@ -48,6 +51,28 @@ class AgnosticsLayer(pulumi.ComponentResource):
         )
         gateway = SharedGateway(
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
+        )
+        monitoring = Monitoring(
+            f"{name}-monitoring", cluster, chart("kube-prometheus-stack", pins, config.versions.chart_source), stage, opts=child
+        )
+        Logs(
+            f"{name}-logs",
+            cluster,
+            chart("victoria-logs-single", pins, config.versions.chart_source),
+            chart("fluent-bit", pins, config.versions.chart_source),
+            stage,
+            monitoring.nodes_namespace,
+            monitoring.release,
+            opts=child,
+        )
+        Costs(
+            f"{name}-costs",
+            cluster,
+            chart("opencost", pins, config.versions.chart_source),
+            stage,
+            monitoring.namespace_resource,
+            monitoring.release,
+            opts=child,
         )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         if cluster.platform.lb_ip_pool:
