@@ -24,6 +24,9 @@ from .monitoring_values import resources
 from .observability_network import MONITORING, OPENCOST, PROMETHEUS_PORT
 
 RELEASE: Final = "opencost"
+FREE_FORM_VALUES: Final = ("opencost.exporter.resources", "opencost.exporter.securityContext", "podSecurityContext")
+"""OpenCost's Kubernetes objects passed through with toYaml (``templates/deployment.yaml``): a resource
+list and security contexts, checked strictly where they land."""
 UID: Final = 10001
 """The uid OpenCost runs as, above checkov's floor of 10000 (CKV_K8S_40): a static Go binary that
 writes nothing outside the temporary volume the chart mounts for its pricing configuration."""

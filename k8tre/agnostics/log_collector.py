@@ -21,6 +21,9 @@ HUBBLE_DIR: Final = HUBBLE_LOG.rsplit("/", 1)[0]
 STATE_DIR: Final = "/var/lib/k8tre-fluent-bit"
 """Host directory for read positions and the buffer: a restarted collector resumes where it stopped and
 loses nothing buffered while the store was unreachable."""
+FREE_FORM_VALUES: Final = ("podSecurityContext", "securityContext")
+"""fluent-bit's security contexts, passed through with toYaml (``templates/_pod.tpl``): Kubernetes fields,
+checked strictly where they land."""
 _STREAMS = "source,kubernetes_namespace_name,kubernetes_pod_name,kubernetes_container_name"
 
 

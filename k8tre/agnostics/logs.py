@@ -31,6 +31,9 @@ STORE_RELEASE: Final = "victoria-logs"
 COLLECTOR_RELEASE: Final = "fluent-bit"
 LOG_VOLUME_GIB: Final = {"dev": 20, "stg": 50, "prod": 200}
 """The store's volume: sized for the retention (a year in prod); the disk alert warns before it fills."""
+FREE_FORM_VALUES: Final = ("server.podSecurityContext", "server.securityContext")
+"""VictoriaLogs' security contexts: Kubernetes objects the chart passes through minus its own ``enabled`` switch
+(victoria-metrics-common ``vm.securityContext`` in ``templates/_pod.tpl``), checked strictly where they land."""
 STORE_UID: Final = 10001
 """The uid VictoriaLogs runs as, above checkov's floor of 10000 (CKV_K8S_40); a static binary whose
 only writes go to its volume, made writable for the uid by ``fsGroup``."""
