@@ -15,6 +15,7 @@ from typing import Any
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
+from ..agnostics.observability_network import observability_flows, operator_pods
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
@@ -107,6 +108,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *cluster_flows(context),
         *cert_manager_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha),
+        *observability_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
     ]
@@ -134,6 +136,8 @@ def population(graph: Graph) -> list[Pod]:
                 values, release=app["metadata"]["name"], release_namespace=destination, users=USERS, namespaces=namespaces
             )
     pods += [project_workload(name, namespaces) for name, labels in namespaces.items() if PROJECT_LABEL in labels]
+    # Prometheus and Alertmanager pods exist only once the Prometheus Operator acts on their resources.
+    pods += operator_pods(all_objects(graph), namespaces)
     return [*pods, KUBE_DNS]
 
 
