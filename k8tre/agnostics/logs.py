@@ -87,7 +87,11 @@ def _logs_variant(render: Render) -> str:
     ]
     for release in releases(render, "fluent-bit"):
         inputs = str(((release.get("values") or {}).get("config") or {}).get("inputs", ""))
-        shipped = ["containers"] + (["Hubble denied flows"] if "hubble" in inputs else []) + (["API audit"] if "audit" in inputs else [])
+        shipped = (
+            ["containers"]
+            + (["Hubble denied flows"] if "hubble" in inputs else [])
+            + (["API audit"] if "audit" in inputs else [])
+        )
         described.append("fluent-bit: " + ", ".join(shipped))
     return "; ".join(described)
 

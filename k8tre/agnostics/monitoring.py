@@ -41,10 +41,16 @@ def _monitoring_variant(render: Render) -> str:
     for release in releases(render, "kube-prometheus-stack"):
         values = release.get("values") or {}
         spec = (values.get("prometheus") or {}).get("prometheusSpec") or {}
-        scraped = [key for key in ("kubeControllerManager", "kubeScheduler", "kubeEtcd") if (values.get(key) or {}).get("enabled")]
+        scraped = [
+            key for key in ("kubeControllerManager", "kubeScheduler", "kubeEtcd") if (values.get(key) or {}).get("enabled")
+        ]
         plane = ", ".join(scraped) if scraped else "none (managed or loopback-bound)"
-        described.append(f"Prometheus x{spec.get('replicas', 1)}, metrics {spec.get('retention', '?')}; control plane scraped: {plane}")
-    published = any(r["spec"]["hostnames"][0].startswith("grafana.") for r in kinds(render, "HTTPRoute") if r["spec"].get("hostnames"))
+        described.append(
+            f"Prometheus x{spec.get('replicas', 1)}, metrics {spec.get('retention', '?')}; control plane scraped: {plane}"
+        )
+    published = any(
+        r["spec"]["hostnames"][0].startswith("grafana.") for r in kinds(render, "HTTPRoute") if r["spec"].get("hostnames")
+    )
     return "; ".join(described) + ("; Grafana published" if published else "; Grafana not published")
 
 
@@ -124,7 +130,12 @@ class Monitoring(pulumi.ComponentResource):
             "scrape-policy": prometheus_scrape_policy(plane),
             "grafana-policy": grafana_policy(PLUGIN_HOSTS),
             "webhook-policy": opening(
-                MONITORING, "prometheus-operator-webhook", OPERATOR, "kube-apiserver", OPERATOR_PORT, "the API server calls the webhook"
+                MONITORING,
+                "prometheus-operator-webhook",
+                OPERATOR,
+                "kube-apiserver",
+                OPERATOR_PORT,
+                "the API server calls the webhook",
             ),
         }
         for part, obj in objects.items():

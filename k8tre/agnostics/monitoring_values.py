@@ -42,7 +42,13 @@ METRICS_RETENTION_DAYS: Final = {"dev": 7, "stg": 15, "prod": 30}
 Security events are kept far longer, in the log store (``Stage.audit_retention_days``)."""
 METRICS_VOLUME_GIB: Final = {"dev": 20, "stg": 50, "prod": 100}
 """Prometheus's volume per replica; ``retentionSize`` stops it filling up before the days run out."""
-_RUN_AS = {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
+_RUN_AS = {
+    "runAsNonRoot": True,
+    "runAsUser": 65534,
+    "runAsGroup": 65534,
+    "fsGroup": 65534,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 """``nobody``: the uid the Prometheus and Alertmanager images run as; their data lives on the volume."""
 _CONTAINER = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
 

@@ -119,7 +119,9 @@ def log_store_ingress_policy() -> dict[str, Any]:
     """Who reaches the log store: the collectors (write), Grafana (read), Prometheus (metrics); no one else."""
     sources = [_pods(NODES, FLUENT_BIT), _pods(MONITORING, GRAFANA), _pods(MONITORING, PROMETHEUS)]
     ingress = [{"fromEndpoints": sources, "toPorts": _tcp(LOG_STORE_PORT)}]
-    return _policy(LOGGING, "log-store-clients", LOG_STORE, "collectors write, Grafana reads, Prometheus scrapes", ingress=ingress)
+    return _policy(
+        LOGGING, "log-store-clients", LOG_STORE, "collectors write, Grafana reads, Prometheus scrapes", ingress=ingress
+    )
 
 
 def collector_policy() -> dict[str, Any]:
@@ -187,7 +189,14 @@ def observability_flows(context: FlowContext) -> list[Expect]:
         deny(Entity("ingress"), grafana, GRAFANA_PORT, "Grafana is not published until SSO with MFA fronts it"),
         deny(Entity("ingress"), prometheus, PROMETHEUS_PORT, "Prometheus is not published"),
         deny(Entity("ingress"), store, LOG_STORE_PORT, "the log store is not published"),
-        deny(PodsOf(MONITORING, KUBE_STATE_METRICS, "kube-state-metrics"), store, LOG_STORE_PORT, "only named clients reach the logs"),
+        deny(
+            PodsOf(MONITORING, KUBE_STATE_METRICS, "kube-state-metrics"),
+            store,
+            LOG_STORE_PORT,
+            "only named clients reach the logs",
+        ),
+        # kube-system is outside the default deny, so there the store's own ingress policy is all that keeps others out.
+        deny(PodsOf("kube-system", {}, "kube-system pods"), store, LOG_STORE_PORT, "only named clients reach the logs"),
     ]
     for project in context.projects:
         workload = PodsOf(project.namespace, {}, f"{project.namespace} workloads")

@@ -3,4 +3,13 @@
 from .cluster import CiliumFacts, Cloud, Cluster, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .layer import InfrastructureLayer
 
-__all__ = ["CiliumFacts", "Cloud", "Cluster", "ControlPlaneMetrics", "InfrastructureLayer", "PlatformFacts", "ProvisionedCluster", "WorkloadIdentity"]
+__all__ = [
+    "CiliumFacts",
+    "Cloud",
+    "Cluster",
+    "ControlPlaneMetrics",
+    "InfrastructureLayer",
+    "PlatformFacts",
+    "ProvisionedCluster",
+    "WorkloadIdentity",
+]
