@@ -53,7 +53,8 @@ def _inputs(audit_log: str) -> str:
 def _filters() -> str:
     """Pod metadata on container logs, and a ``source`` on every record so each stream is easy to find."""
     return (
-        "[FILTER]\n    Name kubernetes\n    Match kube.*\n    Merge_Log On\n    Keep_Log Off\n    Labels On\n    Annotations Off\n"
+        "[FILTER]\n    Name kubernetes\n    Match kube.*\n    Merge_Log On\n    Keep_Log Off\n"
+        "    Labels On\n    Annotations Off\n"
         "[FILTER]\n    Name nest\n    Match kube.*\n    Operation lift\n    Nested_under kubernetes\n    Add_prefix kubernetes_\n"
         "[FILTER]\n    Name modify\n    Match kube.*\n    Add source container\n"
         "[FILTER]\n    Name modify\n    Match hubble\n    Add source hubble-denied-flow\n"

@@ -21,10 +21,10 @@ from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
 from .catalogue import Render, ServiceEntry, releases
+from .costs import service_monitor
 from .log_collector import collector_values
 from .monitoring_values import STORAGE_CLASS, resources
 from .network_policy import service_policy
-from .costs import service_monitor
 from .observability_network import FLUENT_BIT, LOG_STORE, LOGGING, NODES, collector_policy, log_store_ingress_policy
 
 STORE_RELEASE: Final = "victoria-logs"

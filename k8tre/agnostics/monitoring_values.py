@@ -7,7 +7,6 @@ in the archive).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Final
 
 from ..infrastructure.cluster import ControlPlaneMetrics
@@ -17,7 +16,7 @@ from .observability_network import LOG_STORE_PORT, NODES, STORE_HOST
 RELEASE: Final = "kube-prometheus-stack"
 STORAGE_CLASS: Final = "rwo-default"
 """The platform's encrypted block storage class (Retain in prod), made by the storage service."""
-GRAFANA_ADMIN_SECRET: Final = "grafana-admin"
+GRAFANA_ADMIN_SECRET: Final = "grafana-admin"  # noqa: S105 - the Secret's name, not its content
 """The Secret holding Grafana's break-glass admin (user name and password, both generated)."""
 LOG_DATASOURCE_PLUGIN: Final = "victoriametrics-logs-datasource"
 """Grafana's data source for VictoriaLogs (VictoriaMetrics docs, "VictoriaLogs datasource":

@@ -7,10 +7,10 @@ from typing import Any
 
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
+from ..agnostics.costs import FREE_FORM_VALUES as OPENCOST_FREE_FORM
 from ..agnostics.log_collector import FREE_FORM_VALUES as FLUENT_BIT_FREE_FORM
 from ..agnostics.logs import FREE_FORM_VALUES as VICTORIA_LOGS_FREE_FORM
 from ..agnostics.monitoring_values import FREE_FORM_VALUES as KUBE_PROMETHEUS_STACK_FREE_FORM
-from ..agnostics.costs import FREE_FORM_VALUES as OPENCOST_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
 from ..versions import CHARTS
 from .graph import Graph
