@@ -1,4 +1,6 @@
-"""Security-relevant logs kept and reviewable for the environment's retention (SATRE 2.5.03); with metrics and costs, the usage record (2.2.13).
+"""Security-relevant logs kept and reviewable for the environment's retention (SATRE 2.5.03).
+
+With the metrics and costs, they are also the platform's usage record (SATRE 2.2.13).
 
 VictoriaLogs (one StatefulSet with a volume) is the store; fluent-bit on every node ships
 container logs, Cilium's Hubble log of denied flows and, where the cluster runs its own

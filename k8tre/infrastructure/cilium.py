@@ -66,7 +66,8 @@ DENIED_FLOWS_FILTER = '{"verdict":["DROPPED"]}'
 HUBBLE_EXPORT = {
     # The static exporter runs inside the agent and writes one JSON flow per line (Cilium docs, "Configuring
     # Hubble exporter": https://docs.cilium.io/en/stable/observability/hubble/configuration/export/).
-    # Only denied flows: the audit trail of what the default deny stopped (SATRE 2.5.03: security logs of significant events), not every packet.
+    # Only denied flows: the trail of what the default deny stopped, not every packet (SATRE 2.5.03:
+    # security logs of significant events).
     "static": {
         "enabled": True,
         "filePath": HUBBLE_EXPORT_FILE,
