@@ -76,8 +76,9 @@ def store_values(stage: Stage) -> dict[str, Any]:
                 "seccompProfile": {"type": "RuntimeDefault"},
             },
         },
-        # The store is one writer of its own files; serviceAccount tokens are never needed.
-        "serviceAccount": {"create": False, "automountToken": False},
+        # Its own service account, with no API token mounted: the store never calls the Kubernetes API
+        # (the chart sets the pod's automountServiceAccountToken only with a named or created account).
+        "serviceAccount": {"create": True, "automountToken": False},
     }
 
 

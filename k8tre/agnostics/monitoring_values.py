@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from ..infrastructure.cluster import ControlPlaneMetrics
 from ..stage import Stage
-from .observability_network import LOG_STORE_PORT, NODES, STORE_HOST
+from .observability_network import LOG_STORE_PORT, MONITORING, NODES, STORE_HOST
 
 RELEASE: Final = "kube-prometheus-stack"
 STORAGE_CLASS: Final = "rwo-default"
@@ -21,6 +21,10 @@ GRAFANA_ADMIN_SECRET: Final = "grafana-admin"  # noqa: S105 - the Secret's name,
 LOG_DATASOURCE_PLUGIN: Final = "victoriametrics-logs-datasource"
 """Grafana's data source for VictoriaLogs (VictoriaMetrics docs, "VictoriaLogs datasource":
 https://docs.victoriametrics.com/victorialogs/integrations/grafana/), installed from Grafana's catalogue."""
+LOG_DATASOURCE_VERSION: Final = "0.21.0"
+"""The plugin's version, pinned (VictoriaMetrics/victorialogs-datasource CHANGELOG.md: signed releases since 0.14.0).
+The grafana chart installs ``id@version`` entries at start through ``GF_PLUGINS_PREINSTALL_SYNC``
+(``charts/grafana/templates/_pod.tpl``)."""
 PLUGIN_HOSTS: Final = ("grafana.com",)
 """Where Grafana downloads catalogue plugins (Grafana docs, "Install a plugin": grafana.com's plugin API)."""
 FREE_FORM_VALUES: Final = (
@@ -92,10 +96,20 @@ def _grafana(stage: Stage, admin_secret: str) -> dict[str, Any]:
             "analytics": {"reporting_enabled": False, "check_for_updates": False, "check_for_plugin_updates": False},
             "server": {"root_url": f"https://grafana.{stage.domain}"},
         },
-        "plugins": [LOG_DATASOURCE_PLUGIN],
+        "plugins": [f"{LOG_DATASOURCE_PLUGIN}@{LOG_DATASOURCE_VERSION}"],
         "image": {"pullPolicy": "Always"},
         "resources": resources("50m", "128Mi", "500m", "512Mi"),
-        "sidecar": {"resources": resources("10m", "64Mi", "200m", "256Mi"), "image": {"pullPolicy": "Always"}},
+        # The sidecars load dashboards and data sources from ConfigMaps in this namespace alone: with a
+        # namespaced Role, Grafana cannot read other namespaces' objects (the chart's ClusterRole would let it
+        # read every Secret in the cluster: charts/grafana/templates/clusterrole.yaml).
+        "rbac": {"namespaced": True},
+        "sidecar": {
+            "resources": resources("10m", "64Mi", "200m", "256Mi"),
+            "imagePullPolicy": "Always",
+            "securityContext": {"readOnlyRootFilesystem": True},
+            "dashboards": {"searchNamespace": MONITORING, "resource": "configmap"},
+            "datasources": {"resource": "configmap"},
+        },
         "testFramework": {"enabled": False},
         "persistence": {"enabled": False},
         "securityContext": {
@@ -137,7 +151,12 @@ def monitoring_values(stage: Stage, metrics: ControlPlaneMetrics, admin_secret: 
             "prometheusConfigReloader": {"resources": resources("10m", "32Mi", "100m", "64Mi")},
             "admissionWebhooks": {
                 "deployment": {"resources": resources("10m", "32Mi", "100m", "128Mi")},
-                "patch": {"resources": resources("10m", "32Mi", "100m", "128Mi"), "image": {"pullPolicy": "Always"}},
+                "patch": {
+                    "resources": resources("10m", "32Mi", "100m", "128Mi"),
+                    "image": {"pullPolicy": "Always"},
+                    # A static binary that writes nothing locally: any uid above checkov's floor (CKV_K8S_40) serves.
+                    "securityContext": {"runAsUser": 65534, "runAsGroup": 65534},
+                },
             },
         },
         "prometheus": {
@@ -174,5 +193,8 @@ def monitoring_values(stage: Stage, metrics: ControlPlaneMetrics, admin_secret: 
             "namespaceOverride": NODES,
             "image": {"pullPolicy": "Always"},
             "resources": resources("10m", "32Mi", "200m", "128Mi"),
+            # It reads /proc and /sys as `nobody`: host namespaces, yes; privileges or capabilities, none.
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+            "containerSecurityContext": _CONTAINER,
         },
     }

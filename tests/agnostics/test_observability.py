@@ -241,3 +241,28 @@ def test_a_secret_whose_data_is_redacted_is_still_validated() -> None:
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "n"}, "stringData": "[secret]"}
     assert validate_manifest(secret, "1.33") == []
     assert validate_manifest({**secret, "typo": 1}, "1.33")
+
+
+def test_the_modelled_pods_of_the_observability_charts_are_the_rendered_ones() -> None:
+    # The flow matrix stands in these models for charts that were not expanded; they must match what the charts render.
+    from k8tre.agnostics.observability_network import operator_pods
+    from k8tre.flows.chart_pods import modelled_pods
+    from k8tre.flows.matrix import all_objects
+    from k8tre.flows.pods import namespace_labels, workload_pods
+
+    graph = expanded_graph_of("dev")
+    namespaces = namespace_labels(all_objects(graph))
+    real = operator_pods(all_objects(graph), namespaces)
+    for release in graph.workloads:
+        real += workload_pods(release.objects, namespaces, origin="chart", default_namespace=release.namespace)
+    for release in graph.helm_releases():
+        if release["chart"] not in OBSERVABILITY:
+            continue
+        for model in modelled_pods(release["chart"], release["name"], release["namespace"], namespaces):
+            matches = [
+                pod
+                for pod in real
+                if pod.namespace == model.namespace and all(pod.labels.get(k) == v for k, v in model.labels.items())
+            ]
+            assert matches, f"{release['chart']}: no rendered pod like {model.name}"
+            assert set(model.ports.values()) <= {p for pod in matches for p in pod.ports.values()}, model.name
