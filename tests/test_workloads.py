@@ -438,9 +438,11 @@ def test_the_namespace_reason_annotation_is_the_one_the_check_reads() -> None:
     assert POD_SECURITY_REASON == REASON_ANNOTATION
 
 
-REVIEWED_WEAKER_LEVELS = {"jupyterhub": "baseline"}
+REVIEWED_WEAKER_LEVELS = {"jupyterhub": "baseline", "monitoring-nodes": "privileged"}
 """Namespaces that enforce less than ``restricted``, each reviewed with its reason in code (KubeSpawner's notebook
-pods in JupyterHub's). A research project runs researchers' own code: it never enforces less than restricted."""
+pods in JupyterHub's; node-exporter's host namespaces and fluent-bit's host log paths in monitoring-nodes,
+``k8tre/agnostics/observability_network.py``). A research project runs researchers' own code: it never enforces
+less than restricted."""
 
 
 @pytest.mark.parametrize("stack", ALL_STACKS)

@@ -180,6 +180,7 @@ def observability_flows(context: FlowContext) -> list[Expect]:
         allow(prometheus, PodsOf(MONITORING, OPENCOST, "opencost"), OPENCOST_PORT, "scrape cost metrics"),
         allow(prometheus, collector, FLUENT_BIT_PORT, "scrape the log pipeline (alert when logs stop)"),
         allow(prometheus, store, LOG_STORE_PORT, "scrape the log store"),
+        allow(prometheus, PodsOf("kube-system", {"k8s-app": "kube-dns"}, "kube-dns"), COREDNS_METRICS_PORT, "scrape CoreDNS"),
         allow(PodsOf(MONITORING, OPENCOST, "opencost"), prometheus, PROMETHEUS_PORT, "OpenCost reads usage from Prometheus"),
         allow(grafana, prometheus, PROMETHEUS_PORT, "dashboards query metrics"),
         allow(grafana, store, LOG_STORE_PORT, "operators review logs"),
