@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..helm import helm_release
-from ..infrastructure import Cluster
+from ..infrastructure import Cluster, ControlPlaneMetrics
 from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
@@ -120,7 +120,9 @@ class Monitoring(pulumi.ComponentResource):
         self._policies(name, cluster, [namespace, self.nodes_namespace], metrics)
         self.register_outputs({"namespace": self.namespace})
 
-    def _policies(self, name: str, cluster: Cluster, namespaces: list[k8s.core.v1.Namespace], metrics: Any) -> None:
+    def _policies(
+        self, name: str, cluster: Cluster, namespaces: list[k8s.core.v1.Namespace], metrics: ControlPlaneMetrics
+    ) -> None:
         """Under default deny: the API server, each scrape target, Grafana's sources, the operator's webhook."""
         plane = [port for component, port in CONTROL_PLANE_PORTS.items() if getattr(metrics, component)]
         objects = {
