@@ -47,7 +47,7 @@ def releases(render: Render, chart: str) -> list[Mapping[str, Any]]:
 def _catalogue() -> list[ServiceEntry]:
     # Imported here: each service module imports the layer's other modules, and this table is
     # only needed by the documentation command and its test.
-    from . import admission, argocd, cert_manager, cloudnative_pg, gateway, network_policy, storage
+    from . import admission, argocd, cert_manager, cloudnative_pg, costs, gateway, logs, monitoring, network_policy, storage
 
     return [
         cert_manager.ENTRY,
@@ -57,6 +57,9 @@ def _catalogue() -> list[ServiceEntry]:
         admission.ENTRY,
         storage.ENTRY,
         cloudnative_pg.ENTRY,
+        monitoring.ENTRY,
+        logs.ENTRY,
+        costs.ENTRY,
     ]
 
 

@@ -12,8 +12,11 @@ from .admission import AdmissionGuardRails
 from .argocd import ArgoCd, ArgoCdTls
 from .cert_manager import CertManager
 from .cloudnative_pg import CloudNativePg
+from .costs import Costs
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
+from .logs import Logs
+from .monitoring import Monitoring
 from .platform import Platform
 from .storage import StorageClasses
 
@@ -54,6 +57,28 @@ class AgnosticsLayer(pulumi.ComponentResource):
         )
         # Independent of every release: the policies judge pods whenever they arrive.
         AdmissionGuardRails(f"{name}-admission", cluster, settings.admission, opts=child)
+        monitoring = Monitoring(
+            f"{name}-monitoring", cluster, chart("kube-prometheus-stack", pins, config.versions.chart_source), stage, opts=child
+        )
+        Logs(
+            f"{name}-logs",
+            cluster,
+            chart("victoria-logs-single", pins, config.versions.chart_source),
+            chart("fluent-bit", pins, config.versions.chart_source),
+            stage,
+            monitoring.nodes_namespace,
+            monitoring.release,
+            opts=child,
+        )
+        Costs(
+            f"{name}-costs",
+            cluster,
+            chart("opencost", pins, config.versions.chart_source),
+            stage,
+            monitoring.namespace_resource,
+            monitoring.release,
+            opts=child,
+        )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}
         cnpg = CloudNativePg(

@@ -11,12 +11,17 @@ chart's own templates, vendored in ``../shared/charts``:
   (``app.kubernetes.io/name: argocd-<component>``) and each component's container ports;
 - cert-manager v1.21: ``templates/deployment.yaml``, ``webhook-deployment.yaml``,
   ``cainjector-deployment.yaml`` (``app.kubernetes.io/name`` per component; the webhook
-  serves on ``https`` 10250).
+  serves on ``https`` 10250);
+- kube-prometheus-stack 88.x, victoria-logs-single 0.13, fluent-bit 0.58, opencost 2.5: each chart's
+  selector labels (``app.kubernetes.io/name`` and ``instance``; the operator's ``app`` label) and
+  ports; Prometheus and Alertmanager as the Prometheus Operator labels their pods
+  (``k8tre.agnostics.observability_network``). node-exporter runs on the host network, outside
+  any pod policy, so it has no pod here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from .model import Pod
@@ -87,7 +92,35 @@ def _cert_manager(release: str) -> list[_ModelPod]:
     ]
 
 
-_CHARTS: Final = {"jupyterhub": _jupyterhub, "argo-cd": _argocd, "cert-manager": _cert_manager}
+def _kube_prometheus_stack(release: str) -> list[_ModelPod]:
+    def chart(name: str) -> dict[str, str]:
+        return {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": release}
+
+    return [
+        (f"{release}-grafana", chart("grafana"), {"grafana": 3000}),
+        (f"{release}-kube-state-metrics", chart("kube-state-metrics"), {"http": 8080}),
+        (f"{release}-operator", {"app": f"{release}-operator", "release": release}, {"https": 10250}),
+        (f"prometheus-{release}-prometheus-0", {"app.kubernetes.io/name": "prometheus"}, {"http-web": 9090}),
+        (f"alertmanager-{release}-alertmanager-0", {"app.kubernetes.io/name": "alertmanager"}, {"http-web": 9093}),
+    ]
+
+
+def _single(chart: str, suffix: str, ports: dict[str, int]) -> Callable[[str], list[_ModelPod]]:
+    def model(release: str) -> list[_ModelPod]:
+        return [(f"{release}{suffix}", {"app.kubernetes.io/name": chart, "app.kubernetes.io/instance": release}, ports)]
+
+    return model
+
+
+_CHARTS: Final = {
+    "jupyterhub": _jupyterhub,
+    "argo-cd": _argocd,
+    "cert-manager": _cert_manager,
+    "kube-prometheus-stack": _kube_prometheus_stack,
+    "victoria-logs-single": _single("victoria-logs-single", "-victoria-logs-single-server", {"http": 9428}),
+    "fluent-bit": _single("fluent-bit", "", {"http": 2020}),
+    "opencost": _single("opencost", "", {"http": 9003}),
+}
 
 
 def modelled_pods(chart: str, release: str, namespace: str, namespaces: Mapping[str, Mapping[str, str]]) -> list[Pod]:

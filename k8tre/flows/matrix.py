@@ -17,6 +17,7 @@ from ..agnostics.argocd_sso import sso_hosts
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.cloudnative_pg import cloudnative_pg_flows
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
+from ..agnostics.observability_network import observability_flows, operator_pods
 from ..agnostics.storage import storage_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
@@ -114,6 +115,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *cloudnative_pg_flows(context),
         *storage_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha, context.argocd_sso_hosts),
+        *observability_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
     ]
@@ -141,6 +143,8 @@ def population(graph: Graph) -> list[Pod]:
                 values, release=app["metadata"]["name"], release_namespace=destination, users=USERS, namespaces=namespaces
             )
     pods += [project_workload(name, namespaces) for name, labels in namespaces.items() if PROJECT_LABEL in labels]
+    # Prometheus and Alertmanager pods exist only once the Prometheus Operator acts on their resources.
+    pods += operator_pods(all_objects(graph), namespaces)
     return [*pods, KUBE_DNS]
 
 

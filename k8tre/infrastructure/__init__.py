@@ -1,6 +1,15 @@
 """Infrastructure layer: a production Kubernetes cluster per cloud, with Cilium as its CNI."""
 
-from .cluster import CiliumFacts, Cloud, Cluster, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from .cluster import CiliumFacts, Cloud, Cluster, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .layer import InfrastructureLayer
 
-__all__ = ["CiliumFacts", "Cloud", "Cluster", "InfrastructureLayer", "PlatformFacts", "ProvisionedCluster", "WorkloadIdentity"]
+__all__ = [
+    "CiliumFacts",
+    "Cloud",
+    "Cluster",
+    "ControlPlaneMetrics",
+    "InfrastructureLayer",
+    "PlatformFacts",
+    "ProvisionedCluster",
+    "WorkloadIdentity",
+]

@@ -60,6 +60,28 @@ _HUBBLE_UI = {
 }
 
 
+HUBBLE_EXPORT_FILE = "/var/run/cilium/hubble/events.log"
+"""Where each agent writes the flows it denied (the chart's ``hubble.export.static.filePath`` default; the agent
+mounts /var/run/cilium from the host, so the node's log collector reads it there)."""
+DENIED_FLOWS_FILTER = '{"verdict":["DROPPED"]}'
+"""Hubble flow filter (JSON of a ``flow.FlowFilter``) for the flows policy dropped: only those are exported."""
+HUBBLE_EXPORT = {
+    # The static exporter runs inside the agent and writes one JSON flow per line (Cilium docs, "Configuring
+    # Hubble exporter": https://docs.cilium.io/en/stable/observability/hubble/configuration/export/).
+    # Only denied flows: the trail of what the default deny stopped, not every packet (SATRE 2.5.03:
+    # security logs of significant events).
+    "static": {
+        "enabled": True,
+        "filePath": HUBBLE_EXPORT_FILE,
+        "allowList": [DENIED_FLOWS_FILTER],
+        # Rotated by size so a flood of drops cannot fill the node's disk; the collector ships each line
+        # within seconds, so a few rotated files only bridge a collector restart.
+        "fileMaxSizeMb": 20,
+        "fileMaxBackups": 3,
+    }
+}
+
+
 def cilium_values(cluster: ProvisionedCluster, network: PodNetwork, settings: CiliumSettings, stage: Stage) -> dict[str, Any]:
     """The chart values: the same on every cloud, plus the cloud's own facts."""
     encryption = settings.encryption or ("none" if stage.environment == "dev" else "wireguard")
@@ -83,6 +105,7 @@ def cilium_values(cluster: ProvisionedCluster, network: PodNetwork, settings: Ci
                 "securityContext": {"readOnlyRootFilesystem": True},
             },
             "ui": {"enabled": settings.hubble_ui, **_HUBBLE_UI},
+            "export": HUBBLE_EXPORT,
         },
         "encryption": {"enabled": encryption != "none", "type": "wireguard"},
         "operator": {

@@ -81,6 +81,24 @@ class StorageFacts:
 
 
 @dataclass(frozen=True)
+class ControlPlaneMetrics:
+    """Control-plane components whose metrics endpoints Prometheus can reach on this cloud.
+
+    Each is off by default: a scrape target that cannot answer only raises a ``TargetDown``
+    alert forever, which teaches operators to ignore alerts.
+    """
+
+    controller_manager: bool = False
+    """kube-controller-manager's ``/metrics`` on port 10257 of the control-plane nodes."""
+    scheduler: bool = False
+    """kube-scheduler's ``/metrics`` on port 10259 of the control-plane nodes."""
+    etcd: bool = False
+    """etcd's metrics listener (port 2381) on the control-plane nodes."""
+    why: str = ""
+    """Why the components that are off cannot be scraped here (written into the docs)."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """Per-cloud facts the agnostics layer consumes instead of branching on the cloud."""
 
@@ -98,6 +116,11 @@ class PlatformFacts:
     """Authoritative name servers of the environment's public DNS zone (cert-manager checks DNS-01 there)."""
     dns01_solver: Mapping[str, Any] | None = None
     """cert-manager ACME DNS-01 solver for the environment's DNS zone; needed for the wildcard certificate."""
+    control_plane_metrics: ControlPlaneMetrics = field(default_factory=lambda: ControlPlaneMetrics())
+    """Which control-plane components Prometheus can scrape (a managed control plane hides them)."""
+    host_audit_log: str = ""
+    """Path of the API server's audit log on the cluster's own control-plane nodes (K3s), which the log
+    collector ships to the log store; empty where the cloud keeps the audit log itself (AKS, EKS)."""
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,19 @@ def _render_with_helm(request: RenderRequest) -> tuple[dict[str, Any], ...]:
 # Splitting at every line that starts with `---` is the same cut, and far cheaper on megabytes of CRDs.
 _SEPARATOR = re.compile(r"(?m)^---")
 # libyaml's parser when PyYAML was built with it: the charts' CRDs are megabytes of YAML.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LOADER(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, reading a bare ``=`` as the string it is to Kubernetes.
+
+    PyYAML resolves a plain ``=`` to YAML 1.1's ``value`` tag and has no constructor for it, while
+    Kubernetes' YAML library reads it as the string "=" (the Prometheus Operator's CRDs list it as a
+    label-matcher operator: kube-prometheus-stack ``charts/crds/crds/crd-alertmanagerconfigs.yaml``).
+    """
+
+
+_LOADER.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
 
 
 def _documents(text: str, source: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from ...config import AwsClusterConfig
 from ...naming import AwsNames
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import exec_kubeconfig
 from .network import VpcNetwork
 from .storage import EksStorage
@@ -160,6 +160,10 @@ class EksCluster(pulumi.ComponentResource):
             ),
             platform=PlatformFacts(
                 storage=storage.facts,
+                # EKS runs the control plane in AWS's account: no node or endpoint of this cluster serves the
+                # controller manager's, scheduler's or etcd's metrics (EKS docs, "Fetch control plane raw
+                # metrics": only through API-server paths, https://docs.aws.amazon.com/eks/latest/userguide/view-raw-metrics.html).
+                control_plane_metrics=ControlPlaneMetrics(why="EKS hides its control plane in AWS's account"),
                 internal_lb_annotations={
                     "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
                     "service.beta.kubernetes.io/aws-load-balancer-type": "external",

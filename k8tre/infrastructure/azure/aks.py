@@ -14,7 +14,7 @@ from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...naming import AzureNames
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
 from .account import deploying_account
 from .control_plane import ControlPlaneIdentity, control_plane_identity
@@ -124,6 +124,10 @@ class AksCluster(pulumi.ComponentResource):
             ),
             platform=PlatformFacts(
                 storage=azure_storage(),
+                # AKS runs the controller manager, scheduler and etcd in Azure's own subscription: their metrics
+                # reach only Azure Monitor's managed Prometheus (AKS docs, "Monitor the control plane":
+                # https://learn.microsoft.com/azure/aks/control-plane-metrics-monitor).
+                control_plane_metrics=ControlPlaneMetrics(why="AKS hides its control plane; only Azure Monitor sees it"),
                 internal_lb_annotations={
                     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
                     "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,

@@ -15,9 +15,9 @@ from ...config import K3sClusterConfig, K3sHost, SecretRef
 from ...outputs import secret_text
 from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
-from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
-from .node_config import KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
+from .node_config import AUDIT_DIR, KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
 from .storage import longhorn_storage
 
 API_PORT = 6443
@@ -102,6 +102,12 @@ class K3sCluster(pulumi.ComponentResource):
             ),
             platform=PlatformFacts(
                 storage=longhorn_storage(len(config.servers) + len(config.agents)),
+                # K3s runs the controller manager and scheduler inside its server process bound to 127.0.0.1, and
+                # etcd's metrics listen there too unless `etcd-expose-metrics` is set (K3s docs, server CLI
+                # reference: https://docs.k3s.io/cli/server); node_config opens none of them to the pod network.
+                control_plane_metrics=ControlPlaneMetrics(why="K3s binds them to the servers' loopback address"),
+                # The API server's audit trail stays on the servers' disks; the log collector ships it (SATRE 2.5.03).
+                host_audit_log=f"{AUDIT_DIR}/audit.log",
                 internal_lb_annotations={},
                 lb_ip_pool=tuple(config.load_balancer_cidrs),
             ),

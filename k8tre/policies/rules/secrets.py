@@ -74,6 +74,8 @@ def looks_random(value: str) -> bool:
         and not _IDENTIFIER.fullmatch(value)  # an upper-case constant (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) is a name
         and not ("/" in value and _HOSTNAME.match(value.split("/", 1)[0]))  # an API group/version, an image path
         and not _HOSTNAME.match(value)  # a DNS name carrying a GUID (the AKS API server's FQDN) is an address
+        # An anchored regular expression (node-exporter's `--collector.filesystem.fs-types-exclude=^(...)$`) is a filter.
+        and not (value.startswith("^(") and value.endswith(")$"))
     )
 
 
