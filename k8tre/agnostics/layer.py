@@ -10,6 +10,7 @@ from ..stage import Stage
 from ..versions import application_sources, chart
 from .argocd import ArgoCd
 from .cert_manager import CertManager
+from .external_dns import ExternalDns
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .platform import Platform
@@ -49,6 +50,16 @@ class AgnosticsLayer(pulumi.ComponentResource):
         gateway = SharedGateway(
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
         )
+        if cluster.platform.private_dns is not None:
+            # Independent of the other releases: it needs only its namespace and the Gateway API CRDs (infrastructure).
+            ExternalDns(
+                f"{name}-external-dns",
+                cluster,
+                chart("external-dns", pins, config.versions.chart_source),
+                cluster.platform.private_dns,
+                stage,
+                opts=child,
+            )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         if cluster.platform.lb_ip_pool:
             LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)
@@ -66,8 +77,9 @@ class AgnosticsLayer(pulumi.ComponentResource):
         self.platform = Platform(
             domain=stage.domain,
             cluster_issuer=cert_manager.issuer_name,
+            internal_issuer=cert_manager.internal_issuer_name,
             argocd_namespace=argocd.namespace,
             gateway=gateway.ref,
-            ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
+            ready=[argocd.release, cert_manager.issuer, cert_manager.internal_issuer, gateway.gateway, self.default_deny.policy],
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

@@ -34,6 +34,8 @@ class Secrets(K8treModel):
 
     ssh_private_key: SecretRef | None = None
     """SSH private key that reaches the K3s machines (``k8tre:sshPrivateKey``)."""
+    rfc2136_tsig_secret: SecretRef | None = None
+    """Base64 secret of the TSIG key for ``cluster.rfc2136`` (``k8tre:rfc2136TsigSecret``)."""
 
     model_config = {"arbitrary_types_allowed": True}
 

@@ -99,3 +99,7 @@ class FlowContext:
     """Whether certificates come from an ACME CA (else self-signed: no ACME flows)."""
     argocd_ha: bool = False
     """Argo CD with redis-ha: its components reach redis through HAProxy."""
+    dns01: tuple[tuple[str, int], ...] = ()
+    """(FQDN or IP address, port) cert-manager writes DNS-01 answers to; empty: no DNS-01 solver."""
+    external_dns: tuple[tuple[str, int], ...] | None = None
+    """(FQDN or IP address, port) external-dns writes records to; None: external-dns is not installed."""

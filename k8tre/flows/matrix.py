@@ -14,6 +14,8 @@ from typing import Any
 
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.cert_manager import cert_manager_flows
+from ..agnostics.external_dns import external_dns_flows, external_dns_targets
+from ..agnostics.issuers import solver_targets
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
@@ -95,6 +97,8 @@ def context_of(graph: Graph) -> FlowContext:
         projects=projects,
         jupyterhub=JUPYTERHUB_NAMESPACE in namespaces,
         acme=any("acme" in (m.get("spec") or {}) for m in issuers),
+        dns01=solver_targets(issuers),
+        external_dns=external_dns_targets([r for r in graph.helm_releases() if r.get("chart") == "external-dns"]),
         argocd_ha=any(
             r["chart"] == "argo-cd" and (r["values"].get("redis-ha") or {}).get("enabled") for r in graph.helm_releases()
         ),
@@ -106,6 +110,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
     return [
         *cluster_flows(context),
         *cert_manager_flows(context),
+        *external_dns_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),

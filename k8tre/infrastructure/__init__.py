@@ -1,6 +1,29 @@
 """Infrastructure layer: a production Kubernetes cluster per cloud, with Cilium as its CNI."""
 
-from .cluster import CiliumFacts, Cloud, Cluster, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from .cluster import (
+    AzureDnsZone,
+    CiliumFacts,
+    Cloud,
+    Cluster,
+    DnsZoneFact,
+    PlatformFacts,
+    ProvisionedCluster,
+    Rfc2136Server,
+    Route53Zone,
+    WorkloadIdentity,
+)
 from .layer import InfrastructureLayer
 
-__all__ = ["CiliumFacts", "Cloud", "Cluster", "InfrastructureLayer", "PlatformFacts", "ProvisionedCluster", "WorkloadIdentity"]
+__all__ = [
+    "AzureDnsZone",
+    "CiliumFacts",
+    "Cloud",
+    "Cluster",
+    "DnsZoneFact",
+    "InfrastructureLayer",
+    "PlatformFacts",
+    "ProvisionedCluster",
+    "Rfc2136Server",
+    "Route53Zone",
+    "WorkloadIdentity",
+]

@@ -104,6 +104,8 @@ RULE_MODULES = (
     "azure_egress",
     "azure_baseline",
     "azure_storage",
+    "azure_private_dns",
+    "aws_dns",
     "support",
 )
 """The modules that hold rules, in the order their rules are reported."""

@@ -12,8 +12,9 @@ from ...config import AwsClusterConfig
 from ...naming import AwsNames
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
+from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from ..kubeconfig import exec_kubeconfig
+from .dns import POD_IDENTITY_AGENT, EnvironmentZones
 from .network import VpcNetwork
 
 _ASSUME = {
@@ -59,7 +60,8 @@ class EksCluster(pulumi.ComponentResource):
         self._name = name
         self._stage = stage
         child = pulumi.ResourceOptions(parent=self)
-        subnets = VpcNetwork(f"{name}-network", config, stage, opts=child).private_subnets
+        network = VpcNetwork(f"{name}-network", config, stage, opts=child)
+        subnets = network.private_subnets
         self.secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"EKS envelope encryption of Kubernetes secrets for {stage.slug}",
@@ -135,6 +137,9 @@ class EksCluster(pulumi.ComponentResource):
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
+        zones = EnvironmentZones(
+            f"{name}-dns", self.cluster.name, network.vpc.id, config.region, stage, after=groups, opts=child
+        )
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
@@ -154,6 +159,14 @@ class EksCluster(pulumi.ComponentResource):
                     "service.beta.kubernetes.io/aws-load-balancer-type": "external",
                     "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
                 },
+                # Pod Identity associates roles by service account: nothing to annotate, the agent answers.
+                workload_identities={
+                    service: WorkloadIdentity(service_account_annotations={}, pod_labels={})
+                    for service in ("cert-manager", "external-dns")
+                },
+                public_dns=zones.public,
+                private_dns=zones.private,
+                pod_identity_agent=POD_IDENTITY_AGENT,
             ),
         )
         self.node_groups = groups
