@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -250,6 +249,6 @@ class CertManager(pulumi.ComponentResource):
         return k8s.core.v1.Secret(
             f"{name}-tsig",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=TSIG_SECRET, namespace=namespace.metadata.name),
-            string_data={TSIG_SECRET_KEY: pulumi.Output.secret(secret)},
+            string_data={TSIG_SECRET_KEY: secret},
             opts=cluster.opts(self, depends_on=[namespace]),
         )

@@ -15,7 +15,7 @@ https://kubernetes-sigs.github.io/external-dns/latest/docs/faq/).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -161,7 +161,7 @@ PROVIDER_ENDPOINTS = {
 """Where each cloud provider writes: declared for the flow matrix, independently of the platform's facts."""
 
 
-def external_dns_targets(releases_: list[Mapping[str, Any]]) -> tuple[tuple[str, int], ...] | None:
+def external_dns_targets(releases_: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, int], ...] | None:
     """(FQDN or IP, port) the rendered external-dns release writes to; None when there is no release."""
     if not releases_:
         return None
@@ -219,7 +219,7 @@ class ExternalDns(pulumi.ComponentResource):
                 k8s.core.v1.Secret(
                     f"{name}-tsig",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=TSIG_SECRET, namespace=namespace.metadata.name),
-                    string_data={TSIG_SECRET_KEY: pulumi.Output.secret(zone.tsig_secret)},
+                    string_data={TSIG_SECRET_KEY: zone.tsig_secret},
                     opts=cluster.opts(self, depends_on=[namespace]),
                 )
             )

@@ -5,7 +5,7 @@ Pure builders of cert-manager objects; :class:`~k8tre.agnostics.cert_manager.Cer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -23,12 +23,12 @@ INTERNAL_CA_ISSUER = "k8tre-internal-ca"
 """The CA ClusterIssuer that signs in-cluster TLS (Argo CD's backend, webhooks, databases)."""
 ROOT_ISSUER = "k8tre-internal-root"
 """The self-signed ClusterIssuer that signs the internal CA's own certificate, and nothing else."""
-INTERNAL_CA_SECRET = "k8tre-internal-ca"
+INTERNAL_CA_SECRET = "k8tre-internal-ca"  # noqa: S105 - the Secret's name
 """Secret holding the internal CA's key pair, in cert-manager's namespace (a CA ClusterIssuer reads it there:
 the cluster resource namespace, https://cert-manager.io/docs/configuration/ca/)."""
-TSIG_SECRET = "k8tre-rfc2136-tsig"
+TSIG_SECRET = "k8tre-rfc2136-tsig"  # noqa: S105 - the Secret's name, not a password
 """Secret holding the RFC2136 TSIG key's secret, in the namespace of the service that signs updates with it."""
-TSIG_SECRET_KEY = "secret"
+TSIG_SECRET_KEY = "secret"  # noqa: S105 - a key name
 """Its one key."""
 GATEWAY_NAME = "k8tre"
 """The shared Gateway that HTTP-01 challenges are answered through."""
@@ -184,7 +184,7 @@ SOLVER_ENDPOINTS = {
 """Where each cloud solver writes: declared here for the flow matrix, independently of the platform's facts."""
 
 
-def solver_targets(issuers: list[Mapping[str, Any]]) -> tuple[tuple[str, int], ...]:
+def solver_targets(issuers: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, int], ...]:
     """(FQDN or IP, port) the rendered ACME issuers' DNS-01 solvers write to."""
     targets: list[tuple[str, int]] = []
     for issuer in issuers:

@@ -111,9 +111,9 @@ class PlatformFacts:
     dns_server_fqdns: Sequence[str] = ()
     """Authoritative name servers of the environment's public DNS zone (cert-manager checks DNS-01 there)."""
     public_dns: DnsZoneFact | None = None
-    """The public zone cert-manager answers ACME DNS-01 challenges in (the wildcard certificate needs it); none: HTTP-01 only."""
+    """The public zone cert-manager answers ACME DNS-01 challenges in (for the wildcard certificate); none: HTTP-01 only."""
     private_dns: DnsZoneFact | None = None
-    """The zone external-dns publishes the Gateway's routes in, resolvable from the environment's network; none: no external-dns."""
+    """The zone external-dns publishes the Gateway's routes in, resolved inside the network; none: no external-dns."""
     pod_identity_agent: str | None = None
     """Address of a node-local credential agent pods with a cloud identity call (EKS Pod Identity), if any."""
 

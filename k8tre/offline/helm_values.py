@@ -10,7 +10,6 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..chart_lock import ChartLockError, archive, locked_versions, verified_archive
-
 from .schemas import all_errors, load_schema_file, missing_error, plain_data, schema_dir, validator_for_file
 
 

@@ -136,9 +136,7 @@ class EnvironmentZones(pulumi.ComponentResource):
         self.private = Route53Zone(zone=stage.domain, zone_id=private.zone_id, region=region, private=True)
         self.register_outputs({"publicZoneId": public.zone_id, "privateZoneId": private.zone_id})
 
-    def _grant(
-        self, service: str, namespace: str, *, zone: aws.route53.Zone, policy: Any, agent: aws.eks.Addon
-    ) -> None:
+    def _grant(self, service: str, namespace: str, *, zone: aws.route53.Zone, policy: Any, agent: aws.eks.Addon) -> None:
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{self._name}-{service}-role",

@@ -137,9 +137,7 @@ class EksCluster(pulumi.ComponentResource):
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
-        zones = EnvironmentZones(
-            f"{name}-dns", self.cluster.name, network.vpc.id, config.region, stage, after=groups, opts=child
-        )
+        zones = EnvironmentZones(f"{name}-dns", self.cluster.name, network.vpc.id, config.region, stage, after=groups, opts=child)
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
