@@ -115,6 +115,8 @@ def external_dns_values(zone: DnsZoneFact, stage: Stage, identity: WorkloadIdent
         "interval": "1m",
         "logFormat": "json",
         "resources": RESOURCES,
+        # One replica in every environment: external-dns has no leader election, and two writers of the same
+        # records would race; a restart only delays new names by one interval (the chart's default Recreate).
         "image": {"pullPolicy": "Always"},
         # The chart's defaults already run as 65532, non-root, read-only, no privilege escalation, drop ALL and
         # RuntimeDefault seccomp (values.yaml ``securityContext``, ``podSecurityContext``); kept explicit here.
