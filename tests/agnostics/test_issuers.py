@@ -11,6 +11,7 @@ import pytest
 from conftest import graph_of
 from dns_variants import objects, release_values, variant
 from k8tre.agnostics.issuers import DNS01_CHECK_HOST, DNS01_CHECK_RESOLVER, INTERNAL_CA_ISSUER
+from k8tre.flows.matrix import evaluate
 from k8tre.infrastructure.azure.firewall_rules import ACME_FQDNS
 from k8tre.infrastructure.azure.identities import ROLE_IDS
 from k8tre.offline.graph import Graph, RecordedResource, Secret
@@ -204,3 +205,12 @@ def _role_policy(graph: Graph, service: str) -> dict[str, Any]:
 def _egress_names(graph: Graph, policy: str) -> set[str]:
     (found,) = [p for p in objects(graph, "CiliumNetworkPolicy") if p["metadata"]["name"] == policy]
     return {f.get("matchName", f.get("matchPattern")) for rule in found["spec"]["egress"] for f in rule.get("toFQDNs") or []}
+
+
+@pytest.mark.parametrize("stack", CLOUD_SOLVER)
+def test_acme_flows_hold_with_dns01_writes_and_the_self_check(stack: str) -> None:
+    rows = [r for r in evaluate(variant(stack, "acme")) if r.source == "cert-manager/cert-manager"]
+    allowed = {r.destination for r in rows if r.expect == "allow"}
+    assert f"fqdn:{DNS01_CHECK_HOST}" in allowed
+    assert {"dev": "fqdn:management.azure.com", "aws-dev": "fqdn:route53.amazonaws.com", "k3s-dev": "ip:192.168.50.2"}[stack] in allowed
+    assert [f"{r.source}->{r.destination}:{r.port} {r.actual}" for r in rows if not r.ok] == []
