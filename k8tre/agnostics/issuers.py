@@ -174,7 +174,8 @@ def issuer_variant(render: Render) -> str:
             }
         )
         described.append(f"{issuer['metadata']['name']}: ACME ({', '.join(solvers)})")
-    return "; ".join(described)
+    # Sorted: independent resources register in no fixed order, and the page must not churn.
+    return "; ".join(sorted(described))
 
 
 SOLVER_ENDPOINTS = {

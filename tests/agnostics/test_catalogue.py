@@ -41,5 +41,5 @@ def test_a_variant_reads_the_render_not_the_catalogue() -> None:
     ]
     before = markdown({"dev": render_of(graph)})
     after = markdown({"dev": {"manifests": manifests, "releases": graph.helm_releases()}})
-    assert "| selfsigned: selfSigned;" in before
-    assert "| selfsigned: ca;" in after
+    assert "; selfsigned: selfSigned |" in before
+    assert "; selfsigned: ca |" in after

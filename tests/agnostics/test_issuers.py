@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
+from dns_variants import objects, release_values, variant
 
 from conftest import graph_of
-from dns_variants import objects, release_values, variant
 from k8tre.agnostics.issuers import DNS01_CHECK_HOST, DNS01_CHECK_RESOLVER, INTERNAL_CA_ISSUER
 from k8tre.flows.matrix import evaluate
 from k8tre.infrastructure.azure.firewall_rules import ACME_FQDNS
@@ -29,8 +29,7 @@ def _resource(graph: Graph, type_: str, name: str, namespace: str | None = None)
     (found,) = [
         r
         for r in graph.of_type(type_)
-        if r.inputs.get("metadata", {}).get("name") == name
-        and namespace in (None, r.inputs.get("metadata", {}).get("namespace"))
+        if r.inputs.get("metadata", {}).get("name") == name and namespace in (None, r.inputs.get("metadata", {}).get("namespace"))
     ]
     return found
 
@@ -136,7 +135,9 @@ def test_least_privilege_on_azure_each_writer_has_one_zone() -> None:
 def _assert_azure_scoped(graph: Graph) -> None:
     """cert-manager may write the public zone only, external-dns the private zone only."""
     (public,) = graph.of_type("azure-native:dns:Zone")
-    (private,) = [z for z in graph.of_type("azure-native:privatedns:PrivateZone") if z.inputs["privateZoneName"] == "dev.tre.example.ac.uk"]
+    (private,) = [
+        z for z in graph.of_type("azure-native:privatedns:PrivateZone") if z.inputs["privateZoneName"] == graph.outputs["domain"]
+    ]
     assert _role(graph, "cert-manager") == (ROLE_IDS["DNS Zone Contributor"], public.id)
     assert _role(graph, "external-dns") == (ROLE_IDS["Private DNS Zone Contributor"], private.id)
 
@@ -174,10 +175,15 @@ def test_a_role_widened_beyond_its_zone_is_caught(widened: str) -> None:
         _assert_aws_scoped(graph)
 
 
-def test_an_azure_role_on_the_resource_group_is_caught() -> None:
+@pytest.mark.parametrize("widen", ["resource group", "subscription", "root"])
+def test_an_azure_role_beyond_its_zone_is_caught(widen: str) -> None:
     graph = copy.deepcopy(graph_of("dev"))
-    (assignment,) = [r for r in graph.of_type("azure-native:authorization:RoleAssignment") if r.name.endswith("-external-dns-role")]
-    assignment.inputs["scope"] = str(assignment.inputs["scope"]).split("/providers/")[0]
+    (assignment,) = [
+        r for r in graph.of_type("azure-native:authorization:RoleAssignment") if r.name.endswith("-external-dns-role")
+    ]
+    zone_id = str(assignment.inputs["scope"])
+    group = zone_id.split("/providers/")[0]
+    assignment.inputs["scope"] = {"resource group": group, "subscription": group.split("/resourceGroups/")[0], "root": "/"}[widen]
     with pytest.raises(AssertionError):
         _assert_azure_scoped(graph)
 
@@ -212,5 +218,6 @@ def test_acme_flows_hold_with_dns01_writes_and_the_self_check(stack: str) -> Non
     rows = [r for r in evaluate(variant(stack, "acme")) if r.source == "cert-manager/cert-manager"]
     allowed = {r.destination for r in rows if r.expect == "allow"}
     assert f"fqdn:{DNS01_CHECK_HOST}" in allowed
-    assert {"dev": "fqdn:management.azure.com", "aws-dev": "fqdn:route53.amazonaws.com", "k3s-dev": "ip:192.168.50.2"}[stack] in allowed
+    writes = {"dev": "fqdn:management.azure.com", "aws-dev": "fqdn:route53.amazonaws.com", "k3s-dev": "ip:192.168.50.2"}
+    assert writes[stack] in allowed
     assert [f"{r.source}->{r.destination}:{r.port} {r.actual}" for r in rows if not r.ok] == []
