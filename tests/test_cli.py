@@ -72,6 +72,7 @@ def test_render_writes_graph_manifests_and_helm(tmp_path: Path) -> None:
         "cloudnative-pg",
         "plugin-barman-cloud",
         "kube-prometheus-stack",
+        "external-dns",
     }
     for release in releases:
         assert set(release) == {"name", "chart", "archive", "repository", "version", "namespace", "values"}

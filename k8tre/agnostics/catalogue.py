@@ -47,10 +47,23 @@ def releases(render: Render, chart: str) -> list[Mapping[str, Any]]:
 def _catalogue() -> list[ServiceEntry]:
     # Imported here: each service module imports the layer's other modules, and this table is
     # only needed by the documentation command and its test.
-    from . import admission, argocd, cert_manager, cloudnative_pg, costs, gateway, logs, monitoring, network_policy, storage
+    from . import (
+        admission,
+        argocd,
+        cert_manager,
+        cloudnative_pg,
+        costs,
+        external_dns,
+        gateway,
+        logs,
+        monitoring,
+        network_policy,
+        storage,
+    )
 
     return [
         cert_manager.ENTRY,
+        external_dns.ENTRY,
         argocd.ENTRY,
         gateway.ENTRY,
         network_policy.ENTRY,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -10,26 +9,40 @@ import pulumi_kubernetes as k8s
 
 from ..config.layers import CertManagerSettings
 from ..flows.expect import Expect, FlowContext, PodsOf, allow, deny
-from ..flows.model import Entity, Fqdn
+from ..flows.model import Address, Entity, Fqdn
 from ..helm import helm_release
 from ..infrastructure import Cluster, WorkloadIdentity
 from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
-from .catalogue import Render, ServiceEntry, kinds
+from .catalogue import ServiceEntry
+from .issuers import (
+    ACME_SERVERS,
+    DNS01_CHECK_HOST,
+    DNS01_CHECK_RESOLVER,
+    GATEWAY_NAME,
+    GATEWAY_NAMESPACE,
+    INTERNAL_CA_ISSUER,
+    ROOT_ISSUER,
+    TSIG_SECRET,
+    TSIG_SECRET_KEY,
+    cluster_issuer_spec,
+    dns01_solver,
+    internal_ca_certificate,
+    internal_ca_issuer_spec,
+    issuer_variant,
+    pod_identity_egress,
+    tsig_secret_data,
+    zone_egress,
+)
 from .network_policy import opening, service_policy
 
+__all__ = ["ACME_HOSTS", "GATEWAY_NAME", "GATEWAY_NAMESPACE", "INTERNAL_CA_ISSUER", "CertManager", "cluster_issuer_spec"]
+
 NAMESPACE = "cert-manager"
-_ACME_SERVERS = {
-    "letsencrypt": "https://acme-v02.api.letsencrypt.org/directory",
-    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
-}
-ACME_HOSTS = tuple(url.split("/")[2] for url in _ACME_SERVERS.values())
+ACME_HOSTS = tuple(url.split("/")[2] for url in ACME_SERVERS.values())
 """Host names of the ACME CAs the issuers use."""
-GATEWAY_NAME = "k8tre"
-"""The shared Gateway that HTTP-01 challenges are answered through."""
-GATEWAY_NAMESPACE = "gateway-system"
 WEBHOOK_LABELS = {"app.kubernetes.io/name": "webhook", "app.kubernetes.io/component": "webhook"}
 """The webhook pod's labels (cert-manager chart, ``templates/webhook-deployment.yaml``)."""
 WEBHOOK_PORT = 10250
@@ -51,29 +64,22 @@ def cert_manager_flows(context: FlowContext) -> list[Expect]:
     if context.acme:
         flows += [allow(controller, Fqdn(host), 443, "the ACME CA issues certificates") for host in ACME_HOSTS]
         flows.append(allow(controller, Entity("ingress"), 80, "HTTP-01 self-check through the Gateway"))
+    if context.acme and context.dns01:
+        flows.append(allow(controller, Fqdn(DNS01_CHECK_HOST), 443, "DNS-01 self-check through a public resolver (DoH)"))
+        for target, port in context.dns01:
+            where = Address(target) if target[:1].isdigit() else Fqdn(target)
+            flows.append(allow(controller, where, port, "writes DNS-01 answers in the public zone"))
     return flows
-
-
-def _issuer_variant(render: Render) -> str:
-    """The ClusterIssuers' kinds and, for ACME, their solvers, as rendered."""
-    described = []
-    for issuer in kinds(render, "ClusterIssuer"):
-        spec = issuer.get("spec") or {}
-        acme = spec.get("acme")
-        if acme is None:
-            described.append(f"{issuer['metadata']['name']}: {', '.join(sorted(spec))}")
-            continue
-        solvers = sorted({key for solver in acme.get("solvers") or [] for key in solver if key != "selector"})
-        described.append(f"{issuer['metadata']['name']}: ACME ({', '.join(solvers)})")
-    return "; ".join(described)
 
 
 ENTRY = ServiceEntry(
     name="cert-manager",
-    gives="TLS certificates from a cluster-wide issuer (the Gateway's wildcard certificate first)",
+    gives="TLS certificates: the default issuer (the Gateway's wildcard certificate first) and the internal CA "
+    f"`{INTERNAL_CA_ISSUER}` for in-cluster TLS",
     charts=("cert-manager",),
-    flows="API server both ways (webhook); ACME CA on 443; HTTP-01 self-check through the Gateway",
-    variant=_issuer_variant,
+    flows="API server both ways (webhook); ACME CA on 443; DNS-01 to the cloud's DNS API or the RFC2136 server, "
+    "self-check by DoH; HTTP-01 self-check through the Gateway",
+    variant=issuer_variant,
 )
 
 
@@ -118,12 +124,10 @@ def _hardening(component: str) -> dict[str, Any]:
 def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None, dns01: bool = False) -> dict[str, Any]:
     """Chart values: CRDs kept on uninstall, replicas by environment, the cloud identity for DNS-01.
 
-    With a DNS-01 solver, cert-manager checks its TXT record through the cluster's own
-    resolver only (``dns01RecursiveNameserversOnly``), instead of dialling the zone's
-    authoritative servers on port 53: behind an egress firewall those are unreachable,
-    and Azure Firewall cannot allow them by wildcard name in a network rule
-    (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules). The check
-    may wait for resolver caches (https://cert-manager.io/docs/configuration/acme/dns01/).
+    With a DNS-01 solver, cert-manager checks its TXT record through a public resolver over HTTPS only
+    (``issuers.DNS01_CHECK_RESOLVER``), never the cluster's resolver (which sees the private zone of
+    the same name) nor the zone's name servers on port 53 (which an Azure Firewall network rule could
+    name only by wildcard, which it refuses).
     """
     replicas = 1 if stage.environment == "dev" else 2
     values: dict[str, Any] = {
@@ -141,6 +145,7 @@ def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None, 
         },
     }
     if dns01:
+        values["dns01RecursiveNameservers"] = DNS01_CHECK_RESOLVER
         values["dns01RecursiveNameserversOnly"] = True
     if identity is not None:
         # DNS-01 answers are written to the cloud DNS zone as the service's own identity: no stored key.
@@ -152,41 +157,13 @@ def cert_manager_values(stage: Stage, identity: WorkloadIdentity | None = None, 
     return values
 
 
-def cluster_issuer_spec(
-    settings: CertManagerSettings, domain: str = "", dns01: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The ClusterIssuer spec: self-signed for dev; ACME otherwise, DNS-01 where the cloud's DNS allows it.
-
-    DNS-01 is what makes the Gateway's wildcard certificate issuable; HTTP-01 through
-    the Gateway remains for names outside the environment's zone.
-    """
-    if settings.issuer == "selfsigned":
-        return {"selfSigned": {}}
-    solvers: list[dict[str, Any]] = []
-    if dns01 is not None:
-        solvers.append({"selector": {"dnsZones": [domain]}, "dns01": dict(dns01)})
-    solvers.append(
-        {
-            "http01": {
-                "gatewayHTTPRoute": {"parentRefs": [{"name": GATEWAY_NAME, "namespace": GATEWAY_NAMESPACE, "kind": "Gateway"}]}
-            }
-        }
-    )
-    return {
-        "acme": {
-            "email": settings.acme_email,
-            "server": _ACME_SERVERS[settings.issuer],
-            "privateKeySecretRef": {"name": f"{settings.issuer}-account-key"},
-            "solvers": solvers,
-        }
-    }
-
-
 class CertManager(pulumi.ComponentResource):
-    """The cert-manager release and the default ClusterIssuer."""
+    """The cert-manager release, the default ClusterIssuer and the internal CA chain."""
 
     issuer_name: str
-    """Name of the ClusterIssuer applications request certificates from."""
+    """Name of the ClusterIssuer applications request publicly trusted certificates from."""
+    internal_issuer_name: str
+    """Name of the CA ClusterIssuer for in-cluster TLS (``k8tre-internal-ca``)."""
 
     def __init__(
         self,
@@ -198,40 +175,80 @@ class CertManager(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:agnostics:CertManager", name, None, opts)
+        facts = cluster.platform
+        # DNS-01 only where the issuer is ACME and the platform has a public zone to answer in.
+        zone = facts.public_dns if settings.issuer != "selfsigned" else None
         namespace = platform_namespace(f"{name}-ns", NAMESPACE, cluster, self, layer="agnostics")
         self.release = helm_release(
             f"{name}-release",
             release_name="cert-manager",
             pin=pin,
             namespace=namespace.metadata.name,
-            values=cert_manager_values(
-                stage, cluster.platform.workload_identities.get("cert-manager"), cluster.platform.dns01_solver is not None
-            ),
+            values=cert_manager_values(stage, facts.workload_identities.get("cert-manager"), zone is not None),
             opts=cluster.opts(self),
         )
         # Under default-deny: the API server (and its calls to the webhook), the ACME CA, for DNS-01 the
-        # cloud's APIs and name servers, and for HTTP-01 the self-check through the Gateway.
+        # zone's API (or RFC2136 server), the credential agent and the DoH resolver, for HTTP-01 the self-check.
+        zone_names, zone_rules = zone_egress(zone)
+        check = [DNS01_CHECK_HOST] if zone is not None else []
         policy = service_policy(
             NAMESPACE,
             "cert-manager",
-            egress_fqdns=[*ACME_HOSTS, *cluster.platform.cloud_api_fqdns],
+            egress_fqdns=[*ACME_HOSTS, *zone_names, *check],
             api_server=True,
-            dns_servers=cluster.platform.dns_server_fqdns,
-            extra_egress=[HTTP01_SELF_CHECK],
+            dns_servers=facts.dns_server_fqdns,
+            extra_egress=[HTTP01_SELF_CHECK, *zone_rules, *(pod_identity_egress(facts.pod_identity_agent) if zone else [])],
             lookups=[stage.domain, f"*.{stage.domain}"],
         )
         custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
         why = "the API server calls the webhook"
         webhook = opening(NAMESPACE, "cert-manager-webhook", WEBHOOK_LABELS, "kube-apiserver", WEBHOOK_PORT, why)
         custom_object(f"{name}-webhook-policy", webhook, cluster, self, depends_on=[namespace])
+        after: list[pulumi.Resource] = [self.release]
+        tsig = tsig_secret_data(zone)
+        if tsig is not None:
+            after.append(self._tsig_secret(name, cluster, namespace, tsig))
         self.issuer_name = settings.issuer
         self.issuer = k8s.apiextensions.CustomResource(
             f"{name}-issuer",
             api_version="cert-manager.io/v1",
             kind="ClusterIssuer",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=self.issuer_name),
-            spec=cluster_issuer_spec(settings, stage.domain, cluster.platform.dns01_solver),
+            spec=cluster_issuer_spec(settings, stage.domain, dns01_solver(zone) if zone is not None else None),
             # The ClusterIssuer kind exists only once the chart has installed its CRDs.
+            opts=cluster.opts(self, depends_on=after),
+        )
+        self.internal_issuer_name = INTERNAL_CA_ISSUER
+        self.internal_issuer = self._internal_ca(name, cluster, stage)
+        self.register_outputs({"issuer": self.issuer_name, "internalIssuer": self.internal_issuer_name})
+
+    def _internal_ca(self, name: str, cluster: Cluster, stage: Stage) -> k8s.apiextensions.CustomResource:
+        """Self-signed root issuer -> the CA's Certificate -> the CA issuer: each needs the one before it."""
+        root = k8s.apiextensions.CustomResource(
+            f"{name}-root-issuer",
+            api_version="cert-manager.io/v1",
+            kind="ClusterIssuer",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=ROOT_ISSUER),
+            spec={"selfSigned": {}},
             opts=cluster.opts(self, depends_on=[self.release]),
         )
-        self.register_outputs({"issuer": self.issuer_name})
+        ca = custom_object(f"{name}-internal-ca", internal_ca_certificate(NAMESPACE, stage.slug), cluster, self, [root])
+        return k8s.apiextensions.CustomResource(
+            f"{name}-internal-issuer",
+            api_version="cert-manager.io/v1",
+            kind="ClusterIssuer",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=INTERNAL_CA_ISSUER),
+            spec=internal_ca_issuer_spec(),
+            opts=cluster.opts(self, depends_on=[ca]),
+        )
+
+    def _tsig_secret(
+        self, name: str, cluster: Cluster, namespace: k8s.core.v1.Namespace, secret: pulumi.Output[str]
+    ) -> k8s.core.v1.Secret:
+        """The TSIG key's secret for the RFC2136 solver, from the stack's Pulumi secret (never in plain text)."""
+        return k8s.core.v1.Secret(
+            f"{name}-tsig",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=TSIG_SECRET, namespace=namespace.metadata.name),
+            string_data={TSIG_SECRET_KEY: secret},
+            opts=cluster.opts(self, depends_on=[namespace]),
+        )

@@ -13,6 +13,7 @@ from .argocd import ArgoCd, ArgoCdTls
 from .cert_manager import CertManager
 from .cloudnative_pg import CloudNativePg
 from .costs import Costs
+from .external_dns import ExternalDns
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .logs import Logs
@@ -79,6 +80,16 @@ class AgnosticsLayer(pulumi.ComponentResource):
             monitoring.release,
             opts=child,
         )
+        if cluster.platform.private_dns is not None:
+            # Independent of the other releases: it needs only its namespace and the Gateway API CRDs (infrastructure).
+            ExternalDns(
+                f"{name}-external-dns",
+                cluster,
+                chart("external-dns", pins, config.versions.chart_source),
+                cluster.platform.private_dns,
+                stage,
+                opts=child,
+            )
         self.default_deny = DefaultDeny(f"{name}-default-deny", cluster, opts=child)
         storage_pins = {d.chart: chart(d.chart, pins, config.versions.chart_source) for d in cluster.platform.storage.drivers}
         cnpg = CloudNativePg(
@@ -96,9 +107,10 @@ class AgnosticsLayer(pulumi.ComponentResource):
         self.platform = Platform(
             domain=stage.domain,
             cluster_issuer=cert_manager.issuer_name,
+            internal_issuer=cert_manager.internal_issuer_name,
             argocd_namespace=argocd.namespace,
             gateway=gateway.ref,
-            ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
+            ready=[argocd.release, cert_manager.issuer, cert_manager.internal_issuer, gateway.gateway, self.default_deny.policy],
             storage_classes=storage.classes,
             databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
         )

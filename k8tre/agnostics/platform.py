@@ -18,6 +18,8 @@ class Platform:
     """DNS domain applications are published under."""
     cluster_issuer: str
     """Name of the cert-manager ClusterIssuer that signs application certificates."""
+    internal_issuer: str
+    """Name of the internal CA ClusterIssuer (``k8tre-internal-ca``) for in-cluster TLS between services."""
     argocd_namespace: str
     """Namespace Argo CD watches for Application and AppProject resources."""
     gateway: GatewayRef

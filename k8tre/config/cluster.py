@@ -13,7 +13,7 @@ from pydantic import Field
 from .azure import AzureClusterConfig
 from .base import K8treModel
 from .common import ClusterBase
-from .types import AwsRegion, Cidr, DnsLabel, Host, Port, SshHostKey
+from .types import AwsRegion, Cidr, DnsLabel, Host, Ipv4Address, Port, SshHostKey
 
 
 class AwsNodeGroup(K8treModel):
@@ -80,6 +80,29 @@ class K3sAuditLog(K8treModel):
     """Rotated files kept."""
 
 
+_KEY_NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+"""A TSIG key's name: a domain name, one label or more (BIND's ``key "externaldns-key"`` is common)."""
+
+
+class Rfc2136Server(K8treModel):
+    """A DNS server on the site's network that accepts TSIG-signed dynamic updates (RFC 2136), e.g. BIND.
+
+    external-dns publishes the Gateway's routes there, and cert-manager answers ACME DNS-01
+    challenges there when the issuer is ACME. The TSIG secret is the stack's
+    ``k8tre:rfc2136TsigSecret`` (a ``secure:`` value), never a key of this section.
+    """
+
+    server: Ipv4Address
+    """The server's IPv4 address: the network policy allows exactly this address, so no name lookup is trusted."""
+    port: Port = 53
+    """Its DNS port (updates over UDP or TCP; external-dns lists the zone by AXFR over TCP)."""
+    tsig_key_name: Annotated[str, Field(pattern=_KEY_NAME, max_length=253)]
+    """Name of the TSIG key the server accepts updates signed with (BIND ``key "<name>"``)."""
+    tsig_algorithm: Literal["hmac-sha256", "hmac-sha512"] = "hmac-sha256"
+    """HMAC algorithm of the key (RFC 8945): those both external-dns and cert-manager's RFC2136 solver accept
+    (https://cert-manager.io/docs/configuration/acme/dns01/rfc2136/); MD5 and SHA-1 are not offered."""
+
+
 class K3sClusterConfig(ClusterBase):
     """K3s installed on existing machines over SSH."""
 
@@ -101,6 +124,9 @@ class K3sClusterConfig(ClusterBase):
     """Worker machines."""
     audit_log: K3sAuditLog = K3sAuditLog()
     """How much API server audit log each server keeps on its own disk."""
+    rfc2136: Rfc2136Server | None = None
+    """The site's DNS server for the environment's domain (external-dns, ACME DNS-01); none: no external-dns and
+    HTTP-01 only."""
 
 
 ClusterConfig = Annotated[

@@ -141,6 +141,12 @@ def _k3s(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[Issue]:
         )
     if config.secrets.ssh_private_key is None:
         yield "sshPrivateKey", "is required for K3s: set it with `pulumi config set --secret k8tre:sshPrivateKey < key`"
+    if cluster.rfc2136 is not None and config.secrets.rfc2136_tsig_secret is None:
+        yield (
+            "rfc2136TsigSecret",
+            "is required with k8tre:cluster.rfc2136: set the TSIG key's secret with "
+            "`pulumi config set --secret k8tre:rfc2136TsigSecret <base64>`",
+        )
 
 
 def _k3s_version(cluster: K3sClusterConfig) -> Iterator[Issue]:

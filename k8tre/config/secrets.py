@@ -36,6 +36,8 @@ class Secrets(K8treModel):
     """SSH private key that reaches the K3s machines (``k8tre:sshPrivateKey``)."""
     argocd_oidc_client_secret: SecretRef | None = None
     """Argo CD's OIDC client secret (``k8tre:argocdOidcClientSecret``), for ``agnostics.argocd.sso``."""
+    rfc2136_tsig_secret: SecretRef | None = None
+    """Base64 secret of the TSIG key for ``cluster.rfc2136`` (``k8tre:rfc2136TsigSecret``)."""
 
     model_config = {"arbitrary_types_allowed": True}
 

@@ -103,3 +103,7 @@ class FlowContext:
     """Host names of the OIDC providers Argo CD signs users in through (from its rendered ``oidc.config``)."""
     longhorn: bool = False
     """Longhorn provides the storage classes (K3s): its manager's webhooks and NFS shares have flows."""
+    dns01: tuple[tuple[str, int], ...] = ()
+    """(FQDN or IP address, port) cert-manager writes DNS-01 answers to; empty: no DNS-01 solver."""
+    external_dns: tuple[tuple[str, int], ...] | None = None
+    """(FQDN or IP address, port) external-dns writes records to; None: external-dns is not installed."""

@@ -16,6 +16,8 @@ from ..agnostics.argocd import argocd_flows
 from ..agnostics.argocd_sso import sso_hosts
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.cloudnative_pg import cloudnative_pg_flows
+from ..agnostics.external_dns import external_dns_flows, external_dns_targets
+from ..agnostics.issuers import solver_targets
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..agnostics.observability_network import observability_flows, operator_pods
 from ..agnostics.storage import storage_flows
@@ -100,6 +102,8 @@ def context_of(graph: Graph) -> FlowContext:
         jupyterhub=JUPYTERHUB_NAMESPACE in namespaces,
         acme=any("acme" in (m.get("spec") or {}) for m in issuers),
         longhorn=any(r["chart"] == "longhorn" for r in graph.helm_releases()),
+        dns01=solver_targets(issuers),
+        external_dns=external_dns_targets([r for r in graph.helm_releases() if r.get("chart") == "external-dns"]),
         argocd_ha=any(
             r["chart"] == "argo-cd" and (r["values"].get("redis-ha") or {}).get("enabled") for r in graph.helm_releases()
         ),
@@ -116,6 +120,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *storage_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha, context.argocd_sso_hosts),
         *observability_flows(context),
+        *external_dns_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
     ]

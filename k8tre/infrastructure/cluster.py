@@ -99,6 +99,64 @@ class ControlPlaneMetrics:
 
 
 @dataclass(frozen=True)
+class AzureDnsZone:
+    """An Azure DNS zone (public or private) a platform service writes records into with its workload identity."""
+
+    zone: str
+    """The zone's name (the environment's domain)."""
+    subscription_id: pulumi.Input[str]
+    """Subscription holding the zone."""
+    tenant_id: pulumi.Input[str]
+    """Entra ID tenant of the identity."""
+    resource_group: pulumi.Input[str]
+    """Resource group holding the zone."""
+    client_id: pulumi.Input[str]
+    """Client ID of the managed identity that holds a role on this zone alone."""
+    private: bool
+    """A private DNS zone (resolved only inside linked VNets) rather than a public one."""
+    endpoints: Sequence[str] = ("management.azure.com", "login.microsoftonline.com")
+    """What a writer calls over HTTPS: Azure Resource Manager and the Entra ID token endpoint (public cloud)."""
+
+
+@dataclass(frozen=True)
+class Route53Zone:
+    """A Route 53 hosted zone a platform service writes with EKS Pod Identity (ambient credentials)."""
+
+    zone: str
+    """The zone's name (the environment's domain)."""
+    zone_id: pulumi.Input[str]
+    """The hosted zone's ID."""
+    region: str
+    """The AWS region the SDK signs for (Route 53 itself is global)."""
+    private: bool
+    """A private hosted zone (associated with the VPC) rather than a public one."""
+    endpoints: Sequence[str] = ("route53.amazonaws.com",)
+    """What a writer calls over HTTPS: Route 53's one global API endpoint (https://docs.aws.amazon.com/general/latest/gr/r53.html)."""
+
+
+@dataclass(frozen=True)
+class Rfc2136Server:
+    """A DNS server that takes TSIG-signed dynamic updates (RFC 2136), e.g. BIND on the site's network."""
+
+    zone: str
+    """The zone it is authoritative for (the environment's domain)."""
+    address: str
+    """The server's IP address (a policy allows exactly this address)."""
+    port: int
+    """Its DNS port."""
+    tsig_key_name: str
+    """Name of the TSIG key the server accepts updates signed with."""
+    tsig_algorithm: str
+    """The TSIG HMAC algorithm, as in RFC 8945 (e.g. ``hmac-sha256``)."""
+    tsig_secret: pulumi.Output[str]
+    """The TSIG key's base64 secret: a Pulumi secret."""
+
+
+DnsZoneFact = AzureDnsZone | Route53Zone | Rfc2136Server
+"""Where a platform service writes DNS records, and how it authenticates there."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """Per-cloud facts the agnostics layer consumes instead of branching on the cloud."""
 
@@ -114,13 +172,17 @@ class PlatformFacts:
     """Cloud endpoints platform services call with their workload identity (token and management APIs)."""
     dns_server_fqdns: Sequence[str] = ()
     """Authoritative name servers of the environment's public DNS zone (cert-manager checks DNS-01 there)."""
-    dns01_solver: Mapping[str, Any] | None = None
-    """cert-manager ACME DNS-01 solver for the environment's DNS zone; needed for the wildcard certificate."""
     control_plane_metrics: ControlPlaneMetrics = field(default_factory=lambda: ControlPlaneMetrics())
     """Which control-plane components Prometheus can scrape (a managed control plane hides them)."""
     host_audit_log: str = ""
     """Path of the API server's audit log on the cluster's own control-plane nodes (K3s), which the log
     collector ships to the log store; empty where the cloud keeps the audit log itself (AKS, EKS)."""
+    public_dns: DnsZoneFact | None = None
+    """The public zone cert-manager answers ACME DNS-01 challenges in (for the wildcard certificate); none: HTTP-01 only."""
+    private_dns: DnsZoneFact | None = None
+    """The zone external-dns publishes the Gateway's routes in, resolved inside the network; none: no external-dns."""
+    pod_identity_agent: str | None = None
+    """Address of a node-local credential agent pods with a cloud identity call (EKS Pod Identity), if any."""
 
 
 @dataclass(frozen=True)

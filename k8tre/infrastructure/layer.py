@@ -59,4 +59,11 @@ class InfrastructureLayer(pulumi.ComponentResource):
                 from .k3s import K3sCluster
 
                 assert config.secrets.ssh_private_key is not None  # guaranteed by the config rules
-                return K3sCluster(f"{name}-k3s", k3s_config, stage, config.secrets.ssh_private_key, opts=child).result
+                return K3sCluster(
+                    f"{name}-k3s",
+                    k3s_config,
+                    stage,
+                    config.secrets.ssh_private_key,
+                    config.secrets.rfc2136_tsig_secret,
+                    opts=child,
+                ).result

@@ -154,8 +154,14 @@ class Graph:
 
 
 def redacted(value: Any) -> Any:
-    """Plain data with every secret replaced by ``[secret]`` (nothing secret is revealed)."""
+    """Plain data with every secret replaced by ``[secret]`` (nothing secret is revealed).
+
+    A secret mapping keeps its keys (names, not values): pulumi-kubernetes marks a Secret's whole
+    ``data``/``stringData`` secret, and the object must still have the shape its schema requires.
+    """
     if isinstance(value, Secret):
+        if isinstance(value.value, dict):
+            return {key: SECRET_TEXT for key in value.value}
         return SECRET_TEXT
     if isinstance(value, dict):
         return {key: redacted(item) for key, item in value.items()}

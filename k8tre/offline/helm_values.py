@@ -6,10 +6,10 @@ import copy
 import os
 import pathlib
 import tarfile
-import tempfile
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from ..chart_lock import ChartLockError, archive, locked_versions, verified_archive
 from .schemas import all_errors, load_schema_file, missing_error, plain_data, schema_dir, validator_for_file
 
 
@@ -56,33 +56,42 @@ def unknown_value_paths(defaults: Mapping[str, Any], values: Mapping[str, Any], 
     return sorted(found)
 
 
-def _vendored_dir(chart: str, version: str) -> pathlib.Path | None:
-    """The chart's own ``values.yaml`` (and schema) from its vendored archive, digest checked.
+_CHART_FILES = ("values.yaml", "values.schema.json")
 
-    Used when the shared schema store has no copy: the archive is what is installed, so its files are the reference.
+
+def vendored_chart_dir(chart: str, version: str) -> pathlib.Path | None:
+    """The chart's own ``values.yaml`` and ``values.schema.json``, from its vendored, digest-checked archive.
+
+    For charts the shared schema directory does not carry: the archive Pulumi installs is the same
+    upstream source, so its files are as real as a copy. Extracted once per digest into
+    ``$K8TRE_CHART_FILES_CACHE`` (default ``~/.cache/k8tre/chart-files``). None when not vendored.
     """
-    from ..chart_lock import ChartLockError, archive, verified_archive
-
-    try:
-        path = verified_archive(archive(chart, version))
-    except (ChartLockError, KeyError):
+    if version not in locked_versions(chart):
         return None
-    target = pathlib.Path(tempfile.gettempdir()) / f"k8tre-chart-values-{os.getuid()}" / chart / version
+    try:
+        locked = archive(chart, version)
+        path = verified_archive(locked)
+    except ChartLockError:
+        return None
+    root = pathlib.Path(os.environ.get("K8TRE_CHART_FILES_CACHE", "~/.cache/k8tre/chart-files")).expanduser()
+    target = root / chart / locked.sha256
     if not (target / "values.yaml").is_file():
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(path) as bundle:
-            for name in ("values.yaml", "values.schema.json"):
-                member = next((m for m in bundle.getmembers() if m.name == f"{chart}/{name}"), None)
-                extracted = bundle.extractfile(member) if member is not None else None
-                if extracted is not None:
-                    (target / name).write_bytes(extracted.read())
+            for name in _CHART_FILES:
+                try:
+                    member = bundle.extractfile(f"{chart}/{name}")
+                except KeyError:
+                    continue
+                if member is not None:
+                    (target / name).write_bytes(member.read())
     return target
 
 
 def _chart_version_dir(chart: str, version: str) -> pathlib.Path:
     chart_dir = schema_dir() / "helm" / chart
     if not chart_dir.is_dir():
-        vendored = _vendored_dir(chart, version)
+        vendored = vendored_chart_dir(chart, version)
         if vendored is not None:
             return vendored
         raise missing_error("Helm chart schemas", chart_dir)
@@ -103,10 +112,10 @@ def chart_defaults(chart: str, version: str) -> dict[str, Any]:
 
 
 def helm_schema_available(chart: str, version: str) -> bool:
-    """True if the chart version ships a ``values.schema.json`` in the schema dir."""
+    """True if the chart version ships a ``values.schema.json`` (in the schema dir, else in its vendored archive)."""
     if (schema_dir() / "helm" / chart).is_dir():
         return (schema_dir() / "helm" / chart / version / "values.schema.json").is_file()
-    vendored = _vendored_dir(chart, version)
+    vendored = vendored_chart_dir(chart, version)
     return vendored is not None and (vendored / "values.schema.json").is_file()
 
 
@@ -137,7 +146,7 @@ def validate_helm_values(
     ``require=False`` a chart with no directory at all is skipped; otherwise, and
     always for a missing version, SchemaMissingError is raised.
     """
-    if not require and not (schema_dir() / "helm" / chart).is_dir() and _vendored_dir(chart, version) is None:
+    if not require and not (schema_dir() / "helm" / chart).is_dir() and vendored_chart_dir(chart, version) is None:
         return []
     prefix = f"{chart}@{version}:"
     given = plain_data(values)

@@ -108,6 +108,8 @@ RULE_MODULES = (
     "azure_os_disk",
     "azure_storage",
     "storage_classes",
+    "azure_private_dns",
+    "aws_dns",
     "support",
 )
 """The modules that hold rules, in the order their rules are reported."""

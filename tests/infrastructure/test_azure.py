@@ -147,7 +147,9 @@ def test_created_hub_firewall_denies_by_default_and_allows_what_aks_needs() -> N
 def test_existing_hub_mode_creates_no_hub(stack_hub_graph: Graph) -> None:
     for graph in (graph_of("stg"), stack_hub_graph):
         assert not _types(graph, "azure-native:network:AzureFirewall")
-        assert not _types(graph, "azure-native:privatedns:PrivateZone")
+        # The only private zone is the environment's own (external-dns's), not a hub's Private Link zones.
+        zones = [z.inputs["privateZoneName"] for z in _types(graph, "azure-native:privatedns:PrivateZone")]
+        assert zones == [graph.outputs["domain"]]
     (reference,) = _types(stack_hub_graph, "pulumi:pulumi:StackReference")
     assert reference.inputs["name"] == "example-org/k8tre/management"
     (table,) = _types(stack_hub_graph, "azure-native:network:RouteTable")
@@ -190,9 +192,11 @@ def test_federated_credentials_bind_the_right_service_accounts() -> None:
     for credential in credentials.values():
         assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
     roles = {r.name.rsplit("-identities-", 1)[-1]: r.inputs for r in _types(graph, "azure-native:authorization:RoleAssignment")}
-    for service in ("cert-manager", "external-dns"):
-        assert roles[f"{service}-role"]["scope"].endswith("/Microsoft.Network/dnszones/dev.tre.example.ac.uk")
-        assert roles[f"{service}-role"]["roleDefinitionId"].endswith("befefa01-2a29-4197-83a8-272ff33ce314")
+    # cert-manager answers ACME in the public zone; external-dns publishes in the private zone only.
+    assert roles["cert-manager-role"]["scope"].endswith("/Microsoft.Network/dnszones/dev.tre.example.ac.uk")
+    assert roles["cert-manager-role"]["roleDefinitionId"].endswith("befefa01-2a29-4197-83a8-272ff33ce314")
+    assert roles["external-dns-role"]["scope"].endswith("/Microsoft.Network/privateDnsZones/dev.tre.example.ac.uk")
+    assert roles["external-dns-role"]["roleDefinitionId"].endswith("b12aa53e-6015-4669-85d0-8515ebb3ae7f")
     assert "/Microsoft.KeyVault/vaults/" in roles["external-secrets-role"]["scope"]
     assert roles["external-secrets-role"]["roleDefinitionId"].endswith("4633458b-17de-408a-b874-0445c86b69e6")
 
@@ -231,7 +235,7 @@ def test_cert_manager_answers_dns01_as_its_own_workload_identity() -> None:
     (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cert-manager"]
     client_id = release.inputs["values"]["serviceAccount"]["annotations"]["azure.workload.identity/client-id"]
     assert release.inputs["values"]["podLabels"] == {"azure.workload.identity/use": "true"}
-    (issuer,) = [m for m in graph.manifests() if m["kind"] == "ClusterIssuer"]
+    (issuer,) = [m for m in graph.manifests() if m["kind"] == "ClusterIssuer" and "acme" in m["spec"]]
     dns01 = issuer["spec"]["acme"]["solvers"][0]
     assert dns01["selector"] == {"dnsZones": ["stg.tre.example.ac.uk"]}
     assert dns01["dns01"]["azureDNS"]["managedIdentity"]["clientID"] == client_id

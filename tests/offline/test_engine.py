@@ -55,7 +55,9 @@ def test_mock_outputs_follow_the_inputs() -> None:
 
 def test_dependencies_and_depends_on_are_recorded() -> None:
     graph = graph_of("dev")
-    (issuer,) = graph.of_type("kubernetes:cert-manager.io/v1:ClusterIssuer")
+    (issuer,) = [
+        r for r in graph.of_type("kubernetes:cert-manager.io/v1:ClusterIssuer") if r.inputs["metadata"]["name"] == "selfsigned"
+    ]
     release = graph.named("k8tre-agnostics-cert-manager-release")
     assert release.urn in issuer.options.depends_on
     assert release.urn in issuer.dependencies

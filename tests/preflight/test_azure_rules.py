@@ -216,6 +216,9 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ),
     # The old grants: Network Contributor on the VNet only, which does not reach the route table.
     ("azure-control-plane-route-table-role", "dev", lambda g: g.resources.remove(_one(g, "control-plane-route-table"))),
+    # The environment's private zone: a name Azure refuses, and a zone the resolving hub never sees.
+    ("azure-private-dns-zone-name", "dev", lambda g: _one(g, "private-dns-zone").inputs.update(privateZoneName="internal")),
+    ("azure-private-dns-zone-linked-where-resolved", "dev", lambda g: g.resources.remove(_one(g, "private-dns-hub-link"))),
     (
         "azure-control-plane-route-table-role",
         "stg",

@@ -12,8 +12,9 @@ from ...config import AwsClusterConfig
 from ...naming import AwsNames
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster
+from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from ..kubeconfig import exec_kubeconfig
+from .dns import POD_IDENTITY_AGENT, EnvironmentZones
 from .network import VpcNetwork
 from .storage import EksStorage
 
@@ -147,6 +148,16 @@ class EksCluster(pulumi.ComponentResource):
             stage=stage,
             opts=child,
         )
+        # Pods get AWS roles through EKS Pod Identity (the CSI drivers, external-dns, cert-manager): its agent
+        # is one managed add-on per cluster, on the nodes once they run.
+        agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            cluster_name=self.cluster.name,
+            addon_name="eks-pod-identity-agent",
+            resolve_conflicts_on_create="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
+        )
+        zones = EnvironmentZones(f"{name}-dns", self.cluster.name, network.vpc.id, config.region, stage, agent, opts=child)
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
@@ -169,6 +180,14 @@ class EksCluster(pulumi.ComponentResource):
                     "service.beta.kubernetes.io/aws-load-balancer-type": "external",
                     "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
                 },
+                # Pod Identity associates roles by service account: nothing to annotate, the agent answers.
+                workload_identities={
+                    service: WorkloadIdentity(service_account_annotations={}, pod_labels={})
+                    for service in ("cert-manager", "external-dns")
+                },
+                public_dns=zones.public,
+                private_dns=zones.private,
+                pod_identity_agent=POD_IDENTITY_AGENT,
             ),
         )
         self.node_groups = groups
@@ -177,14 +196,6 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-coredns",
             cluster_name=self.cluster.name,
             addon_name="coredns",
-            resolve_conflicts_on_create="OVERWRITE",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
-        )
-        # Pods get AWS roles through EKS Pod Identity (the CSI drivers first): its agent runs on every node.
-        aws.eks.Addon(
-            f"{name}-pod-identity-agent",
-            cluster_name=self.cluster.name,
-            addon_name="eks-pod-identity-agent",
             resolve_conflicts_on_create="OVERWRITE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
         )

@@ -14,11 +14,12 @@ from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...naming import AzureNames
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from ..cluster import AzureDnsZone, CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
-from .account import deploying_account
+from .account import AzureAccount, deploying_account
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
+from .environment_dns import EnvironmentPrivateZone
 from .etcd_encryption import EtcdEncryption, EtcdKey
 from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
 from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub
@@ -81,6 +82,12 @@ class AksCluster(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
+        owned_hub = isinstance(config.hub, CreatedHub)
+        private_zone = EnvironmentPrivateZone(
+            f"{name}-private-dns", self.resource_group, spoke.vnet.id, hub.vnet_id if owned_hub else None, stage, opts=child
+        ).zone
+        if not owned_hub:  # the hub's owner links the zone to the hub VNet its DNS proxy resolves from
+            exports["privateDnsZone"] = private_zone.id
         data = DataServices(
             f"{name}-data", config, hub, self.resource_group, spoke.endpoints_subnet.id, stage, account, opts=child
         )
@@ -90,7 +97,7 @@ class AksCluster(pulumi.ComponentResource):
             self.resource_group,
             config.location,
             issuer,
-            {"vault": data.vault.id, "dns": self.dns_zone.id},
+            {"vault": data.vault.id, "dns": self.dns_zone.id, "private-dns": private_zone.id},
             stage,
             account,
             opts=child,
@@ -142,18 +149,22 @@ class AksCluster(pulumi.ComponentResource):
                     for service, client_id in identities.client_ids.items()
                 },
                 cloud_api_fqdns=("management.azure.com", "login.microsoftonline.com"),
-                dns01_solver={
-                    "azureDNS": {
-                        "subscriptionID": account.subscription_id,
-                        "resourceGroupName": self.resource_group.name,
-                        "hostedZoneName": stage.domain,
-                        "environment": "AzurePublicCloud",
-                        "managedIdentity": {"clientID": identities.client_ids["cert-manager"]},
-                    }
-                },
+                # Zones and the identities with a role on each; the agnostics layer builds the solvers from them.
+                public_dns=self._zone(stage, account, identities.client_ids["cert-manager"], private=False),
+                private_dns=self._zone(stage, account, identities.client_ids["external-dns"], private=True),
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
+
+    def _zone(self, stage: Stage, account: AzureAccount, client_id: pulumi.Output[str], private: bool) -> AzureDnsZone:
+        return AzureDnsZone(
+            zone=stage.domain,
+            subscription_id=account.subscription_id,
+            tenant_id=account.tenant_id,
+            resource_group=self.resource_group.name,
+            client_id=client_id,
+            private=private,
+        )
 
     def _hub(self, config: AzureClusterConfig, stage: Stage) -> HubFacts:
         match config.hub:

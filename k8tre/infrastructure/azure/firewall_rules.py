@@ -39,12 +39,13 @@ HELM_REPOSITORY_FQDNS = (
 """Chart and image sources of the platform's own pinned charts."""
 
 
-ACME_FQDNS = ("acme-v02.api.letsencrypt.org", "acme-staging-v02.api.letsencrypt.org")
-"""Let's Encrypt's ACME API, for cert-manager."""
+ACME_FQDNS = ("acme-v02.api.letsencrypt.org", "acme-staging-v02.api.letsencrypt.org", "cloudflare-dns.com")
+"""Let's Encrypt's ACME API, and the public DNS-over-HTTPS resolver cert-manager checks its DNS-01 records with."""
 
-# No rule for DNS-01 checks: cert-manager checks its TXT record through the cluster's resolver (Azure DNS), not
-# on the zone's name servers, which a network rule could only name by wildcard, and network rules refuse
-# wildcards (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules).
+# No network rule for DNS-01 checks: cert-manager asks a public resolver over HTTPS (an application rule above),
+# because inside the network the environment's private zone of the same name hides the public records, and
+# the zone's name servers could be named in a network rule only by wildcard, which network rules refuse
+# (https://learn.microsoft.com/azure/firewall/fqdn-filtering-network-rules).
 
 
 def _application_rule(name: str, fqdns: Sequence[str], sources: Sequence[str]) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from .account import AzureAccount
 ROLE_IDS = {
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "DNS Zone Contributor": "befefa01-2a29-4197-83a8-272ff33ce314",
+    "Private DNS Zone Contributor": "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
 }
-"""Built-in role definition GUIDs."""
+"""Built-in role definition GUIDs (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles)."""
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,13 @@ class ServiceIdentity:
     role: str
     """Built-in role it gets (least privilege)."""
     scope: str
-    """Key of the resource the role is scoped to (``vault`` or ``dns``)."""
+    """Key of the resource the role is scoped to (``vault``, ``dns`` the public zone, ``private-dns`` the private one)."""
 
 
 SERVICE_IDENTITIES = (
     ServiceIdentity("cert-manager", "cert-manager", "cert-manager", "DNS Zone Contributor", "dns"),
-    ServiceIdentity("external-dns", "external-dns", "external-dns", "DNS Zone Contributor", "dns"),
+    # external-dns publishes routes for the VNet only: the private zone, never the public one.
+    ServiceIdentity("external-dns", "external-dns", "external-dns", "Private DNS Zone Contributor", "private-dns"),
     ServiceIdentity("external-secrets", "external-secrets", "external-secrets", "Key Vault Secrets User", "vault"),
 )
 

@@ -15,7 +15,7 @@ from ...config import K3sClusterConfig, K3sHost, SecretRef
 from ...outputs import secret_text
 from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
-from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster
+from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, Rfc2136Server
 from ..kubeconfig import point_at
 from .node_config import AUDIT_DIR, KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
 from .storage import longhorn_storage
@@ -44,6 +44,7 @@ class K3sCluster(pulumi.ComponentResource):
         config: K3sClusterConfig,
         stage: Stage,
         ssh_private_key: SecretRef,
+        tsig_secret: SecretRef | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:K3sCluster", name, None, opts)
@@ -89,6 +90,7 @@ class K3sCluster(pulumi.ComponentResource):
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
+        site_dns = self._rfc2136(stage, tsig_secret)
         self.result = ProvisionedCluster(
             name=pulumi.Output.from_input(f"k3s-{stage.slug}"),
             kubeconfig=kubeconfig,
@@ -110,9 +112,26 @@ class K3sCluster(pulumi.ComponentResource):
                 host_audit_log=f"{AUDIT_DIR}/audit.log",
                 internal_lb_annotations={},
                 lb_ip_pool=tuple(config.load_balancer_cidrs),
+                # The site's own DNS server, when configured, is both where the routes are published and where
+                # ACME DNS-01 answers go (on premises one server usually holds the domain).
+                public_dns=site_dns,
+                private_dns=site_dns,
             ),
         )
         self.register_outputs({"apiServer": url})
+
+    def _rfc2136(self, stage: Stage, tsig_secret: SecretRef | None) -> Rfc2136Server | None:
+        server = self._config.rfc2136
+        if server is None or tsig_secret is None:
+            return None
+        return Rfc2136Server(
+            zone=stage.domain,
+            address=server.server,
+            port=server.port,
+            tsig_key_name=server.tsig_key_name,
+            tsig_algorithm=server.tsig_algorithm,
+            tsig_secret=tsig_secret.output(),
+        )
 
     def _connection(self, host: K3sHost) -> remote.ConnectionArgs:
         # With a host key pulumi-command verifies the server (ssh.FixedHostKey); without one it trusts any

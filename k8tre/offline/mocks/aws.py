@@ -38,6 +38,7 @@ _OTHERS = {
     "aws:iam/rolePolicy:RolePolicy",
     "aws:efs/fileSystem:FileSystem",
     "aws:efs/mountTarget:MountTarget",
+    "aws:route53/zone:Zone",
 }
 
 
@@ -88,13 +89,20 @@ class AwsMocks:
             return name, {**inputs, "name": name, "arn": f"arn:aws:logs:{region}:{AWS_ACCOUNT}:log-group:{name}"}
         if kind == "Cluster":
             return self._cluster(args.name, inputs, region)
+        if kind == "Zone":
+            return self._zone(args.name, inputs)
         if kind == "RolePolicy":
-            # The provider's id is "<role>:<policy name>" (pulumi-aws, aws.iam.RolePolicy import).
+            # IAM names an inline policy within its role; the provider's id is "<role>:<policy>".
             name = inputs.get("name") or autoname(args.name)
             return f"{inputs['role']}:{name}", {**inputs, "name": name}
         if kind in ("FileSystem", "MountTarget"):
             return self._efs(kind, args.name, inputs, region)
         cluster = inputs["clusterName"]
+        if kind == "PodIdentityAssociation":
+            # EKS names associations "a-" and 17 lower-case characters (EKS API reference, PodIdentityAssociation).
+            ident = "a-" + stable_hex(f"{cluster}/{inputs['namespace']}/{inputs['serviceAccount']}", 17)
+            arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:podidentityassociation/{cluster}/{ident}"
+            return f"{cluster},{ident}", {**inputs, "associationId": ident, "associationArn": arn}
         if kind == "NodeGroup":
             name = inputs.get("nodeGroupName") or autoname(args.name)
             arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:nodegroup/{cluster}/{name}/{stable_uuid(name)}"
@@ -137,6 +145,24 @@ class AwsMocks:
             "status": "ACTIVE",
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{endpoint_id}"}]}],
         }
+
+    def _zone(self, logical: str, inputs: Outputs) -> tuple[str, Outputs]:
+        """A hosted zone: ``Z`` and upper-case characters, a global ARN, and for a public zone its four name servers.
+
+        Route 53 ARNs have no region or account (``arn:aws:route53:::hostedzone/<id>``, Service Authorization
+        Reference); a public zone gets a delegation set of four ``awsdns`` servers in four top-level domains
+        (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-working-with.html).
+        """
+        zone_id = "Z0" + stable_hex(f"{logical}/{inputs.get('name')}", 19).upper()
+        outputs: Outputs = {**inputs, "zoneId": zone_id, "arn": f"arn:aws:route53:::hostedzone/{zone_id}"}
+        if not inputs.get("vpcs"):
+            number = int(stable_hex(zone_id, 3), 16)
+            outputs["nameServers"] = [
+                f"ns-{(number + i * 512) % 2048}.awsdns-{(number + i) % 64:02d}.{tld}"
+                for i, tld in enumerate(("com", "net", "org", "co.uk"))
+            ]
+            outputs["primaryNameServer"] = outputs["nameServers"][0]
+        return zone_id, outputs
 
     def availability_zones(self, args: MockCallArgs) -> Outputs:
         """``getAvailabilityZones``: zones named after the region (``<region>a``, ``b``, ``c``).

@@ -113,8 +113,9 @@ def plaintext_secrets(value: Any, path: str = "", *, credential_place: bool = Fa
                 return
         if credential_place:
             for raw in re.split(r"[\s,;'\"]+", value):
-                # NAME=VALUE: the value is what would be the credential (and keeps its base64 padding).
-                word = raw.split("=", 1)[1] if re.match(r"^[A-Za-z_]\w*=", raw) else raw
+                # NAME=VALUE or --flag=VALUE: the value is what would be the credential (and keeps its base64
+                # padding); a flag's name (--rfc2136-tsig-keyname) is not.
+                word = raw.split("=", 1)[1] if re.match(r"^(?:[A-Za-z_]\w*|--?[A-Za-z][\w-]*)=", raw) else raw
                 decoded = _base64_text(word)
                 if decoded is not None:
                     # An encoded file (a K3s config.yaml in a script) is judged by what it says, not by its encoding.
