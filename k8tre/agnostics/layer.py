@@ -14,6 +14,8 @@ from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .platform import Platform
 from .publish import publish
+from .seaweedfs import SeaweedFs
+from .velero import Velero
 
 
 class AgnosticsLayer(pulumi.ComponentResource):
@@ -63,11 +65,35 @@ class AgnosticsLayer(pulumi.ComponentResource):
             parent=argocd,
             depends_on=[argocd.release, gateway.gateway],
         )
+        # The cloud's object store where it has one; otherwise the cluster runs its own (the facts decide).
+        seaweedfs = None
+        store = cluster.platform.object_store
+        if store is None:
+            seaweedfs = SeaweedFs(
+                f"{name}-seaweedfs",
+                cluster,
+                chart("seaweedfs", pins, config.versions.chart_source),
+                stage,
+                settings.backups.store_size_gib,
+                opts=child,
+            )
+            store = seaweedfs.store
+        Velero(
+            f"{name}-velero",
+            cluster,
+            chart("velero", pins, config.versions.chart_source),
+            settings.backups,
+            stage,
+            store,
+            seaweedfs,
+            opts=child,
+        )
         self.platform = Platform(
             domain=stage.domain,
             cluster_issuer=cert_manager.issuer_name,
             argocd_namespace=argocd.namespace,
             gateway=gateway.ref,
+            object_store=store,
             ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

@@ -99,3 +99,9 @@ class FlowContext:
     """Whether certificates come from an ACME CA (else self-signed: no ACME flows)."""
     argocd_ha: bool = False
     """Argo CD with redis-ha: its components reach redis through HAProxy."""
+    velero: bool = False
+    """Whether Velero is installed."""
+    backup_hosts: tuple[str, ...] = ()
+    """Hosts Velero's backup storage location makes it contact (read from the location, not the policy)."""
+    seaweedfs: bool = False
+    """Whether the in-cluster object store (SeaweedFS) is installed."""

@@ -15,6 +15,8 @@ from typing import Any
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
+from ..agnostics.seaweedfs import seaweedfs_flows
+from ..agnostics.velero import backup_hosts, velero_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
@@ -90,6 +92,8 @@ def context_of(graph: Graph) -> FlowContext:
         if PROJECT_LABEL in labels
     )
     issuers = [m for m in graph.manifests() if m.get("kind") == "ClusterIssuer"]
+    velero = [r for r in graph.helm_releases() if r["chart"] == "velero"]
+    locations = [loc for r in velero for loc in (r["values"].get("configuration") or {}).get("backupStorageLocation") or []]
     return FlowContext(
         domain=str(graph.outputs.get("domain", "")),
         projects=projects,
@@ -98,6 +102,9 @@ def context_of(graph: Graph) -> FlowContext:
         argocd_ha=any(
             r["chart"] == "argo-cd" and (r["values"].get("redis-ha") or {}).get("enabled") for r in graph.helm_releases()
         ),
+        velero=bool(velero),
+        backup_hosts=tuple(host for location in locations for host in backup_hosts(location)),
+        seaweedfs=any(r["chart"] == "seaweedfs" for r in graph.helm_releases()),
     )
 
 
@@ -107,6 +114,8 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *cluster_flows(context),
         *cert_manager_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha),
+        *velero_flows(context),
+        *seaweedfs_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
     ]

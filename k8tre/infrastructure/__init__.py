@@ -1,6 +1,25 @@
 """Infrastructure layer: a production Kubernetes cluster per cloud, with Cilium as its CNI."""
 
-from .cluster import CiliumFacts, Cloud, Cluster, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from .cluster import (
+    CiliumFacts,
+    Cloud,
+    Cluster,
+    ObjectStore,
+    PlatformFacts,
+    ProvisionedCluster,
+    StoreCredentials,
+    WorkloadIdentity,
+)
 from .layer import InfrastructureLayer
 
-__all__ = ["CiliumFacts", "Cloud", "Cluster", "InfrastructureLayer", "PlatformFacts", "ProvisionedCluster", "WorkloadIdentity"]
+__all__ = [
+    "CiliumFacts",
+    "Cloud",
+    "Cluster",
+    "InfrastructureLayer",
+    "ObjectStore",
+    "PlatformFacts",
+    "ProvisionedCluster",
+    "StoreCredentials",
+    "WorkloadIdentity",
+]

@@ -14,6 +14,7 @@ from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import exec_kubeconfig
+from .backup_store import S3BackupStore
 from .network import VpcNetwork
 
 _ASSUME = {
@@ -135,6 +136,7 @@ class EksCluster(pulumi.ComponentResource):
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
+        backups = S3BackupStore(f"{name}-backups", self.cluster.name, config.region, stage, opts=child)
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
@@ -154,6 +156,7 @@ class EksCluster(pulumi.ComponentResource):
                     "service.beta.kubernetes.io/aws-load-balancer-type": "external",
                     "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
                 },
+                object_store=backups.store,
             ),
         )
         self.node_groups = groups
@@ -162,6 +165,14 @@ class EksCluster(pulumi.ComponentResource):
             f"{name}-coredns",
             cluster_name=self.cluster.name,
             addon_name="coredns",
+            resolve_conflicts_on_create="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
+        )
+        # Pods of a service account with a Pod Identity association get their credentials from this agent.
+        aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            cluster_name=self.cluster.name,
+            addon_name="eks-pod-identity-agent",
             resolve_conflicts_on_create="OVERWRITE",
             opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
         )

@@ -18,6 +18,7 @@ from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadId
 from .access import grant_access
 from .account import deploying_account
 from .control_plane import ControlPlaneIdentity, control_plane_identity
+from .backup_store import AzureBackupStore
 from .data_services import DataServices
 from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
 from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub
@@ -91,6 +92,17 @@ class AksCluster(pulumi.ComponentResource):
             account,
             opts=child,
         )
+        backups = AzureBackupStore(
+            f"{name}-backups",
+            self.resource_group,
+            config.location,
+            issuer,
+            spoke.endpoints_subnet.id,
+            hub.private_dns_zone_ids["blob"],
+            stage,
+            account,
+            opts=child,
+        )
         access = grant_access(
             name,
             account,
@@ -142,6 +154,7 @@ class AksCluster(pulumi.ComponentResource):
                         "managedIdentity": {"clientID": identities.client_ids["cert-manager"]},
                     }
                 },
+                object_store=backups.store,
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
