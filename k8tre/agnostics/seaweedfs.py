@@ -39,6 +39,10 @@ CREDENTIALS = StoreCredentials("seaweedfs-s3-credentials", "admin_access_key_id"
 """The admin identity's key pair; the chart's read-only identity gets its own pair in the same Secret."""
 STORAGE_CLASS = "rwo-default"
 """The platform's block storage class (created by the storage classes service on every cloud)."""
+FREE_FORM_VALUES = ("s3.credentials", "s3.createBuckets")
+"""Chart values the seaweedfs chart documents only in comments of its values.yaml, and its templates read:
+``s3.credentials`` (templates/s3/s3-secret.yaml and ``seaweedfs.s3.credentialEnv`` in shared/_helpers.tpl)
+and ``s3.createBuckets`` (templates/shared/post-install-bucket-hook.yaml)."""
 UID = 10001
 """Every SeaweedFS container's uid: above checkov's floor of 10000 (CKV_K8S_40); its data and logs are on
 mounted volumes (PVCs and emptyDirs) that ``fsGroup`` makes writable, so nothing is written to the image."""

@@ -26,6 +26,9 @@ PLUGINS = {
 }
 """Velero provider and plugin image per object store API; plugins v1.14 are built for Velero 1.18, the
 chart's appVersion (velero-plugin-for-aws and -microsoft-azure READMEs, compatibility tables)."""
+FREE_FORM_VALUES = ("nodeAgent.podSecurityContext",)
+"""A Kubernetes PodSecurityContext the chart passes through with toYaml (templates/node-agent-daemonset.yaml):
+its keys are Kubernetes fields, checked strictly where they land (the rendered pods' schema validation)."""
 UID = 10001
 """The Velero server's uid: above checkov's floor of 10000 (CKV_K8S_40); it writes only to emptyDirs."""
 NODE_AGENT_CAPABILITIES = ("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID")

@@ -19,6 +19,8 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import yaml
 from kubernetes_validate.utils import all_versions  # type: ignore[import-untyped]
 
+from .graph import SECRET_TEXT
+
 ENV_VAR = "K8TRE_SCHEMA_DIR"
 
 # API groups served by kube-apiserver itself (kubernetes-validate has their
@@ -187,6 +189,10 @@ def validate_manifest(obj: Mapping[str, Any], kubernetes_version: str) -> list[s
         if not path.is_file():
             raise missing_error("CRD schema", path)
         return all_errors(validator_for_file(path, True), data, prefix)
+    if kind == "Secret" and data.get("apiVersion") == "v1":
+        # pulumi-kubernetes makes a Secret's whole ``data`` and ``stringData`` one secret value, so the
+        # render shows "[secret]" where the map was: its keys and values are hidden, not missing.
+        data = {**data, **{key: {} for key in ("data", "stringData") if data.get(key) == SECRET_TEXT}}
     k8s = _k8s_version(kubernetes_version)
     try:
         kubernetes_validate.validate(data, k8s, strict=True)

@@ -7,7 +7,10 @@ from typing import Any
 
 from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
+from ..agnostics.seaweedfs import FREE_FORM_VALUES as SEAWEEDFS_FREE_FORM
+from ..agnostics.velero_values import FREE_FORM_VALUES as VELERO_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
+from ..versions import CHARTS
 from .graph import Graph
 from .helm_values import validate_helm_values
 from .schemas import validate_manifest
@@ -18,6 +21,8 @@ FREE_FORM: Mapping[str, tuple[str, ...]] = {
     "cert-manager": CERT_MANAGER_FREE_FORM,
     # z2jh passes hub.config straight to JupyterHub's traitlets: its keys are JupyterHub classes.
     "jupyterhub": ("hub.config",),
+    "seaweedfs": SEAWEEDFS_FREE_FORM,
+    "velero": VELERO_FREE_FORM,
 }
 """Per chart, value maps whose children are not chart keys (so not in the chart's values.yaml)."""
 
@@ -45,6 +50,8 @@ def validate_render(graph: Graph, kubernetes_version: str) -> list[str]:
     for obj in graph.manifests():
         errors += validate_manifest(obj, kubernetes_version)
     for where, chart, version, values in helm_sources(graph):
-        problems = validate_helm_values(chart, version, values, free_form=FREE_FORM.get(chart, ()))
+        # A vendored chart without a copy in the shared schema directory is judged from its own archive
+        # (values.yaml and values.schema.json) by the workload checks' chart-values rule.
+        problems = validate_helm_values(chart, version, values, require=chart not in CHARTS, free_form=FREE_FORM.get(chart, ()))
         errors += [f"{where}: {problem}" for problem in problems]
     return errors

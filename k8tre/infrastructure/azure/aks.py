@@ -99,6 +99,7 @@ class AksCluster(pulumi.ComponentResource):
             issuer,
             spoke.endpoints_subnet.id,
             hub.private_dns_zone_ids["blob"],
+            hub.log_analytics_workspace_id,
             stage,
             account,
             opts=child,

@@ -12,6 +12,7 @@ from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 from .account import AzureAccount
 from .identities import role_definition_id
+from .logs import audit_logs
 from .private_endpoint import private_endpoint
 
 BACKUP_CONTAINER = "velero"
@@ -55,6 +56,7 @@ class AzureBackupStore(pulumi.ComponentResource):
         issuer_url: pulumi.Input[str],
         endpoints_subnet_id: pulumi.Input[str],
         blob_dns_zone_id: pulumi.Input[str],
+        workspace_id: pulumi.Input[str],
         stage: Stage,
         account: AzureAccount,
         opts: pulumi.ResourceOptions | None = None,
@@ -113,6 +115,11 @@ class AzureBackupStore(pulumi.ComponentResource):
             dns_zone_id=blob_dns_zone_id,
             parent=self,
         )
+        for service in ("blob", "file"):
+            # Who read, wrote or deleted backups: the data-plane logs are each service's own
+            # (https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage).
+            uri = pulumi.Output.concat(self.account.id, f"/{service}Services/default")
+            audit_logs(f"{name}-{service}", uri, workspace_id, self)
         identity = managedidentity.UserAssignedIdentity(
             f"{name}-velero",
             resource_group_name=group.name,
