@@ -88,6 +88,22 @@ LIMITS: dict[str, NameLimit] = {
         r"[0-9A-Za-z][A-Za-z0-9_-]*",
         "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html",
     ),
+    "blob-container": NameLimit(
+        "Blob container",
+        3,
+        63,
+        r"[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]",
+        "https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata#container-names",
+    ),
+    "s3-bucket": NameLimit(
+        "S3 bucket",
+        3,
+        63,
+        # Lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit; no two
+        # adjacent dots; no reserved prefix (xn--, sthree-) or suffix (-s3alias, --ol-s3); not an IP address.
+        r"(?!xn--|sthree-|\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]*[a-z0-9](?<!-s3alias)(?<!--ol-s3)",
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
+    ),
     "log-group": NameLimit(
         "CloudWatch log group",
         1,
@@ -214,6 +230,11 @@ class AzureNames:
         """A storage account for ``role`` (globally unique)."""
         return global_name(f"st{_compact(self.slug, 10)}{_compact(role, 4)}", subscription_id, f"{self.slug}/{role}")
 
+    @property
+    def backup_container(self) -> str:
+        """The Blob container backups are written to."""
+        return "velero"
+
 
 @dataclass(frozen=True)
 class AwsNames:
@@ -232,11 +253,17 @@ class AwsNames:
         """The control plane's log group: EKS writes to exactly this name."""
         return f"/aws/eks/{self.eks_cluster}/cluster"
 
+    def backup_bucket(self, account_id: str, region: str) -> str:
+        """The backup bucket: bucket names are global, so the stem is cut to fit and a hash of account and region added."""
+        return global_name(f"{self.slug}-backups-", account_id, f"{self.slug}/{region}", limit=63)
+
 
 STORAGE_ROLES = ("core", "workspace")
 """Roles of the storage accounts the Azure data services create, one account each."""
 
 _PROBE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+_PROBE_ACCOUNT = "000000000000"
+"""Stands in for the AWS account when checking the bucket name offline: it changes the hash, never the length."""
 """Stands in for the subscription when checking global names offline: it changes the hash, never the length."""
 
 
@@ -260,6 +287,8 @@ def azure_names(slug: str, location: str, *, hub_created: bool) -> dict[str, str
     }
     for role in STORAGE_ROLES:
         derived[f"storage-account#{role}"] = names.storage_account(role, _PROBE_SUBSCRIPTION)
+    derived["storage-account#backup"] = names.storage_account("backup", _PROBE_SUBSCRIPTION)
+    derived["blob-container"] = names.backup_container
     if hub_created:
         derived |= {
             "resource-group#hub": names.hub_resource_group,
@@ -276,7 +305,11 @@ def azure_names(slug: str, location: str, *, hub_created: bool) -> dict[str, str
 def aws_names(slug: str) -> dict[str, str]:
     """Every AWS name derived from ``slug``, by name kind."""
     names = AwsNames(slug)
-    return {"eks-cluster": names.eks_cluster, "log-group": names.eks_log_group}
+    return {
+        "eks-cluster": names.eks_cluster,
+        "log-group": names.eks_log_group,
+        "s3-bucket": names.backup_bucket(_PROBE_ACCOUNT, "eu-west-2"),
+    }
 
 
 def name_problems(derived: dict[str, str]) -> list[str]:

@@ -7,7 +7,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ...naming import global_name
+from ...naming import AwsNames
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 
@@ -26,11 +26,6 @@ the EC2 snapshot actions are left out: volumes are backed up to the bucket by th
 KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 """What writing and reading SSE-KMS objects takes on the bucket's key (S3 docs, "Using server-side encryption
 with AWS KMS keys": permissions)."""
-
-
-def bucket_name(slug: str, account_id: str, region: str) -> str:
-    """A bucket name unique across AWS (names are global: S3 docs, "General purpose bucket naming rules")."""
-    return global_name(f"{slug}-backups-", account_id, f"{slug}/{region}", limit=63)
 
 
 def velero_policy(bucket_arn: str, key_arn: str) -> str:
@@ -103,7 +98,7 @@ class S3BackupStore(pulumi.ComponentResource):
         )
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
-            bucket=account.account_id.apply(lambda account_id: bucket_name(stage.slug, account_id, region)),
+            bucket=account.account_id.apply(lambda account_id: AwsNames(stage.slug).backup_bucket(account_id, region)),
             force_destroy=False,  # a bucket holding backups is never emptied by a destroy
             tags=dict(stage.tags),
             opts=stage.stateful(child),

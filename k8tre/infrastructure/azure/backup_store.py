@@ -15,8 +15,6 @@ from .identities import role_definition_id
 from .logs import audit_logs
 from .private_endpoint import private_endpoint
 
-BACKUP_CONTAINER = "velero"
-"""The Blob container backups are written to (naming rules: k8tre.naming LIMITS["blob-container"])."""
 STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 """Built-in role: read, write and delete blobs and containers (Azure built-in roles, Storage;
 https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage#storage-blob-data-contributor)."""
@@ -101,7 +99,7 @@ class AzureBackupStore(pulumi.ComponentResource):
             f"{name}-container",
             resource_group_name=group.name,
             account_name=self.account.name,
-            container_name=BACKUP_CONTAINER,
+            container_name=names.backup_container,  # checked by k8tre.naming LIMITS["blob-container"]
             public_access=storage.PublicAccess.NONE,
             opts=stage.stateful(child),
         )
