@@ -4,9 +4,7 @@ Every physical name the infrastructure layer gives a cloud resource is built her
 once, so that the configuration can check the very names the program will use
 (a 63-character ``k8tre:name`` once produced a 71-character AKS name that Azure
 refuses only at ``pulumi up``). Changing a derivation renames resources: keep the
-output byte-identical or add aliases.
-
-The limits are the providers' own:
+output byte-identical or add aliases. The limits are the providers' own:
 
 - Azure: "Naming rules and restrictions for Azure resources",
   https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules
@@ -31,6 +29,9 @@ import re
 from dataclasses import dataclass
 
 _AZURE_DOCS = "https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules"
+_CONTAINER_DOCS = "https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata"
+_BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"
+_BUCKET_PATTERN = r"(?!xn--|sthree-|\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]*[a-z0-9](?<!-s3alias)(?<!--ol-s3)"
 
 
 @dataclass(frozen=True)
@@ -88,22 +89,8 @@ LIMITS: dict[str, NameLimit] = {
         r"[0-9A-Za-z][A-Za-z0-9_-]*",
         "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html",
     ),
-    "blob-container": NameLimit(
-        "Blob container",
-        3,
-        63,
-        r"[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]",
-        "https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata#container-names",
-    ),
-    "s3-bucket": NameLimit(
-        "S3 bucket",
-        3,
-        63,
-        # Lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit; no two
-        # adjacent dots; no reserved prefix (xn--, sthree-) or suffix (-s3alias, --ol-s3); not an IP address.
-        r"(?!xn--|sthree-|\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]*[a-z0-9](?<!-s3alias)(?<!--ol-s3)",
-        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
-    ),
+    "blob-container": NameLimit("Blob container", 3, 63, r"[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]", _CONTAINER_DOCS),
+    "s3-bucket": NameLimit("S3 bucket", 3, 63, _BUCKET_PATTERN, _BUCKET_DOCS),
     "log-group": NameLimit(
         "CloudWatch log group",
         1,
@@ -114,6 +101,7 @@ LIMITS: dict[str, NameLimit] = {
 }
 """Provider limits by name kind."""
 
+BACKUP_CONTAINER = "velero"  # the Blob container backups are written to on Azure
 GLOBAL_NAME_HASH = 8
 """Hex digits of the hash that makes Key Vault and storage account names unique across Azure."""
 
@@ -230,11 +218,6 @@ class AzureNames:
         """A storage account for ``role`` (globally unique)."""
         return global_name(f"st{_compact(self.slug, 10)}{_compact(role, 4)}", subscription_id, f"{self.slug}/{role}")
 
-    @property
-    def backup_container(self) -> str:
-        """The Blob container backups are written to."""
-        return "velero"
-
 
 @dataclass(frozen=True)
 class AwsNames:
@@ -262,8 +245,6 @@ STORAGE_ROLES = ("core", "workspace")
 """Roles of the storage accounts the Azure data services create, one account each."""
 
 _PROBE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
-_PROBE_ACCOUNT = "000000000000"
-"""Stands in for the AWS account when checking the bucket name offline: it changes the hash, never the length."""
 """Stands in for the subscription when checking global names offline: it changes the hash, never the length."""
 
 
@@ -288,7 +269,7 @@ def azure_names(slug: str, location: str, *, hub_created: bool) -> dict[str, str
     for role in STORAGE_ROLES:
         derived[f"storage-account#{role}"] = names.storage_account(role, _PROBE_SUBSCRIPTION)
     derived["storage-account#backup"] = names.storage_account("backup", _PROBE_SUBSCRIPTION)
-    derived["blob-container"] = names.backup_container
+    derived["blob-container"] = BACKUP_CONTAINER
     if hub_created:
         derived |= {
             "resource-group#hub": names.hub_resource_group,
@@ -305,11 +286,8 @@ def azure_names(slug: str, location: str, *, hub_created: bool) -> dict[str, str
 def aws_names(slug: str) -> dict[str, str]:
     """Every AWS name derived from ``slug``, by name kind."""
     names = AwsNames(slug)
-    return {
-        "eks-cluster": names.eks_cluster,
-        "log-group": names.eks_log_group,
-        "s3-bucket": names.backup_bucket(_PROBE_ACCOUNT, "eu-west-2"),
-    }
+    bucket = names.backup_bucket("0" * 12, "eu-west-2")  # a stand-in account, as for the subscription above
+    return {"eks-cluster": names.eks_cluster, "log-group": names.eks_log_group, "s3-bucket": bucket}
 
 
 def name_problems(derived: dict[str, str]) -> list[str]:

@@ -64,7 +64,7 @@ def covers(spec: Mapping[str, Any], namespace: str) -> bool:
 
 def _jupyterhub_keeps_volumes(values: Mapping[str, Any]) -> bool:
     # z2jh gives each user a PVC unless singleuser.storage.type is "none" (chart default "dynamic").
-    return ((values.get("singleuser") or {}).get("storage") or {}).get("type", "dynamic") != "none"
+    return bool(((values.get("singleuser") or {}).get("storage") or {}).get("type", "dynamic") != "none")
 
 
 def research_namespaces(objects: Iterable[Mapping[str, Any]], default_namespace: str = "") -> set[str]:
@@ -91,6 +91,4 @@ def research_namespaces(objects: Iterable[Mapping[str, Any]], default_namespace:
 
 def uncovered(schedules: Sequence[Mapping[str, Any]], namespaces: Iterable[str]) -> list[str]:
     """The namespaces no schedule covers, leaving out the documented exclusions."""
-    return sorted(
-        ns for ns in set(namespaces) if ns not in NOT_BACKED_UP and not any(covers(spec, ns) for spec in schedules)
-    )
+    return sorted(ns for ns in set(namespaces) if ns not in NOT_BACKED_UP and not any(covers(spec, ns) for spec in schedules))

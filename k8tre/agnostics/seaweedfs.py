@@ -143,7 +143,9 @@ def seaweedfs_flows(context: FlowContext) -> list[Expect]:
         allow(PodsOf("velero", {"app.kubernetes.io/name": "velero"}, "velero"), s3, S3_PORT, "backups are written to S3"),
         deny(Entity("ingress"), s3, S3_PORT, "the object store is not published"),
     ]
-    flows += [deny(PodsOf(p.namespace, {}, p.namespace), s3, S3_PORT, "projects never reach the backups") for p in context.projects]
+    flows += [
+        deny(PodsOf(p.namespace, {}, p.namespace), s3, S3_PORT, "projects never reach the backups") for p in context.projects
+    ]
     return flows
 
 
@@ -219,4 +221,11 @@ class SeaweedFs(pulumi.ComponentResource):
             },
         }
         custom_object(f"{name}-s3-policy", opening, self._cluster, self, depends_on=[self.release])
-        return copied_secret(f"{name}-s3-credentials", self.credentials, namespace=client_namespace, cluster=self._cluster, parent=self, depends_on=depends_on)
+        return copied_secret(
+            f"{name}-s3-credentials",
+            self.credentials,
+            namespace=client_namespace,
+            cluster=self._cluster,
+            parent=self,
+            depends_on=depends_on,
+        )

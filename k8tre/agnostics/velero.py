@@ -60,7 +60,9 @@ def velero_flows(context: FlowContext) -> list[Expect]:
         deny(Entity("ingress"), velero, METRICS_PORT, "Velero is not published"),
     ]
     flows += [allow(velero, Fqdn(host), 443, "backups are written to the object store") for host in context.backup_hosts]
-    flows += [deny(PodsOf(p.namespace, {}, p.namespace), velero, METRICS_PORT, "projects never reach Velero") for p in context.projects]
+    flows += [
+        deny(PodsOf(p.namespace, {}, p.namespace), velero, METRICS_PORT, "projects never reach Velero") for p in context.projects
+    ]
     return flows
 
 
@@ -89,7 +91,7 @@ ENTRY = ServiceEntry(
     name="Velero",
     gives="scheduled backups of every namespace holding research data (volumes included) and a tested restore",
     charts=("velero",),
-    flows="API server; the object store (cloud endpoint on 443, or SeaweedFS's S3 on 8333); node agent credentials endpoint on EKS",
+    flows="API server; the object store (cloud endpoint on 443, or SeaweedFS S3 on 8333); Pod Identity agent on EKS",
     variant=_variant,
 )
 
@@ -110,7 +112,13 @@ class Velero(pulumi.ComponentResource):
     ) -> None:
         super().__init__("k8tre:agnostics:Velero", name, None, opts)
         namespace = platform_namespace(
-            f"{name}-ns", NAMESPACE, cluster, self, layer="agnostics", pod_security="privileged", pod_security_reason=POD_SECURITY_REASON
+            f"{name}-ns",
+            NAMESPACE,
+            cluster,
+            self,
+            layer="agnostics",
+            pod_security="privileged",
+            pod_security_reason=POD_SECURITY_REASON,
         )
         needs: list[pulumi.Resource] = [namespace]
         if seaweedfs is not None:

@@ -69,7 +69,14 @@ def storage_location(store: ObjectStore) -> dict[str, Any]:
         config = {"region": store.region, "s3Url": store.endpoint, "s3ForcePathStyle": "true"}
     else:
         config = {"region": store.region}
-    return {"name": LOCATION, "provider": provider, "bucket": store.bucket, "default": True, "accessMode": "ReadWrite", "config": config}
+    return {
+        "name": LOCATION,
+        "provider": provider,
+        "bucket": store.bucket,
+        "default": True,
+        "accessMode": "ReadWrite",
+        "config": config,
+    }
 
 
 def _key_env(store: ObjectStore) -> list[dict[str, Any]]:
@@ -79,7 +86,10 @@ def _key_env(store: ObjectStore) -> list[dict[str, Any]]:
     secret = store.credentials.secret_name
     return [
         {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": secret, "key": store.credentials.access_key_key}}},
-        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": secret, "key": store.credentials.secret_key_key}}},
+        {
+            "name": "AWS_SECRET_ACCESS_KEY",
+            "valueFrom": {"secretKeyRef": {"name": secret, "key": store.credentials.secret_key_key}},
+        },
     ]
 
 
@@ -101,12 +111,20 @@ def velero_values(store: ObjectStore) -> dict[str, Any]:
             }
         ],
         "resources": _resources("100m", "256Mi", "1", "1Gi"),
-        "podSecurityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID, "fsGroup": UID, "seccompProfile": {"type": "RuntimeDefault"}},
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": UID,
+            "runAsGroup": UID,
+            "fsGroup": UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
         "containerSecurityContext": _CONTAINER,
         "extraVolumes": _SCRATCH,
         "extraVolumeMounts": _SCRATCH_MOUNTS,
         "podLabels": dict(labels),
-        "serviceAccount": {"server": {"create": True, "name": SERVICE_ACCOUNT, "annotations": dict(annotations), "labels": dict(labels)}},
+        "serviceAccount": {
+            "server": {"create": True, "name": SERVICE_ACCOUNT, "annotations": dict(annotations), "labels": dict(labels)}
+        },
         # No stored cloud key: the identity (Azure, AWS) or the key pair's environment variables (in-cluster store).
         "credentials": {"useSecret": False},
         "configuration": {

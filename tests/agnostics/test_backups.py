@@ -103,7 +103,9 @@ def test_volumes_are_copied_by_the_node_agent_and_velero_is_privileged_for_it_al
     # The server itself stays restricted-grade; only the node agent runs as root, with five capabilities.
     assert values["containerSecurityContext"]["runAsNonRoot"] is True
     agent = values["nodeAgent"]["containerSecurityContext"]
-    assert agent["privileged"] is False and agent["allowPrivilegeEscalation"] is False and agent["capabilities"]["drop"] == ["ALL"]
+    assert (
+        agent["privileged"] is False and agent["allowPrivilegeEscalation"] is False and agent["capabilities"]["drop"] == ["ALL"]
+    )
 
 
 # --- The bucket, the account and least privilege -----------------------------------------------------------
@@ -142,7 +144,9 @@ def test_the_bucket_is_private_encrypted_versioned_and_tls_only() -> None:
     assert bucket_problems(opened) == ["public access not fully blocked"]
     (encryption,) = [r for r in resources if r.type.endswith("BucketServerSideEncryptionConfiguration")]
     plain = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
-    assert "not encrypted with KMS" in bucket_problems([_with_input(r, "rules", plain) if r is encryption else r for r in resources])
+    assert "not encrypted with KMS" in bucket_problems(
+        [_with_input(r, "rules", plain) if r is encryption else r for r in resources]
+    )
 
 
 def role_problems(policy: str, bucket: str, key_arn: str) -> list[str]:
@@ -282,12 +286,16 @@ def test_velero_reaches_its_store_and_the_api_server_only(stack: str) -> None:
     context = context_of(graph)
     rows = evaluate(graph, velero_flows(context))
     assert rows and all(row.ok for row in rows), [f"{r.source}->{r.destination} {r.actual}" for r in rows if not r.ok]
-    assert {r.destination for r in rows if r.expect == "allow"} >= {f"fqdn:{h}" for h in context.backup_hosts} or not context.backup_hosts
+    assert {r.destination for r in rows if r.expect == "allow"} >= {
+        f"fqdn:{h}" for h in context.backup_hosts
+    } or not context.backup_hosts
 
 
 def test_velero_policy_without_the_store_is_caught() -> None:
     graph = copy.deepcopy(expanded_graph_of("aws-dev"))
-    (policy,) = [r for r in graph.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy") if r.inputs["metadata"]["name"] == "velero-allow"]
+    (policy,) = [
+        r for r in graph.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy") if r.inputs["metadata"]["name"] == "velero-allow"
+    ]
     policy.inputs["spec"]["egress"] = [rule for rule in policy.inputs["spec"]["egress"] if "toFQDNs" not in rule]
     rows = evaluate(graph, velero_flows(context_of(graph)))
     assert any(not r.ok and ".s3." in r.destination for r in rows)

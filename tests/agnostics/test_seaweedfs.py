@@ -38,7 +38,10 @@ def test_keys_are_generated_secrets_in_the_store_and_in_velero_namespace_alone()
     assert all(isinstance(r.inputs["stringData"], Secret) for r in secrets), "the keys are Pulumi secrets"
     values = release_values(graph)
     assert values["s3"]["enableAuth"] is True
-    assert values["s3"]["credentials"] == {"admin": {"existingSecret": CREDENTIALS.secret_name}, "read": {"existingSecret": CREDENTIALS.secret_name}}
+    assert values["s3"]["credentials"] == {
+        "admin": {"existingSecret": CREDENTIALS.secret_name},
+        "read": {"existingSecret": CREDENTIALS.secret_name},
+    }
 
 
 def test_the_chart_writes_no_key_of_its_own() -> None:
@@ -56,17 +59,23 @@ def test_the_chart_writes_no_key_of_its_own() -> None:
 
 def test_data_lives_on_the_platform_block_storage_class() -> None:
     objects = expanded(expanded_graph_of("k3s-dev"))
-    claims = [
-        t for o in objects if o["kind"] == "StatefulSet" for t in o["spec"].get("volumeClaimTemplates") or []
-    ]
+    claims = [t for o in objects if o["kind"] == "StatefulSet" for t in o["spec"].get("volumeClaimTemplates") or []]
     assert len(claims) >= 3, "master, volume server and filer keep their data on claims"
     assert {c["spec"]["storageClassName"] for c in claims} == {STORAGE_CLASS}
     assert not [o for o in objects if o["kind"] in ("ClusterRole", "ClusterRoleBinding")], "no cluster-wide pod deletion"
-    hostpaths = [v for o in objects if o["kind"] == "StatefulSet" for v in o["spec"]["template"]["spec"].get("volumes") or [] if "hostPath" in v]
+    hostpaths = [
+        v
+        for o in objects
+        if o["kind"] == "StatefulSet"
+        for v in o["spec"]["template"]["spec"].get("volumes") or []
+        if "hostPath" in v
+    ]
     assert hostpaths == []
 
 
-@pytest.mark.parametrize(("environment", "masters", "volumes", "replication"), [("dev", 1, 1, "000"), ("stg", 3, 2, "001"), ("prod", 3, 2, "001")])
+@pytest.mark.parametrize(
+    ("environment", "masters", "volumes", "replication"), [("dev", 1, 1, "000"), ("stg", 3, 2, "001"), ("prod", 3, 2, "001")]
+)
 def test_replicas_by_environment(environment: str, masters: int, volumes: int, replication: str) -> None:
     values = seaweedfs_values(Stage(environment, "k8tre", "tre.example.org"), 200)  # type: ignore[arg-type]
     assert values["master"]["replicas"] == masters and values["volume"]["replicas"] == volumes
@@ -82,7 +91,11 @@ def test_only_velero_reaches_the_s3_gateway() -> None:
 
 def test_an_opening_to_everything_is_caught() -> None:
     graph = copy.deepcopy(expanded_graph_of("k3s-dev"))
-    (opening,) = [r for r in graph.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy") if r.inputs["metadata"]["name"] == "s3-from-velero"]
+    (opening,) = [
+        r
+        for r in graph.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
+        if r.inputs["metadata"]["name"] == "s3-from-velero"
+    ]
     opening.inputs["spec"]["ingress"][0] = {"fromEntities": ["all"], "toPorts": opening.inputs["spec"]["ingress"][0]["toPorts"]}
     rows = evaluate(graph, seaweedfs_flows(context_of(graph)))
     assert any(not r.ok and r.source == "entity:ingress" and r.port == S3_PORT for r in rows)

@@ -17,8 +17,8 @@ from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
 from .account import deploying_account
-from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .backup_store import AzureBackupStore
+from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
 from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
 from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub

@@ -7,7 +7,7 @@ import functools
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources, storage
 
-from ...naming import AzureNames
+from ...naming import BACKUP_CONTAINER, AzureNames
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 from .account import AzureAccount
@@ -26,9 +26,11 @@ SOFT_DELETE_DAYS = 30
 
 
 def blob_host(account_name: str) -> str:
-    """The storage account's blob endpoint host in Azure's public cloud; the hub's private DNS zone
-    ``privatelink.blob.core.windows.net`` answers it with the private endpoint's address
-    (https://learn.microsoft.com/azure/private-link/private-endpoint-dns#storage)."""
+    """The storage account's blob endpoint host in Azure's public cloud.
+
+    The hub's private DNS zone ``privatelink.blob.core.windows.net`` answers it with the private
+    endpoint's address (https://learn.microsoft.com/azure/private-link/private-endpoint-dns#storage).
+    """
     return f"{account_name}.blob.core.windows.net"
 
 
@@ -99,7 +101,7 @@ class AzureBackupStore(pulumi.ComponentResource):
             f"{name}-container",
             resource_group_name=group.name,
             account_name=self.account.name,
-            container_name=names.backup_container,  # checked by k8tre.naming LIMITS["blob-container"]
+            container_name=BACKUP_CONTAINER,  # checked by k8tre.naming LIMITS["blob-container"]
             public_access=storage.PublicAccess.NONE,
             opts=stage.stateful(child),
         )
