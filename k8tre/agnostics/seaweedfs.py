@@ -153,7 +153,7 @@ def _variant(render: Render) -> str:
     described = []
     for release in releases(render, "seaweedfs"):
         values = release.get("values") or {}
-        described.append(f"SeaweedFS in the cluster ({(values.get('volume') or {}).get('replicas', 1)} volume servers)")
+        described.append(f"SeaweedFS in the cluster; volume servers: {(values.get('volume') or {}).get('replicas', 1)}")
     return "; ".join(described)
 
 

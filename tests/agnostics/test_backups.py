@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -299,3 +301,53 @@ def test_velero_policy_without_the_store_is_caught() -> None:
     policy.inputs["spec"]["egress"] = [rule for rule in policy.inputs["spec"]["egress"] if "toFQDNs" not in rule]
     rows = evaluate(graph, velero_flows(context_of(graph)))
     assert any(not r.ok and ".s3." in r.destination for r in rows)
+
+
+# --- The documented restore procedure ----------------------------------------------------------------------
+
+RESTORE_DOC = ROOT / "docs" / "agnostics.md"
+
+
+def restore_commands(text: str) -> list[str]:
+    section = text.split("### Restore procedure", 1)[1]
+    return [
+        match.strip().strip("`")
+        for line in section.splitlines()
+        for match in re.findall(r"(?:^|`)\s*(velero [^`]+)", line.strip())
+    ]
+
+
+def procedure_problems(commands: list[str], graph: Graph, namespace: str = "velero") -> list[str]:
+    """Commands that name something the render does not create: namespace, schedule, storage location."""
+    schedule_names = {m["metadata"]["name"] for m in graph.manifests() if m.get("kind") == "Schedule"}
+    problems = []
+    for command in commands:
+        words = command.split()
+        if f"--namespace {namespace}" not in command:
+            problems.append(f"{command}: not in the {namespace} namespace")
+        for flag, value in itertools.pairwise(words):
+            if flag == "--from-schedule" and value not in schedule_names:
+                problems.append(f"{command}: no schedule {value}")
+            if flag == "--selector" and value.split("=", 1)[1] not in schedule_names:
+                problems.append(f"{command}: no schedule {value}")
+        if "restore create" in command and "--include-namespaces" not in command:
+            problems.append(f"{command}: restores everything at once")
+    return problems
+
+
+@pytest.mark.parametrize("stack", CLOUD_STACKS)
+def test_the_restore_procedure_names_what_the_render_creates(stack: str) -> None:
+    text = RESTORE_DOC.read_text()
+    commands = restore_commands(text)
+    assert len(commands) >= 6 and any("--from-schedule" in c for c in commands)
+    graph = graph_of(stack)
+    assert procedure_problems(commands, graph) == []
+    assert location(graph)["name"] == "default" and location(graph)["default"] is True
+    listed = re.search(r"\(`k8tre/agnostics/backup_schedules.py`: (.*?), each with its reason\)", text, re.S)
+    assert listed is not None
+    assert sorted(re.findall(r"`([a-z-]+)`", listed.group(1))) == sorted(NOT_BACKED_UP)
+
+
+def test_a_procedure_naming_a_missing_schedule_is_caught() -> None:
+    commands = ["velero --namespace velero restore create --from-schedule weekly --include-namespaces project-a"]
+    assert procedure_problems(commands, graph_of("dev")) != []
