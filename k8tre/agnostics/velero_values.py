@@ -150,6 +150,8 @@ def velero_values(store: ObjectStore) -> dict[str, Any]:
             "extraVolumes": _SCRATCH,
             "extraVolumeMounts": _SCRATCH_MOUNTS,
         },
+        # The pre-upgrade Job that applies the chart's CRDs with kubectl (templates/upgrade-crds/upgrade-crds.yaml).
+        "upgradeJobResources": _resources("10m", "64Mi", "200m", "256Mi"),
         "kubectl": {
             "containerSecurityContext": _CONTAINER,
             "resources": _resources("10m", "32Mi", "100m", "128Mi"),

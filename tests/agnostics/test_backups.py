@@ -240,6 +240,7 @@ def test_the_schedule_covers_every_namespace_with_volumes(stack: str) -> None:
     assert "jupyterhub" in found, "JupyterHub's per-user claims (and its database claim) were seen"
     assert any(ns.startswith("project-") for ns in found), "a research project was seen"
     assert uncovered(schedules(graph), found) == []
+    assert all(spec["template"]["defaultVolumesToFsBackup"] is True for spec in schedules(graph)), "volumes are in the backups"
     research = {ns for ns in found if ns == "jupyterhub" or ns.startswith("project-")}
     assert all(any(covers(spec, ns) for spec in schedules(graph)) for ns in research)
 
