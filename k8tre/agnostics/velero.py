@@ -39,15 +39,17 @@ def backup_hosts(location: Mapping[str, Any]) -> tuple[str, ...]:
     """The hosts a BackupStorageLocation makes Velero contact, from the location alone.
 
     Azure: the host of ``storageAccountURI``; S3 with an ``s3Url``: that URL's host (in the cluster:
-    no egress); AWS S3: the bucket's virtual-hosted name in its region (S3 docs, "Virtual hosting of
-    general purpose buckets").
+    no egress); AWS S3: the bucket's virtual-hosted names in its region, IPv4 and dual-stack (S3 docs,
+    "Virtual hosting of general purpose buckets"; "Using dual-stack endpoints"): the plugin's AWS SDK
+    uses the first, Kopia's minio-go client the second by default.
     """
     config = location.get("config") or {}
     if location.get("provider") == "azure":
         return (urlparse(str(config.get("storageAccountURI", ""))).hostname or "",)
     if config.get("s3Url"):
         return ()
-    return (f"{location.get('bucket')}.s3.{config.get('region')}.amazonaws.com",)
+    bucket, region = location.get("bucket"), config.get("region")
+    return (f"{bucket}.s3.{region}.amazonaws.com", f"{bucket}.s3.dualstack.{region}.amazonaws.com")
 
 
 def velero_flows(context: FlowContext) -> list[Expect]:

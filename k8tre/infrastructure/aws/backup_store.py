@@ -164,13 +164,16 @@ class S3BackupStore(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=child,
         )
+        # The plugin's AWS SDK uses the regional virtual-hosted name; Kopia's minio-go client (the node agent's
+        # uploads) the dual-stack one, on by default (minio-go api.go, s3DualstackEnabled).
         host = pulumi.Output.concat(self.bucket.bucket, f".s3.{region}.amazonaws.com")
+        dualstack = pulumi.Output.concat(self.bucket.bucket, f".s3.dualstack.{region}.amazonaws.com")
         self.store = ObjectStore(
             api="s3",
             bucket=self.bucket.bucket,
             endpoint="",
             region=region,
-            hosts=(host,),
+            hosts=(host, dualstack),
             # Pod Identity needs nothing on the service account: EKS injects the credentials endpoint into pods
             # of an associated service account (EKS docs, "EKS Pod Identity").
             identity=WorkloadIdentity(service_account_annotations={}, pod_labels={}),
