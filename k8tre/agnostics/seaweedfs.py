@@ -114,6 +114,9 @@ def seaweedfs_values(stage: Stage, size_gib: int) -> dict[str, Any]:
         "filer": {
             "replicas": 2 if ha else 1,
             "defaultReplicaPlacement": replication,
+            # The filer encrypts each file's chunks with its own key before they reach the volume servers, and keeps the
+            # keys in its metadata: a volume server's disk alone reveals nothing (SeaweedFS wiki, "Filer Data Encryption").
+            "encryptVolumeData": True,
             "data": _claim("10Gi"),
             "logs": {"type": "emptyDir"},
             "resources": _resources("100m", "256Mi", "1", "1Gi"),

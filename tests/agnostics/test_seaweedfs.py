@@ -81,6 +81,7 @@ def test_replicas_by_environment(environment: str, masters: int, volumes: int, r
     assert values["master"]["replicas"] == masters and values["volume"]["replicas"] == volumes
     assert values["master"]["defaultReplication"] == replication
     assert values["volume"]["dataDirs"][0]["size"] == "200Gi"
+    assert values["filer"]["encryptVolumeData"] is True, "data at rest on the volume servers is encrypted"
 
 
 def test_only_velero_reaches_the_s3_gateway() -> None:
