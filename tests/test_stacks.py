@@ -165,8 +165,8 @@ def test_eks_is_created_without_default_networking_addons() -> None:
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
     assert cluster.inputs["encryptionConfig"]["resources"] == ["secrets"]
     addons = {a.inputs["addonName"] for a in graph.of_type("aws:eks/addon:Addon")}
-    assert addons == {"coredns"}, "no vpc-cni or kube-proxy add-on; CoreDNS restored"
-    (coredns,) = graph.of_type("aws:eks/addon:Addon")
+    assert addons == {"coredns", "eks-pod-identity-agent"}, "no vpc-cni or kube-proxy add-on; CoreDNS restored"
+    (coredns,) = [a for a in graph.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "coredns"]
     assert {g.urn for g in graph.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(coredns.dependencies)
     private = [s for s in graph.of_type("aws:ec2/subnet:Subnet") if "internal-elb" in str(s.inputs.get("tags"))]
     nats = graph.of_type("aws:ec2/natGateway:NatGateway")

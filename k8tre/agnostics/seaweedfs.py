@@ -202,10 +202,11 @@ class SeaweedFs(pulumi.ComponentResource):
         policy = service_policy(NAMESPACE, "seaweedfs")
         custom_object(f"{name}-policy", policy, cluster, self, depends_on=[namespace])
         self._cluster = cluster
+        self._name = name
         self.store = ObjectStore(api="s3", bucket=BACKUP_BUCKET, endpoint=ENDPOINT, region="us-east-1", credentials=CREDENTIALS)
         self.register_outputs({"endpoint": ENDPOINT})
 
-    def grant(self, name: str, client_namespace: str, depends_on: Sequence[pulumi.Resource]) -> GeneratedSecret:
+    def grant(self, client_namespace: str, depends_on: Sequence[pulumi.Resource]) -> GeneratedSecret:
         """Let pods of ``client_namespace`` reach the S3 gateway, and give them the key pair there."""
         why = f"{client_namespace} writes to the object store"
         opening = {
@@ -223,6 +224,7 @@ class SeaweedFs(pulumi.ComponentResource):
                 ],
             },
         }
+        name = f"{self._name}-{client_namespace}"
         custom_object(f"{name}-s3-policy", opening, self._cluster, self, depends_on=[self.release])
         return copied_secret(
             f"{name}-s3-credentials",

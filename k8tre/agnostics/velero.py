@@ -124,7 +124,7 @@ class Velero(pulumi.ComponentResource):
         )
         needs: list[pulumi.Resource] = [namespace]
         if seaweedfs is not None:
-            needs.append(seaweedfs.grant(f"{name}-store", NAMESPACE, depends_on=[namespace]).ready)
+            needs.append(seaweedfs.grant(NAMESPACE, depends_on=[namespace]).ready)
         self.release = helm_release(
             f"{name}-release",
             release_name="velero",

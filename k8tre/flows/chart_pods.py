@@ -87,7 +87,30 @@ def _cert_manager(release: str) -> list[_ModelPod]:
     ]
 
 
-_CHARTS: Final = {"jupyterhub": _jupyterhub, "argo-cd": _argocd, "cert-manager": _cert_manager}
+def _velero(release: str) -> list[_ModelPod]:
+    # velero 12.x: templates/deployment.yaml and node-agent-daemonset.yaml (``app.kubernetes.io/name: velero``,
+    # metrics port ``http-monitoring`` 8085).
+    common = {"app.kubernetes.io/name": "velero", "app.kubernetes.io/instance": release}
+    return [
+        ("velero", {**common, "name": "velero"}, {"http-monitoring": 8085}),
+        ("node-agent", {**common, "name": "node-agent"}, {}),
+    ]
+
+
+def _seaweedfs(release: str) -> list[_ModelPod]:
+    # seaweedfs 4.x: each component's template (``app.kubernetes.io/component``); the S3 gateway serves on 8333.
+    common = {"app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/instance": release}
+    parts = {"master": {"http": 9333}, "volume": {"http": 8080}, "filer": {"http": 8888}, "s3": {"http": 8333}}
+    return [(f"{release}-{part}", {**common, "app.kubernetes.io/component": part}, ports) for part, ports in parts.items()]
+
+
+_CHARTS: Final = {
+    "jupyterhub": _jupyterhub,
+    "argo-cd": _argocd,
+    "cert-manager": _cert_manager,
+    "velero": _velero,
+    "seaweedfs": _seaweedfs,
+}
 
 
 def modelled_pods(chart: str, release: str, namespace: str, namespaces: Mapping[str, Mapping[str, str]]) -> list[Pod]:

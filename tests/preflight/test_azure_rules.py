@@ -189,6 +189,12 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     ),
     ("azure-storage-diagnostics", "dev", lambda g: g.resources.remove(_one(g, "st-workspace-file-diagnostics"))),
     ("azure-storage-diagnostics", "prod", lambda g: _one(g, "st-core-blob-diagnostics").inputs.update(logs=[])),
+    # Velero's identity trusting another service account than the one the chart runs it as.
+    (
+        "velero-azure-workload-identity",
+        "dev",
+        lambda g: _one(g, "backups-velero-federation").inputs.update(subject="system:serviceaccount:velero:velero-server"),
+    ),
     # The old grants: Network Contributor on the VNet only, which does not reach the route table.
     ("azure-control-plane-route-table-role", "dev", lambda g: g.resources.remove(_one(g, "control-plane-route-table"))),
     (
