@@ -4,9 +4,7 @@ Every physical name the infrastructure layer gives a cloud resource is built her
 once, so that the configuration can check the very names the program will use
 (a 63-character ``k8tre:name`` once produced a 71-character AKS name that Azure
 refuses only at ``pulumi up``). Changing a derivation renames resources: keep the
-output byte-identical or add aliases.
-
-The limits are the providers' own:
+output byte-identical or add aliases. The limits are the providers' own:
 
 - Azure: "Naming rules and restrictions for Azure resources",
   https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules
@@ -31,6 +29,9 @@ import re
 from dataclasses import dataclass
 
 _AZURE_DOCS = "https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules"
+_CONTAINER_DOCS = "https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata"
+_BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"
+_BUCKET_PATTERN = r"(?!xn--|sthree-|\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]*[a-z0-9](?<!-s3alias)(?<!--ol-s3)"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ LIMITS: dict[str, NameLimit] = {
         r"[0-9A-Za-z][A-Za-z0-9_-]*",
         "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html",
     ),
+    "blob-container": NameLimit("Blob container", 3, 63, r"[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]", _CONTAINER_DOCS),
+    "s3-bucket": NameLimit("S3 bucket", 3, 63, _BUCKET_PATTERN, _BUCKET_DOCS),
     "log-group": NameLimit(
         "CloudWatch log group",
         1,
@@ -98,6 +101,7 @@ LIMITS: dict[str, NameLimit] = {
 }
 """Provider limits by name kind."""
 
+BACKUP_CONTAINER = "velero"  # the Blob container backups are written to on Azure
 GLOBAL_NAME_HASH = 8
 """Hex digits of the hash that makes Key Vault and storage account names unique across Azure."""
 
@@ -236,6 +240,10 @@ class AwsNames:
         """The control plane's log group: EKS writes to exactly this name."""
         return f"/aws/eks/{self.eks_cluster}/cluster"
 
+    def backup_bucket(self, account_id: str, region: str) -> str:
+        """The backup bucket: bucket names are global, so the stem is cut to fit and a hash of account and region added."""
+        return global_name(f"{self.slug}-backups-", account_id, f"{self.slug}/{region}", limit=63)
+
 
 STORAGE_ROLES = ("core", "workspace")
 """Roles of the storage accounts the Azure data services create, one account each."""
@@ -265,6 +273,8 @@ def azure_names(slug: str, location: str, *, hub_created: bool) -> dict[str, str
     }
     for role in STORAGE_ROLES:
         derived[f"storage-account#{role}"] = names.storage_account(role, _PROBE_SUBSCRIPTION)
+    derived["storage-account#backup"] = names.storage_account("backup", _PROBE_SUBSCRIPTION)
+    derived["blob-container"] = BACKUP_CONTAINER
     if hub_created:
         derived |= {
             "resource-group#hub": names.hub_resource_group,
@@ -281,7 +291,8 @@ def azure_names(slug: str, location: str, *, hub_created: bool) -> dict[str, str
 def aws_names(slug: str) -> dict[str, str]:
     """Every AWS name derived from ``slug``, by name kind."""
     names = AwsNames(slug)
-    return {"eks-cluster": names.eks_cluster, "log-group": names.eks_log_group}
+    bucket = names.backup_bucket("0" * 12, "eu-west-2")  # a stand-in account, as for the subscription above
+    return {"eks-cluster": names.eks_cluster, "log-group": names.eks_log_group, "s3-bucket": bucket}
 
 
 def name_problems(derived: dict[str, str]) -> list[str]:

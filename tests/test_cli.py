@@ -73,6 +73,7 @@ def test_render_writes_graph_manifests_and_helm(tmp_path: Path) -> None:
         "plugin-barman-cloud",
         "kube-prometheus-stack",
         "external-dns",
+        "velero",
     }
     for release in releases:
         assert set(release) == {"name", "chart", "archive", "repository", "version", "namespace", "values"}

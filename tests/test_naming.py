@@ -27,6 +27,8 @@ _PHYSICAL = (
     ("storage:StorageAccount", "accountName", "storage-account"),
     ("aws:eks/cluster:Cluster", "name", "eks-cluster"),
     ("aws:cloudwatch/logGroup:LogGroup", "name", "log-group"),
+    ("storage:BlobContainer", "containerName", "blob-container"),
+    ("aws:s3/bucket:Bucket", "bucket", "s3-bucket"),
 )
 
 
@@ -68,7 +70,7 @@ def test_every_physical_name_the_program_registers_is_one_the_config_checks(stac
                 continue
             examined += 1
             assert LIMITS[kind].problem(value) is None, f"{resource.urn}: {value}"
-            if kind not in ("key-vault", "storage-account", "identity") and not value.startswith("rg-landing"):
+            if kind not in ("key-vault", "storage-account", "identity", "s3-bucket") and not value.startswith("rg-landing"):
                 assert value in derived.values(), f"{resource.urn}: {value} is not a name the config checks"
     assert examined >= 2, "the program registered none of the named resources: the table above is stale"
 
@@ -92,3 +94,28 @@ def test_storage_roles_checked_are_the_accounts_created() -> None:
     from k8tre.naming import STORAGE_ROLES
 
     assert set(STORAGE_ROLES) == set(STORAGE_ACCOUNTS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "refused"),
+    [
+        ("s3-bucket", "K8tre-backups"),  # upper case
+        ("s3-bucket", "k8tre..backups"),  # adjacent dots
+        ("s3-bucket", "xn--k8tre-backups"),  # reserved prefix
+        ("s3-bucket", "k8tre-backups-s3alias"),  # reserved suffix
+        ("s3-bucket", "192.168.5.4"),  # an IP address
+        ("s3-bucket", "k8tre-backups-"),  # ends with a hyphen
+        ("blob-container", "Velero"),  # upper case
+        ("blob-container", "velero--backups"),  # consecutive hyphens
+        ("blob-container", "-velero"),  # starts with a hyphen
+        ("blob-container", "ve"),  # too short
+    ],
+)
+def test_bucket_and_container_names_follow_the_documented_rules(kind: str, refused: str) -> None:
+    assert LIMITS[kind].problem(refused) is not None
+    assert LIMITS[kind].problem("k8tre-dev-backups-1a2b3c4d") is None
+
+
+def test_the_backup_bucket_name_fits_s3_for_the_longest_prefix() -> None:
+    name = AwsNames(f"{'a' * 63}-prod").backup_bucket("123456789012", "eu-west-2")
+    assert LIMITS["s3-bucket"].problem(name) is None

@@ -123,6 +123,11 @@ def _rendered(stacks: list[str]) -> set[tuple[str, str, str]]:
                 found.add((obj["kind"], namespace, meta.get("name", "")))
                 if obj["kind"] in POD_OWNERS:
                     found.add(("Pod", namespace, meta.get("name", "")))
+                    # checkov names a pod after its template's own name when the template has one
+                    # (seaweedfs's bucket hook Job: template name "seaweedfs").
+                    template = ((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}
+                    if template.get("name"):
+                        found.add(("Pod", namespace, template["name"]))
     return found
 
 

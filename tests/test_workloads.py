@@ -445,6 +445,7 @@ REVIEWED_WEAKER_LEVELS = {
     "kube-system": "privileged",
     "longhorn-system": "privileged",
     "monitoring-nodes": "privileged",
+    "velero": "privileged",
 }
 """Namespaces that enforce less than ``restricted``, each reviewed with its reason in code (KubeSpawner's notebook
 pods in JupyterHub's; Cilium's agent and the clouds' node add-ons in kube-system, labelled by

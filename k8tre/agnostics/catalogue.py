@@ -58,7 +58,9 @@ def _catalogue() -> list[ServiceEntry]:
         logs,
         monitoring,
         network_policy,
+        seaweedfs,
         storage,
+        velero,
     )
 
     return [
@@ -73,6 +75,8 @@ def _catalogue() -> list[ServiceEntry]:
         monitoring.ENTRY,
         logs.ENTRY,
         costs.ENTRY,
+        seaweedfs.ENTRY,
+        velero.ENTRY,
     ]
 
 

@@ -10,7 +10,7 @@ behind it can change without touching them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -31,6 +31,8 @@ class GeneratedSecret:
     """Its keys, each a generated password."""
     ready: pulumi.Resource
     """The resource a workload reading the Secret must wait for."""
+    values: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    """The generated passwords (secret Outputs), for :func:`copied_secret` only."""
 
 
 def generated_secret(
@@ -67,4 +69,28 @@ def generated_secret(
         string_data={**(settings or {}), **{key: password.result for key, password in passwords.items()}},
         opts=pulumi.ResourceOptions.merge(cluster.opts(parent, depends_on=depends_on), pulumi.ResourceOptions(protect=protect)),
     )
-    return GeneratedSecret(secret_name, namespace, tuple(keys), secret)
+    return GeneratedSecret(secret_name, namespace, tuple(keys), secret, {k: p.result for k, p in passwords.items()})
+
+
+def copied_secret(
+    name: str,
+    source: GeneratedSecret,
+    *,
+    namespace: str,
+    cluster: Cluster,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> GeneratedSecret:
+    """The same generated passwords in a Secret of the same name and keys in another namespace.
+
+    For a credential two services share across namespaces (an object store's access key, which the
+    store and each of its clients must hold): a Secret is readable only in its own namespace.
+    """
+    secret = k8s.core.v1.Secret(
+        name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=source.name, namespace=namespace),
+        type="Opaque",
+        string_data=dict(source.values),
+        opts=cluster.opts(parent, depends_on=depends_on),
+    )
+    return GeneratedSecret(source.name, namespace, source.keys, secret, source.values)

@@ -19,7 +19,9 @@ from .isolation import DefaultDeny, LoadBalancerPool
 from .logs import Logs
 from .monitoring import Monitoring
 from .platform import Platform
+from .seaweedfs import SeaweedFs
 from .storage import StorageClasses
+from .velero import Velero
 
 
 class AgnosticsLayer(pulumi.ComponentResource):
@@ -104,6 +106,29 @@ class AgnosticsLayer(pulumi.ComponentResource):
         storage = StorageClasses(f"{name}-storage", cluster, storage_pins, stage, opts=child)
         if cluster.platform.lb_ip_pool:
             LoadBalancerPool(f"{name}-lb-pool", cluster, cluster.platform.lb_ip_pool, opts=child)
+        # The cloud's object store where it has one; otherwise the cluster runs its own (the facts decide).
+        seaweedfs = None
+        store = cluster.platform.object_store
+        if store is None:
+            seaweedfs = SeaweedFs(
+                f"{name}-seaweedfs",
+                cluster,
+                chart("seaweedfs", pins, config.versions.chart_source),
+                stage,
+                settings.backups.store_size_gib,
+                opts=child,
+            )
+            store = seaweedfs.store
+        Velero(
+            f"{name}-velero",
+            cluster,
+            chart("velero", pins, config.versions.chart_source),
+            settings.backups,
+            stage,
+            store,
+            seaweedfs,
+            opts=child,
+        )
         self.platform = Platform(
             domain=stage.domain,
             cluster_issuer=cert_manager.issuer_name,
@@ -113,5 +138,6 @@ class AgnosticsLayer(pulumi.ComponentResource):
             ready=[argocd.release, cert_manager.issuer, cert_manager.internal_issuer, gateway.gateway, self.default_deny.policy],
             storage_classes=storage.classes,
             databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
+            object_store=store,
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

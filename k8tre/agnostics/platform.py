@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from ..infrastructure import ObjectStore
 from .gateway import GatewayRef
 
 
@@ -24,6 +25,8 @@ class Platform:
     """Namespace Argo CD watches for Application and AppProject resources."""
     gateway: GatewayRef
     """The shared Gateway applications publish behind."""
+    object_store: ObjectStore
+    """Where backups go (the cloud's store, or SeaweedFS in the cluster): the database backups' target too."""
     ready: Sequence[pulumi.Resource]
     """Resources an application must wait for (Argo CD and its CRDs, the issuers)."""
     storage_classes: Sequence[pulumi.Resource] = ()

@@ -90,6 +90,20 @@ class AdmissionSettings(K8treModel):
     registry (``docker.io/library/busybox``, not ``busybox``). Point it at your mirror in an air-gapped site."""
 
 
+_CRON = r"^\S+ \S+ \S+ \S+ \S+$"
+
+
+class BackupSettings(K8treModel):
+    """Velero's scheduled backups of the namespaces that hold research data, and the object store they go to."""
+
+    schedule: Annotated[str, Field(pattern=_CRON)] = "0 2 * * *"
+    """When the daily backup runs: a five-field cron expression in the cluster's time zone (UTC)."""
+    retention_days: Annotated[int, Field(ge=7, le=3650)] | None = None
+    """Days each backup is kept; default 30 in dev, 90 in stg, 365 in prod (the audit retention, SATRE 2.5.03)."""
+    store_size_gib: Annotated[int, Field(ge=10, le=65536)] = 200
+    """Size of each SeaweedFS volume server's disk, where the cluster runs its own object store (K3s)."""
+
+
 class AgnosticsConfig(K8treModel):
     """Platform services installed on every cloud."""
 
@@ -99,6 +113,8 @@ class AgnosticsConfig(K8treModel):
     """Argo CD."""
     admission: AdmissionSettings = AdmissionSettings()
     """Admission guard rails."""
+    backups: BackupSettings = BackupSettings()
+    """Scheduled backups (Velero) and, where the cloud has none, the in-cluster object store."""
 
 
 class JupyterHubSettings(K8treModel):

@@ -112,6 +112,23 @@ def _single(chart: str, suffix: str, ports: dict[str, int]) -> Callable[[str], l
     return model
 
 
+def _velero(release: str) -> list[_ModelPod]:
+    # velero 12.x: templates/deployment.yaml and node-agent-daemonset.yaml (``app.kubernetes.io/name: velero``,
+    # metrics port ``http-monitoring`` 8085).
+    common = {"app.kubernetes.io/name": "velero", "app.kubernetes.io/instance": release}
+    return [
+        ("velero", {**common, "name": "velero"}, {"http-monitoring": 8085}),
+        ("node-agent", {**common, "name": "node-agent"}, {}),
+    ]
+
+
+def _seaweedfs(release: str) -> list[_ModelPod]:
+    # seaweedfs 4.x: each component's template (``app.kubernetes.io/component``); the S3 gateway serves on 8333.
+    common = {"app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/instance": release}
+    parts = {"master": {"http": 9333}, "volume": {"http": 8080}, "filer": {"http": 8888}, "s3": {"http": 8333}}
+    return [(f"{release}-{part}", {**common, "app.kubernetes.io/component": part}, ports) for part, ports in parts.items()]
+
+
 _CHARTS: Final = {
     "jupyterhub": _jupyterhub,
     "argo-cd": _argocd,
@@ -120,6 +137,8 @@ _CHARTS: Final = {
     "victoria-logs-single": _single("victoria-logs-single", "-victoria-logs-single-server", {"http": 9428}),
     "fluent-bit": _single("fluent-bit", "", {"http": 2020}),
     "opencost": _single("opencost", "", {"http": 9003}),
+    "velero": _velero,
+    "seaweedfs": _seaweedfs,
 }
 
 

@@ -107,3 +107,9 @@ class FlowContext:
     """(FQDN or IP address, port) cert-manager writes DNS-01 answers to; empty: no DNS-01 solver."""
     external_dns: tuple[tuple[str, int], ...] | None = None
     """(FQDN or IP address, port) external-dns writes records to; None: external-dns is not installed."""
+    velero: bool = False
+    """Whether Velero is installed."""
+    backup_hosts: tuple[str, ...] = ()
+    """Hosts Velero's backup storage location makes it contact (read from the location, not the policy)."""
+    seaweedfs: bool = False
+    """Whether the in-cluster object store (SeaweedFS) is installed."""

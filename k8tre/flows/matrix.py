@@ -20,7 +20,9 @@ from ..agnostics.external_dns import external_dns_flows, external_dns_targets
 from ..agnostics.issuers import solver_targets
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..agnostics.observability_network import observability_flows, operator_pods
+from ..agnostics.seaweedfs import seaweedfs_flows
 from ..agnostics.storage import storage_flows
+from ..agnostics.velero import backup_hosts, velero_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
@@ -96,6 +98,8 @@ def context_of(graph: Graph) -> FlowContext:
         if PROJECT_LABEL in labels
     )
     issuers = [m for m in graph.manifests() if m.get("kind") == "ClusterIssuer"]
+    velero = [r for r in graph.helm_releases() if r["chart"] == "velero"]
+    locations = [loc for r in velero for loc in (r["values"].get("configuration") or {}).get("backupStorageLocation") or []]
     return FlowContext(
         domain=str(graph.outputs.get("domain", "")),
         projects=projects,
@@ -108,6 +112,9 @@ def context_of(graph: Graph) -> FlowContext:
             r["chart"] == "argo-cd" and (r["values"].get("redis-ha") or {}).get("enabled") for r in graph.helm_releases()
         ),
         argocd_sso_hosts=tuple(host for r in graph.helm_releases() if r["chart"] == "argo-cd" for host in sso_hosts(r["values"])),
+        velero=bool(velero),
+        backup_hosts=tuple(host for location in locations for host in backup_hosts(location)),
+        seaweedfs=any(r["chart"] == "seaweedfs" for r in graph.helm_releases()),
     )
 
 
@@ -121,6 +128,8 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *argocd_flows(application_sources(), context.argocd_ha, context.argocd_sso_hosts),
         *observability_flows(context),
         *external_dns_flows(context),
+        *velero_flows(context),
+        *seaweedfs_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
     ]

@@ -7,10 +7,12 @@ from .cluster import (
     Cluster,
     ControlPlaneMetrics,
     DnsZoneFact,
+    ObjectStore,
     PlatformFacts,
     ProvisionedCluster,
     Rfc2136Server,
     Route53Zone,
+    StoreCredentials,
     WorkloadIdentity,
 )
 from .layer import InfrastructureLayer
@@ -23,9 +25,11 @@ __all__ = [
     "ControlPlaneMetrics",
     "DnsZoneFact",
     "InfrastructureLayer",
+    "ObjectStore",
     "PlatformFacts",
     "ProvisionedCluster",
     "Rfc2136Server",
     "Route53Zone",
+    "StoreCredentials",
     "WorkloadIdentity",
 ]

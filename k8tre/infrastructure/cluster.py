@@ -157,6 +157,48 @@ DnsZoneFact = AzureDnsZone | Route53Zone | Rfc2136Server
 
 
 @dataclass(frozen=True)
+class StoreCredentials:
+    """An S3 access key pair in a Kubernetes Secret: the only way in where no cloud identity exists."""
+
+    secret_name: str
+    """The Secret's name (each consumer holds a copy in its own namespace)."""
+    access_key_key: str
+    """The key holding the access key id."""
+    secret_key_key: str
+    """The key holding the secret access key."""
+
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """Where backups go: one bucket (or Blob container) and how pods authenticate to it.
+
+    Consumers (Velero, the CloudNativePG Barman Cloud plugin) read these facts instead of branching
+    on the cloud. Exactly one of ``identity`` and ``credentials`` is set.
+    """
+
+    api: Literal["azure-blob", "s3"]
+    """The protocol: Azure Blob Storage, or the S3 API (AWS S3 or an S3-compatible store)."""
+    bucket: pulumi.Input[str]
+    """The S3 bucket or Azure Blob container."""
+    endpoint: pulumi.Input[str]
+    """The service URL: the storage account's blob endpoint, the S3 URL of an in-cluster store, or "" for AWS S3."""
+    region: str
+    """The bucket's region (S3 signs requests for it; an in-cluster store accepts any)."""
+    hosts: Sequence[pulumi.Input[str]] = ()
+    """Host names pods connect to for this store (egress allowlist); empty for an in-cluster store."""
+    identity: WorkloadIdentity | None = None
+    """The cloud identity pods use (no stored key); set for cloud stores."""
+    identity_hosts: Sequence[str] = ()
+    """Host names the identity's token exchange needs (Entra ID); none where the node's agent serves them."""
+    identity_cidrs: Sequence[str] = ()
+    """Link-local addresses of a node agent handing out credentials (EKS Pod Identity)."""
+    credentials: StoreCredentials | None = None
+    """An access key pair instead of an identity (in-cluster store)."""
+    settings: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Store-specific settings clients need (Azure: storage account, resource group, subscription)."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """Per-cloud facts the agnostics layer consumes instead of branching on the cloud."""
 
@@ -183,6 +225,8 @@ class PlatformFacts:
     """The zone external-dns publishes the Gateway's routes in, resolved inside the network; none: no external-dns."""
     pod_identity_agent: str | None = None
     """Address of a node-local credential agent pods with a cloud identity call (EKS Pod Identity), if any."""
+    object_store: ObjectStore | None = None
+    """The cloud's object store for backups; None where the cloud has none (K3s), so the platform runs SeaweedFS."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def unknown_value_paths(defaults: Mapping[str, Any], values: Mapping[str, Any], 
     A key is unknown only if its parent is a non-empty mapping in ``defaults`` that
     lacks it (an empty/null parent such as ``annotations: {}`` takes any key); only
     the topmost unknown key is reported. ``free_form`` lists more dotted parent paths
-    that take any key despite non-empty defaults (e.g. argo-cd's ``configs.params``).
+    that take any key despite non-empty defaults (e.g. argo-cd's ``configs.params``), or that the
+    chart's ``values.yaml`` documents only in comments although its templates read them.
     """
     found: list[str] = []
 
@@ -43,7 +44,8 @@ def unknown_value_paths(defaults: Mapping[str, Any], values: Mapping[str, Any], 
         for key, value in given.items():
             path = f"{prefix}{key}"
             if key not in known:
-                found.append(path)
+                if path not in free_form:
+                    found.append(path)
                 continue
             child = known[key]
             # Descend only into non-empty mappings; empty/null defaults are free-form.

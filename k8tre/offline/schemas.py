@@ -194,6 +194,10 @@ def validate_manifest(obj: Mapping[str, Any], kubernetes_version: str) -> list[s
         if not path.is_file():
             raise missing_error("CRD schema", path)
         return all_errors(validator_for_file(path, True), data, prefix)
+    if kind == "Secret" and data.get("apiVersion") == "v1":
+        # pulumi-kubernetes makes a Secret's whole ``data`` and ``stringData`` one secret value, so the
+        # render shows "[secret]" where the map was: its keys and values are hidden, not missing.
+        data = {**data, **{key: {} for key in ("data", "stringData") if data.get(key) == SECRET_TEXT}}
     k8s = _k8s_version(kubernetes_version)
     try:
         kubernetes_validate.validate(data, k8s, strict=True)

@@ -12,7 +12,9 @@ from ..agnostics.costs import FREE_FORM_VALUES as OPENCOST_FREE_FORM
 from ..agnostics.log_collector import FREE_FORM_VALUES as FLUENT_BIT_FREE_FORM
 from ..agnostics.logs import FREE_FORM_VALUES as VICTORIA_LOGS_FREE_FORM
 from ..agnostics.monitoring_values import FREE_FORM_VALUES as KUBE_PROMETHEUS_STACK_FREE_FORM
+from ..agnostics.seaweedfs import FREE_FORM_VALUES as SEAWEEDFS_FREE_FORM
 from ..agnostics.storage_drivers import FREE_FORM_VALUES as STORAGE_FREE_FORM
+from ..agnostics.velero_values import FREE_FORM_VALUES as VELERO_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
 from ..versions import CHARTS
 from ..workload_checks.schemas import crd_validators
@@ -33,6 +35,8 @@ FREE_FORM: Mapping[str, tuple[str, ...]] = {
     **STORAGE_FREE_FORM,
     "cloudnative-pg": CNPG_FREE_FORM,
     "plugin-barman-cloud": CNPG_FREE_FORM,
+    "seaweedfs": SEAWEEDFS_FREE_FORM,
+    "velero": VELERO_FREE_FORM,
 }
 """Per chart, value maps whose children are not chart keys (so not in the chart's values.yaml)."""
 

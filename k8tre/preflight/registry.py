@@ -110,6 +110,7 @@ RULE_MODULES = (
     "storage_classes",
     "azure_private_dns",
     "aws_dns",
+    "backups",
     "support",
 )
 """The modules that hold rules, in the order their rules are reported."""

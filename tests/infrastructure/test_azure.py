@@ -164,15 +164,15 @@ def test_key_vault_and_storage_are_private_and_hardened(stack: str) -> None:
     assert props["enableRbacAuthorization"] and props["enablePurgeProtection"] and props["enableSoftDelete"]
     assert props["publicNetworkAccess"] == "Disabled" and props["networkAcls"]["defaultAction"] == "Deny"
     accounts = _types(graph, "azure-native:storage:StorageAccount")
-    assert len(accounts) == 2
+    assert len(accounts) == 3  # core, workspace, and the backup store's own
     for account in accounts:
         inputs = account.inputs
         assert inputs["allowBlobPublicAccess"] is False and inputs["minimumTlsVersion"] == "TLS1_2"
         assert inputs["enableHttpsTrafficOnly"] is True and inputs["publicNetworkAccess"] == "Disabled"
-    assert sorted(a.inputs["isHnsEnabled"] for a in accounts) == [False, True]
+    assert sorted(bool(a.inputs.get("isHnsEnabled")) for a in accounts) == [False, False, True]
     endpoints = _types(graph, "azure-native:network:PrivateEndpoint")
     groups = sorted(e.inputs["privateLinkServiceConnections"][0]["groupIds"][0] for e in endpoints)
-    assert groups == ["blob", "blob", "dfs", "file", "file", "vault"]
+    assert groups == ["blob", "blob", "blob", "dfs", "file", "file", "vault"]
     zone_groups = _types(graph, "azure-native:network:PrivateDnsZoneGroup")
     assert len(zone_groups) == len(endpoints)
     assert all("privatelink." in z.inputs["privateDnsZoneConfigs"][0]["privateDnsZoneId"] for z in zone_groups)
@@ -185,6 +185,7 @@ def test_federated_credentials_bind_the_right_service_accounts() -> None:
         "system:serviceaccount:cert-manager:cert-manager",
         "system:serviceaccount:external-dns:external-dns",
         "system:serviceaccount:external-secrets:external-secrets",
+        "system:serviceaccount:velero:velero",
     }
     issuers = {credential.inputs["issuer"] for credential in credentials.values()}
     assert len(issuers) == 1, "every identity trusts the one cluster's OIDC issuer"

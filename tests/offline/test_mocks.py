@@ -126,9 +126,26 @@ def test_aws_outputs_are_in_the_configured_region() -> None:
 
 
 def test_an_unmodelled_resource_type_or_call_is_an_error_naming_it() -> None:
-    with pytest.raises(MockMissing, match="'aws:s3/bucket:Bucket'"):
+    with pytest.raises(MockMissing, match="'aws:sqs/queue:Queue'"):
         K8treMocks({"aws:region": "eu-west-1"}).new_resource(
-            MockResourceArgs("aws:s3/bucket:Bucket", "b", {"bucket": "b"}, custom=True)
+            MockResourceArgs("aws:sqs/queue:Queue", "q", {"name": "q"}, custom=True)
         )
     with pytest.raises(MockMissing, match="'azure-native:keyvault:getVault'"):
         K8treMocks().call(MockCallArgs("azure-native:keyvault:getVault", {}, ""))
+
+
+def test_a_bucket_and_its_settings_are_answered_from_their_inputs() -> None:
+    mocks = K8treMocks({"aws:region": "eu-west-1"})
+    ident, state = mocks.new_resource(
+        MockResourceArgs("aws:s3/bucket:Bucket", "b", {"bucket": "k8tre-dev-backups-1"}, custom=True)
+    )
+    assert ident == "k8tre-dev-backups-1" and state["arn"] == "arn:aws:s3:::k8tre-dev-backups-1"
+    assert state["bucketRegionalDomainName"] == "k8tre-dev-backups-1.s3.eu-west-1.amazonaws.com"
+    block = MockResourceArgs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "p", {"bucket": ident}, custom=True)
+    assert mocks.new_resource(block)[0] == ident
+    association = {"clusterName": "eks-k8tre-dev", "namespace": "velero", "serviceAccount": "velero", "roleArn": "arn"}
+    made, answered = mocks.new_resource(
+        MockResourceArgs("aws:eks/podIdentityAssociation:PodIdentityAssociation", "a", association, custom=True)
+    )
+    assert answered["associationArn"].endswith(f"podidentityassociation/eks-k8tre-dev/{made}")
+    assert mocks.call(MockCallArgs("aws:index/getCallerIdentity:getCallerIdentity", {}, ""))[0]["accountId"] == "123456789012"

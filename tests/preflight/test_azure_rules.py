@@ -214,6 +214,12 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         "dev",
         lambda g: _one(g, "st-workspace").inputs["encryption"].update(requireInfrastructureEncryption=False),
     ),
+    # Velero's identity trusting another service account than the one the chart runs it as.
+    (
+        "velero-azure-workload-identity",
+        "dev",
+        lambda g: _one(g, "backups-velero-federation").inputs.update(subject="system:serviceaccount:velero:velero-server"),
+    ),
     # The old grants: Network Contributor on the VNet only, which does not reach the route table.
     ("azure-control-plane-route-table-role", "dev", lambda g: g.resources.remove(_one(g, "control-plane-route-table"))),
     # The environment's private zone: a name Azure refuses, and a zone the resolving hub never sees.

@@ -14,6 +14,7 @@ from ...outputs import secret_text
 from ...stage import Stage
 from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from ..kubeconfig import exec_kubeconfig
+from .backup_store import S3BackupStore
 from .dns import POD_IDENTITY_AGENT, EnvironmentZones
 from .network import VpcNetwork
 from .storage import EksStorage
@@ -148,7 +149,7 @@ class EksCluster(pulumi.ComponentResource):
             stage=stage,
             opts=child,
         )
-        # Pods get AWS roles through EKS Pod Identity (the CSI drivers, external-dns, cert-manager): its agent
+        # Pods get AWS roles through EKS Pod Identity (CSI drivers, external-dns, cert-manager, Velero): its agent
         # is one managed add-on per cluster, on the nodes once they run.
         agent = aws.eks.Addon(
             f"{name}-pod-identity-agent",
@@ -158,6 +159,7 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
         )
         zones = EnvironmentZones(f"{name}-dns", self.cluster.name, network.vpc.id, config.region, stage, agent, opts=child)
+        backups = S3BackupStore(f"{name}-backups", self.cluster.name, config.region, stage, opts=child)
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
@@ -188,6 +190,7 @@ class EksCluster(pulumi.ComponentResource):
                 public_dns=zones.public,
                 private_dns=zones.private,
                 pod_identity_agent=POD_IDENTITY_AGENT,
+                object_store=backups.store,
             ),
         )
         self.node_groups = groups

@@ -17,6 +17,7 @@ from ...stage import Stage
 from ..cluster import AzureDnsZone, CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
 from .account import AzureAccount, deploying_account
+from .backup_store import AzureBackupStore
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
 from .environment_dns import EnvironmentPrivateZone
@@ -102,6 +103,18 @@ class AksCluster(pulumi.ComponentResource):
             account,
             opts=child,
         )
+        backups = AzureBackupStore(
+            f"{name}-backups",
+            self.resource_group,
+            config.location,
+            issuer,
+            spoke.endpoints_subnet.id,
+            hub.private_dns_zone_ids["blob"],
+            hub.log_analytics_workspace_id,
+            stage,
+            account,
+            opts=child,
+        )
         access = grant_access(
             name,
             account,
@@ -152,6 +165,7 @@ class AksCluster(pulumi.ComponentResource):
                 # Zones and the identities with a role on each; the agnostics layer builds the solvers from them.
                 public_dns=self._zone(stage, account, identities.client_ids["cert-manager"], private=False),
                 private_dns=self._zone(stage, account, identities.client_ids["external-dns"], private=True),
+                object_store=backups.store,
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})

@@ -39,7 +39,16 @@ _OTHERS = {
     "aws:efs/fileSystem:FileSystem",
     "aws:efs/mountTarget:MountTarget",
     "aws:route53/zone:Zone",
+    "aws:s3/bucket:Bucket",
 }
+_BUCKET_SETTINGS = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketPolicy:BucketPolicy",
+}
+"""A bucket's separate settings resources: the provider identifies each by the bucket's name."""
 
 
 class AwsMocks:
@@ -50,7 +59,7 @@ class AwsMocks:
 
     def handles(self, token: str) -> bool:
         """True for the AWS resource types modelled here."""
-        return token in _EC2 or token in _OTHERS
+        return token in _EC2 or token in _OTHERS or token in _BUCKET_SETTINGS
 
     def _region(self, what: str) -> str:
         if not self.region:
@@ -70,7 +79,18 @@ class AwsMocks:
                 # AWS assigns the address from its pool; this one is from the documentation range (RFC 5737).
                 outputs |= {"allocationId": ident, "publicIp": f"203.0.113.{int(stable_hex(args.name, 2), 16) % 254 + 1}"}
             return ident, outputs
+        if args.typ in _BUCKET_SETTINGS:
+            return str(inputs["bucket"]), inputs
         kind = args.typ.rsplit(":", 1)[-1]
+        if kind == "Bucket":
+            return self._bucket(args.name, inputs, region)
+        if kind == "RolePolicy":
+            name = inputs.get("name") or autoname(args.name)
+            return f"{inputs['role']}:{name}", {**inputs, "name": name}
+        if kind == "PodIdentityAssociation":
+            association = "a-" + stable_hex(f"{inputs['clusterName']}/{inputs['namespace']}/{inputs['serviceAccount']}", 17)
+            arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:podidentityassociation/{inputs['clusterName']}/{association}"
+            return association, {**inputs, "associationId": association, "associationArn": arn}
         if kind == "Role":
             name = inputs.get("name") or autoname(args.name)
             return name, {
@@ -107,11 +127,6 @@ class AwsMocks:
             name = inputs.get("nodeGroupName") or autoname(args.name)
             arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:nodegroup/{cluster}/{name}/{stable_uuid(name)}"
             return f"{cluster}:{name}", {**inputs, "nodeGroupName": name, "arn": arn, "status": "ACTIVE"}
-        if kind == "PodIdentityAssociation":
-            # EKS API, CreatePodIdentityAssociation: ids "a-" and 17 characters; the ARN names cluster and id.
-            ident = "a-" + stable_hex(f"{cluster}/{inputs['namespace']}/{inputs['serviceAccount']}", 17)
-            arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:podidentityassociation/{cluster}/{ident}"
-            return f"{cluster},{ident}", {**inputs, "associationId": ident, "associationArn": arn}
         addon = inputs["addonName"]
         arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:addon/{cluster}/{addon}/{stable_uuid(addon + cluster)}"
         return f"{cluster}:{addon}", {**inputs, "arn": arn}
@@ -131,6 +146,27 @@ class AwsMocks:
             **inputs,
             "id": ident,
             "fileSystemArn": f"arn:aws:elasticfilesystem:{region}:{AWS_ACCOUNT}:file-system/{inputs['fileSystemId']}",
+        }
+
+    def _bucket(self, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:
+        # S3 ARNs carry neither region nor account (bucket names are global); the regional domain is the
+        # virtual-hosted endpoint (S3 docs, "Virtual hosting of general purpose buckets").
+        name = inputs.get("bucket") or autoname(logical)
+        return name, {
+            **inputs,
+            "bucket": name,
+            "arn": f"arn:aws:s3:::{name}",
+            "region": region,
+            "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+        }
+
+    def caller_identity(self, args: MockCallArgs) -> Outputs:
+        """``getCallerIdentity``: the offline deployer's account."""
+        return {
+            "accountId": AWS_ACCOUNT,
+            "arn": f"arn:aws:iam::{AWS_ACCOUNT}:user/deployer",
+            "userId": "AIDA" + stable_hex("deployer", 17).upper(),
+            "id": AWS_ACCOUNT,
         }
 
     def _cluster(self, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:

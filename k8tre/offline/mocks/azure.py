@@ -56,6 +56,10 @@ _ARM: dict[str, tuple[str, str]] = {
         "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
         "blobServicesName",
     ),
+    "storage:BlobContainer": (
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
+        "containerName",
+    ),
     "operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"),
     "managedidentity:UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"),
     "managedidentity:FederatedIdentityCredential": (
