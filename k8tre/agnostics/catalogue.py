@@ -47,9 +47,9 @@ def releases(render: Render, chart: str) -> list[Mapping[str, Any]]:
 def _catalogue() -> list[ServiceEntry]:
     # Imported here: each service module imports the layer's other modules, and this table is
     # only needed by the documentation command and its test.
-    from . import argocd, cert_manager, gateway, network_policy
+    from . import argocd, cert_manager, external_secrets, gateway, network_policy
 
-    return [cert_manager.ENTRY, argocd.ENTRY, gateway.ENTRY, network_policy.ENTRY]
+    return [cert_manager.ENTRY, argocd.ENTRY, gateway.ENTRY, network_policy.ENTRY, external_secrets.ENTRY]
 
 
 def chart_versions(charts: Sequence[ChartName]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pulumi
 
 from ..config import K8treConfig
@@ -10,6 +12,7 @@ from ..stage import Stage
 from ..versions import application_sources, chart
 from .argocd import ArgoCd
 from .cert_manager import CertManager
+from .external_secrets import ExternalSecrets
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .platform import Platform
@@ -29,6 +32,16 @@ class AgnosticsLayer(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         pins = config.versions.charts
         settings = config.agnostics
+        external_secrets = ExternalSecrets(
+            f"{name}-external-secrets",
+            cluster,
+            chart("external-secrets", pins, config.versions.chart_source),
+            stage,
+            opts=child,
+        )
+        # Services after this point may call generated_secret: their ExternalSecrets (and only those) wait for
+        # the operator and its store; everything else they create does not.
+        cluster = dataclasses.replace(cluster, secret_store_ready=external_secrets.ready)
         cert_manager = CertManager(
             f"{name}-cert-manager",
             cluster,
@@ -68,6 +81,6 @@ class AgnosticsLayer(pulumi.ComponentResource):
             cluster_issuer=cert_manager.issuer_name,
             argocd_namespace=argocd.namespace,
             gateway=gateway.ref,
-            ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy],
+            ready=[argocd.release, cert_manager.issuer, gateway.gateway, self.default_deny.policy, external_secrets.store],
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

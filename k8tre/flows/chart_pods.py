@@ -11,7 +11,10 @@ chart's own templates, vendored in ``../shared/charts``:
   (``app.kubernetes.io/name: argocd-<component>``) and each component's container ports;
 - cert-manager v1.21: ``templates/deployment.yaml``, ``webhook-deployment.yaml``,
   ``cainjector-deployment.yaml`` (``app.kubernetes.io/name`` per component; the webhook
-  serves on ``https`` 10250).
+  serves on ``https`` 10250);
+- external-secrets 2.x: ``external-secrets*.selectorLabels`` in ``templates/_helpers.tpl``
+  (``app.kubernetes.io/name`` ``external-secrets``, ``-webhook``, ``-cert-controller``; the webhook
+  serves on ``webhook`` 10250, ``webhook.port``).
 """
 
 from __future__ import annotations
@@ -87,7 +90,24 @@ def _cert_manager(release: str) -> list[_ModelPod]:
     ]
 
 
-_CHARTS: Final = {"jupyterhub": _jupyterhub, "argo-cd": _argocd, "cert-manager": _cert_manager}
+def _external_secrets(release: str) -> list[_ModelPod]:
+    parts = {"": {"metrics": 8080}, "-webhook": {"webhook": 10250}, "-cert-controller": {"metrics": 8080}}
+    return [
+        (
+            f"{release}{suffix}",
+            {"app.kubernetes.io/name": f"external-secrets{suffix}", "app.kubernetes.io/instance": release},
+            ports,
+        )
+        for suffix, ports in parts.items()
+    ]
+
+
+_CHARTS: Final = {
+    "jupyterhub": _jupyterhub,
+    "argo-cd": _argocd,
+    "cert-manager": _cert_manager,
+    "external-secrets": _external_secrets,
+}
 
 
 def modelled_pods(chart: str, release: str, namespace: str, namespaces: Mapping[str, Mapping[str, str]]) -> list[Pod]:

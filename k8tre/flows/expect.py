@@ -99,3 +99,7 @@ class FlowContext:
     """Whether certificates come from an ACME CA (else self-signed: no ACME flows)."""
     argocd_ha: bool = False
     """Argo CD with redis-ha: its components reach redis through HAProxy."""
+    secret_store: str = ""
+    """The ClusterSecretStore's provider kind (``azurekv``, ``aws``, ``kubernetes``), as rendered."""
+    secret_store_fqdns: tuple[str, ...] = ()
+    """Names External Secrets' controller must reach to read the rendered store."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.cert_manager import cert_manager_flows
+from ..agnostics.external_secrets import external_secrets_flows, store_endpoints
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
@@ -90,6 +91,7 @@ def context_of(graph: Graph) -> FlowContext:
         if PROJECT_LABEL in labels
     )
     issuers = [m for m in graph.manifests() if m.get("kind") == "ClusterIssuer"]
+    stores = [(m.get("spec") or {}).get("provider") or {} for m in graph.manifests() if m.get("kind") == "ClusterSecretStore"]
     return FlowContext(
         domain=str(graph.outputs.get("domain", "")),
         projects=projects,
@@ -98,6 +100,8 @@ def context_of(graph: Graph) -> FlowContext:
         argocd_ha=any(
             r["chart"] == "argo-cd" and (r["values"].get("redis-ha") or {}).get("enabled") for r in graph.helm_releases()
         ),
+        secret_store=",".join(sorted({kind for provider in stores for kind in provider})),
+        secret_store_fqdns=tuple(dict.fromkeys(name for provider in stores for name in store_endpoints(provider))),
     )
 
 
@@ -106,6 +110,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
     return [
         *cluster_flows(context),
         *cert_manager_flows(context),
+        *external_secrets_flows(context),
         *argocd_flows(application_sources(), context.argocd_ha),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),

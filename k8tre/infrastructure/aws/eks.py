@@ -15,6 +15,7 @@ from ...stage import Stage
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import exec_kubeconfig
 from .network import VpcNetwork
+from .secret_store import SecretsManagerStore
 
 _ASSUME = {
     "cluster": "eks.amazonaws.com",
@@ -135,6 +136,19 @@ class EksCluster(pulumi.ComponentResource):
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
+        # Pods get IAM roles through EKS Pod Identity, which needs its agent on every node (EKS docs, "Set up the
+        # Amazon EKS Pod Identity Agent": https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html).
+        # It is a host-network DaemonSet, so it waits for the nodes like CoreDNS does.
+        pod_identity_agent = aws.eks.Addon(
+            f"{name}-pod-identity-agent",
+            cluster_name=self.cluster.name,
+            addon_name="eks-pod-identity-agent",
+            resolve_conflicts_on_create="OVERWRITE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=groups),
+        )
+        secrets = SecretsManagerStore(
+            f"{name}-secrets", self.cluster, config.region, stage, after=[pod_identity_agent], opts=child
+        )
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
@@ -154,6 +168,7 @@ class EksCluster(pulumi.ComponentResource):
                     "service.beta.kubernetes.io/aws-load-balancer-type": "external",
                     "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
                 },
+                secret_store=secrets.facts,
             ),
         )
         self.node_groups = groups

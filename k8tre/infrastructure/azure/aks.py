@@ -25,6 +25,7 @@ from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, ManagedClusterArgs
+from .secret_store import key_vault_store
 from .spoke import INGRESS_SUBNET, SpokeNetwork
 from .subscriptions import SubscriptionProviders
 
@@ -133,6 +134,8 @@ class AksCluster(pulumi.ComponentResource):
                     for service, client_id in identities.client_ids.items()
                 },
                 cloud_api_fqdns=("management.azure.com", "login.microsoftonline.com"),
+                # External Secrets reads generated passwords from the environment's vault (private endpoint).
+                secret_store=key_vault_store(data.vault, self.resource_group.name, account.tenant_id),
                 dns01_solver={
                     "azureDNS": {
                         "subscriptionID": account.subscription_id,

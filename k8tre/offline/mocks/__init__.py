@@ -38,6 +38,7 @@ class K8treMocks(Mocks):
             "azure-native:containerservice:listManagedClusterUserCredentials": self.azure.user_credentials,
             "azure-native:authorization:getClientConfig": self.azure.client_config,
             "aws:index/getAvailabilityZones:getAvailabilityZones": self.aws.availability_zones,
+            "aws:index/getCallerIdentity:getCallerIdentity": self.aws.caller_identity,
         }
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:

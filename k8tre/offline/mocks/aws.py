@@ -33,6 +33,10 @@ _OTHERS = {
     "aws:eks/cluster:Cluster",
     "aws:eks/nodeGroup:NodeGroup",
     "aws:eks/addon:Addon",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    "aws:secretsmanager/secret:Secret",
+    "aws:secretsmanager/secretVersion:SecretVersion",
 }
 
 
@@ -83,6 +87,14 @@ class AwsMocks:
             return name, {**inputs, "name": name, "arn": f"arn:aws:logs:{region}:{AWS_ACCOUNT}:log-group:{name}"}
         if kind == "Cluster":
             return self._cluster(args.name, inputs, region)
+        if kind == "RolePolicy":
+            # An inline policy's id is "<role>:<policy name>" (pulumi-aws docs, iam.RolePolicy, import).
+            name = inputs.get("name") or autoname(args.name)
+            return f"{inputs['role']}:{name}", {**inputs, "name": name}
+        if kind in ("Secret", "SecretVersion"):
+            return self._secret(kind, args.name, inputs, region)
+        if kind == "PodIdentityAssociation":
+            return self._pod_identity(inputs, region)
         cluster = inputs["clusterName"]
         if kind == "NodeGroup":
             name = inputs.get("nodeGroupName") or autoname(args.name)
@@ -103,6 +115,41 @@ class AwsMocks:
             "certificateAuthority": {"data": CA_DATA},
             "status": "ACTIVE",
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{endpoint_id}"}]}],
+        }
+
+    def _secret(self, kind: str, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:
+        """Secrets Manager: ids and ARNs as the provider reports them.
+
+        A secret's id is its ARN, its name plus ``-`` and six random characters (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources);
+        a version's id is ``<secret ARN>|<version id>`` and it becomes ``AWSCURRENT``
+        (pulumi-aws docs, secretsmanager.SecretVersion).
+        """
+        if kind == "Secret":
+            name = inputs.get("name") or autoname(logical)
+            arn = f"arn:aws:secretsmanager:{region}:{AWS_ACCOUNT}:secret:{name}-{stable_hex(name, 6)}"
+            return arn, {**inputs, "name": name, "arn": arn}
+        version = stable_uuid(f"{inputs['secretId']}|{logical}")
+        outputs = {**inputs, "arn": inputs["secretId"], "versionId": version, "versionStages": ["AWSCURRENT"]}
+        return f"{inputs['secretId']}|{version}", outputs
+
+    def _pod_identity(self, inputs: Outputs, region: str) -> tuple[str, Outputs]:
+        """EKS Pod Identity association: its id and ARN as EKS reports them.
+
+        The id is ``a-`` and 17 characters, the ARN under the cluster (EKS API reference,
+        ``PodIdentityAssociation``); pulumi-aws's id is ``<cluster>,<association id>``.
+        """
+        cluster = inputs["clusterName"]
+        association = "a-" + stable_hex(f"{cluster}/{inputs['namespace']}/{inputs['serviceAccount']}", 17)
+        arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:podidentityassociation/{cluster}/{association}"
+        return f"{cluster},{association}", {**inputs, "associationId": association, "associationArn": arn}
+
+    def caller_identity(self, args: MockCallArgs) -> Outputs:
+        """``getCallerIdentity``: the offline deployer in the offline account."""
+        return {
+            "accountId": AWS_ACCOUNT,
+            "arn": f"arn:aws:iam::{AWS_ACCOUNT}:user/k8tre-deployer",
+            "userId": "AIDA" + stable_hex("deployer", 17).upper(),
+            "id": AWS_ACCOUNT,
         }
 
     def availability_zones(self, args: MockCallArgs) -> Outputs:

@@ -50,6 +50,7 @@ _ARM: dict[str, tuple[str, str]] = {
     ),
     "dns:Zone": ("Microsoft.Network/dnszones/{zoneName}", "zoneName"),
     "keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
+    "keyvault:Secret": ("Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}", "secretName"),
     "storage:StorageAccount": ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
     "storage:BlobServiceProperties": (
         "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
@@ -166,6 +167,21 @@ class AzureMocks:
             first_usable = ipaddress.ip_network(prefix, strict=False).network_address + 4
             configs.append({**config, "privateIPAddress": str(first_usable), "privateIPAllocationMethod": "Dynamic"})
         return {**outputs, "ipConfigurations": configs}
+
+    def _Vault(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
+        # The data-plane address Key Vault reports for a vault in Azure's public cloud: its name under
+        # vault.azure.net (https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates).
+        properties = {**(outputs.get("properties") or {}), "vaultUri": f"https://{outputs['name']}.vault.azure.net/"}
+        return {**outputs, "properties": properties}
+
+    def _Secret(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
+        # ARM never returns a secret's value ("value will never be returned from the service": Microsoft.KeyVault
+        # REST reference, Secrets - Create Or Update); it reports the secret's data-plane URIs instead.
+        vault, name = outputs["vaultName"], outputs["name"]
+        properties = {k: v for k, v in (outputs.get("properties") or {}).items() if k != "value"}
+        uri = f"https://{vault}.vault.azure.net/secrets/{name}"
+        properties |= {"secretUri": uri, "secretUriWithVersion": f"{uri}/{stable_hex(ident, 32)}"}
+        return {**outputs, "properties": properties}
 
     def _UserAssignedIdentity(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
         made = {"clientId": stable_uuid(ident + "client"), "principalId": stable_uuid(ident + "principal"), "tenantId": TENANT}
