@@ -104,6 +104,7 @@ RULE_MODULES = (
     "azure_egress",
     "azure_baseline",
     "azure_storage",
+    "secret_stores",
     "support",
 )
 """The modules that hold rules, in the order their rules are reported."""
