@@ -32,7 +32,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         pins = config.versions.charts
         settings = config.agnostics
-        external_secrets = ExternalSecrets(
+        self.external_secrets = external_secrets = ExternalSecrets(
             f"{name}-external-secrets",
             cluster,
             chart("external-secrets", pins, config.versions.chart_source),

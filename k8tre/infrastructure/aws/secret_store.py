@@ -157,7 +157,7 @@ class SecretsManagerStore(pulumi.ComponentResource):
                 secret_string=document,
                 opts=pulumi.ResourceOptions(parent=parent),
             )
-            return StoredSecret(key=secret.name, written=version)
+            return StoredSecret(key=f"{prefix}{entry}", written=version)
 
         provider: dict[str, Any] = {"service": "SecretsManager", "region": region}
         self.facts = SecretStoreFacts(

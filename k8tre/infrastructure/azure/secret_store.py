@@ -68,7 +68,7 @@ def key_vault_store(
             properties=keyvault.SecretPropertiesArgs(value=document, content_type="application/json"),
             opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
         )
-        return StoredSecret(key=secret.name, written=secret)
+        return StoredSecret(key=vault_secret_name(entry), written=secret)
 
     return SecretStoreFacts(
         kind="azurekv",

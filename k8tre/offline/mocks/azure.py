@@ -14,7 +14,7 @@ import base64
 import ipaddress
 from collections.abc import Mapping
 
-from pulumi.runtime import MockCallArgs, MockResourceArgs
+from pulumi.runtime import MockCallArgs, MockResourceArgs, rpc
 
 from .common import SUBSCRIPTION, TENANT, MockMissing, Outputs, kubeconfig_document, stable_hex, stable_uuid
 
@@ -178,7 +178,10 @@ class AzureMocks:
         # ARM never returns a secret's value ("value will never be returned from the service": Microsoft.KeyVault
         # REST reference, Secrets - Create Or Update); it reports the secret's data-plane URIs instead.
         vault, name = outputs["vaultName"], outputs["name"]
-        properties = {k: v for k, v in (outputs.get("properties") or {}).items() if k != "value"}
+        given = outputs.get("properties") or {}
+        if rpc.is_rpc_secret(given):  # the whole object arrives marked secret because its value is
+            given = rpc.unwrap_rpc_secret(given)
+        properties = {k: v for k, v in given.items() if k != "value"}
         uri = f"https://{vault}.vault.azure.net/secrets/{name}"
         properties |= {"secretUri": uri, "secretUriWithVersion": f"{uri}/{stable_hex(ident, 32)}"}
         return {**outputs, "properties": properties}
