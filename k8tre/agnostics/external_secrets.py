@@ -190,14 +190,27 @@ def external_secrets_flows(context: FlowContext) -> list[Expect]:
     return flows
 
 
+def _describe(provider: Mapping[str, Any]) -> str:
+    """One provider as an operator would name it."""
+    if "azurekv" in provider:
+        settings = provider["azurekv"]
+        return f"Azure Key Vault {urlparse(str(settings.get('vaultUrl'))).hostname} ({settings.get('authType')})"
+    if "aws" in provider:
+        return f"AWS {provider['aws'].get('service')} in {provider['aws'].get('region')} (EKS Pod Identity)"
+    if "kubernetes" in provider:
+        return f"Kubernetes Secrets in namespace {provider['kubernetes'].get('remoteNamespace')}"
+    return ", ".join(sorted(provider))
+
+
 def _store_variant(render: Render) -> str:
-    """The ClusterSecretStores' provider kinds as rendered, and the chart's replicas."""
+    """The ClusterSecretStores' providers as rendered, and the controller's replicas."""
     stores = [
-        f"{store['metadata']['name']}: {', '.join(sorted((store.get('spec') or {}).get('provider') or {}))}"
+        f"{store['metadata']['name']}: {_describe((store.get('spec') or {}).get('provider') or {})}"
         for store in kinds(render, "ClusterSecretStore")
     ]
-    replicas = [str((r.get("values") or {}).get("replicaCount", 1)) for r in releases(render, "external-secrets")]
-    return "; ".join(stores) + (f" ({'/'.join(replicas)} replicas)" if replicas else "")
+    replicas = [int((r.get("values") or {}).get("replicaCount", 1)) for r in releases(render, "external-secrets")]
+    shown = "; ".join(stores)
+    return shown + "".join(f"; {n} replica{'s' if n != 1 else ''}" for n in replicas)
 
 
 ENTRY = ServiceEntry(
