@@ -135,7 +135,7 @@ class AksCluster(pulumi.ComponentResource):
                 },
                 cloud_api_fqdns=("management.azure.com", "login.microsoftonline.com"),
                 # External Secrets reads generated passwords from the environment's vault (private endpoint).
-                secret_store=key_vault_store(data.vault, self.resource_group.name, account.tenant_id),
+                secret_store=key_vault_store(data.vault, self.resource_group.name, account.tenant_id, stage),
                 dns01_solver={
                     "azureDNS": {
                         "subscriptionID": account.subscription_id,

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import pulumi
 from pulumi_azure_native import keyvault
 
+from ...stage import Stage
 from ..cluster import SecretStoreFacts, StoredSecret, json_secret
 
 NAMESPACE = "external-secrets"
@@ -35,7 +36,7 @@ def vault_secret_name(entry: str) -> str:
 
 
 def key_vault_store(
-    vault: keyvault.Vault, resource_group_name: pulumi.Input[str], tenant_id: pulumi.Input[str]
+    vault: keyvault.Vault, resource_group_name: pulumi.Input[str], tenant_id: pulumi.Input[str], stage: Stage
 ) -> SecretStoreFacts:
     """External Secrets' ``azurekv`` provider over ``vault`` with workload identity, and its writer.
 
@@ -66,7 +67,8 @@ def key_vault_store(
             vault_name=vault.name,
             secret_name=vault_secret_name(entry),
             properties=keyvault.SecretPropertiesArgs(value=document, content_type="application/json"),
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+            # The record of a generated password: losing it loses the password, so it is protected in prod.
+            opts=stage.stateful(pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on))),
         )
         return StoredSecret(key=vault_secret_name(entry), written=secret)
 
