@@ -89,6 +89,13 @@ def external_secrets_values(stage: Stage, identity: WorkloadIdentity | None) -> 
         # Uninstalling the chart must not delete the CRDs: that would delete every ExternalSecret and, through
         # their ownership, every Secret they made (Helm docs, "Resource policies": helm.sh/resource-policy keep).
         "crds": {"annotations": {"helm.sh/resource-policy": "keep"}},
+        # Nothing in the cluster writes into the store: the platform's identities there are read-only, and the
+        # push reconcilers (PushSecret, ClusterPushSecret) are switched off so none is even attempted.
+        "processPushSecret": False,
+        "processClusterPushSecret": False,
+        # Namespace editors and admins do not get ExternalSecret rights through the aggregated edit/admin roles
+        # (chart values rbac.aggregateTo*): only the platform (Pulumi, Argo CD) asks the store for anything.
+        "rbac": {"aggregateToEdit": False, "aggregateToAdmin": False},
         "replicaCount": replicas,
         # With more than one controller, one leads and the others wait (chart value leaderElect, off by default).
         "leaderElect": replicas > 1,

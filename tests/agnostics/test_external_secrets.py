@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from conftest import graph_of, stack_file
+from conftest import expanded_graph_of, graph_of, stack_file
 from k8tre.agnostics import layer as agnostics_layer
 from k8tre.agnostics.external_secrets import NAMESPACE, STORE_NAME, WEBHOOK_PORT
 from k8tre.agnostics.generated_secret import generated_secret
@@ -178,6 +178,27 @@ def test_operator_is_replicated_with_disruption_budgets_outside_dev(stack: str) 
         assert component["resources"]["limits"] and component["resources"]["requests"]
     assert values["leaderElect"] is replicated
     assert values["crds"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+
+
+def test_the_installed_operator_never_writes_the_store_and_editors_get_no_external_secrets() -> None:
+    # Judged on what the chart really renders with the program's values.
+    (release,) = [r for r in expanded_graph_of("dev").workloads if r.chart == "external-secrets"]
+    (controller,) = [o for o in release.objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "external-secrets"]
+    args = controller["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--enable-push-secret-reconciler=false" in args
+    assert "--enable-cluster-push-secret-reconciler=false" in args
+    aggregated = [
+        o["metadata"]["name"]
+        for o in release.objects
+        if o["kind"] == "ClusterRole"
+        and any(
+            (o["metadata"].get("labels") or {}).get(f"rbac.authorization.k8s.io/aggregate-to-{role}") == "true"
+            for role in ("edit", "admin")
+        )
+    ]
+    assert not aggregated, f"namespace editors would get External Secrets rights through {aggregated}"
+    crds = [o for o in release.objects if o["kind"] == "CustomResourceDefinition"]
+    assert crds and all(c["metadata"]["annotations"].get("helm.sh/resource-policy") == "keep" for c in crds)
 
 
 @pytest.mark.parametrize("stack", list(CLOUDS))
