@@ -24,6 +24,8 @@ class AgnosticsLayer(pulumi.ComponentResource):
 
     platform: Platform
     """The typed hand-off to the application layer."""
+    cluster: Cluster
+    """The cluster with External Secrets installed (``secret_store_ready`` set): what later layers build on."""
 
     def __init__(
         self, name: str, cluster: Cluster, config: K8treConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
@@ -42,6 +44,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
         # Services after this point may call generated_secret: their ExternalSecrets (and only those) wait for
         # the operator and its store; everything else they create does not.
         cluster = dataclasses.replace(cluster, secret_store_ready=external_secrets.ready)
+        self.cluster = cluster
         cert_manager = CertManager(
             f"{name}-cert-manager",
             cluster,

@@ -230,8 +230,8 @@ def probes() -> Iterator[dict[str, Graph]]:
 
     def with_probe(self: agnostics_layer.AgnosticsLayer, name: str, cluster: Cluster, *args: Any, **kwargs: Any) -> None:
         original(self, name, cluster, *args, **kwargs)
-        ready = dataclasses.replace(cluster, secret_store_ready=self.external_secrets.ready)
-        generated_secret(f"{name}-probe", cluster=ready, parent=self, **PROBE)  # type: ignore[arg-type]
+        # The cluster the layer hands on (to its later services and the applications): the store installed.
+        generated_secret(f"{name}-probe", cluster=self.cluster, parent=self, **PROBE)  # type: ignore[arg-type]
 
     agnostics_layer.AgnosticsLayer.__init__ = with_probe  # type: ignore[method-assign]
     try:
