@@ -198,6 +198,12 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
             roleDefinitionId="/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
         ),
     ),
+    # The vault moved to access policies: External Secrets' "Key Vault Secrets User" assignment would grant nothing.
+    (
+        "azure-key-vault-rbac-for-data-roles",
+        "dev",
+        lambda g: g.of_type("azure-native:keyvault:Vault")[0].inputs["properties"].update(enableRbacAuthorization=False),
+    ),
 ]
 
 
