@@ -58,7 +58,7 @@ def test_render_writes_graph_manifests_and_helm(tmp_path: Path) -> None:
     assert {m["kind"] for m in manifests} >= {"Namespace", "ClusterIssuer", "AppProject", "Application"}
     assert all({"apiVersion", "kind", "metadata"} <= set(m) for m in manifests)
     releases = [yaml.safe_load(p.read_text()) for p in (out / "helm").glob("*.yaml")]
-    assert {r["chart"] for r in releases} == {"cilium", "cert-manager", "argo-cd"}
+    assert {r["chart"] for r in releases} == {"cilium", "cert-manager", "argo-cd", "external-secrets"}
     for release in releases:
         assert set(release) == {"name", "chart", "archive", "repository", "version", "namespace", "values"}
         assert release["archive"].startswith("../charts/") and release["repository"] is None, "the vendored archive"

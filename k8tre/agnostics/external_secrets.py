@@ -25,6 +25,7 @@ from ..stage import Stage
 from ..versions import ChartPin
 from .catalogue import Render, ServiceEntry, kinds, releases
 from .network_policy import KUBE_DNS, opening, service_policy
+from .secret_store_namespace import in_cluster_store
 
 NAMESPACE = "external-secrets"
 RELEASE = "external-secrets"
@@ -278,5 +279,8 @@ class ExternalSecrets(pulumi.ComponentResource):
             # The kind exists once the chart has installed its CRDs.
             opts=cluster.opts(self, depends_on=[self.release]),
         )
-        self.ready = [self.release, self.store]
+        in_cluster: list[pulumi.Resource] = []
+        if facts.remote_namespace and facts.reader:
+            in_cluster = in_cluster_store(f"{name}-store-ns", cluster, facts.remote_namespace, facts.reader, stage, self)
+        self.ready = [self.release, self.store, *in_cluster]
         self.register_outputs({"store": STORE_NAME})

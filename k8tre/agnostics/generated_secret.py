@@ -98,9 +98,11 @@ def generated_secret(
         key: random.RandomPassword(f"{name}-{key}", length=length, special=False, opts=pulumi.ResourceOptions(parent=parent))
         for key in keys
     }
-    stored = store.write(
-        f"{name}-store", store_entry(namespace, secret_name), {key: p.result for key, p in passwords.items()}, parent
-    )
+    # An in-cluster store's entries are Kubernetes objects: they wait for the CNI and the store's namespace.
+    # A cloud store's are written at once, beside the operator's installation rather than after it.
+    after = [*cluster.ready, *cluster.secret_store_ready] if store.remote_namespace else []
+    values = {key: p.result for key, p in passwords.items()}
+    stored = store.write(f"{name}-store", store_entry(namespace, secret_name), values, parent, after)
     external = k8s.apiextensions.CustomResource(
         name,
         api_version="external-secrets.io/v1",

@@ -81,7 +81,9 @@ class SecretStoreFacts:
     extra_egress: Sequence[Mapping[str, Any]] = ()
     """Further Cilium egress rules the controller needs for its credentials (e.g. the EKS Pod Identity Agent)."""
     remote_namespace: str | None = None
-    """Kubernetes provider only: the namespace that holds the store's Secrets."""
+    """Kubernetes provider only: the namespace that holds the store's Secrets (the agnostics layer creates it)."""
+    reader: str | None = None
+    """Kubernetes provider only: the service account that may read that namespace's Secrets."""
 
 
 @dataclass(frozen=True)

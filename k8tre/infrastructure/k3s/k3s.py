@@ -18,7 +18,7 @@ from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from ..kubeconfig import point_at
 from .node_config import KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
-from .secret_store import InClusterSecretStore
+from .secret_store import in_cluster_store
 
 API_PORT = 6443
 SERVER_CA = "/var/lib/rancher/k3s/server/tls/server-ca.crt"
@@ -89,7 +89,6 @@ class K3sCluster(pulumi.ComponentResource):
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
-        store = InClusterSecretStore(f"{name}-secrets", provider, [*servers, *agents, fetched], stage, opts=child)
         self.result = ProvisionedCluster(
             name=pulumi.Output.from_input(f"k3s-{stage.slug}"),
             kubeconfig=kubeconfig,
@@ -106,7 +105,7 @@ class K3sCluster(pulumi.ComponentResource):
                 storage_parameters={},
                 internal_lb_annotations={},
                 lb_ip_pool=tuple(config.load_balancer_cidrs),
-                secret_store=store.facts,
+                secret_store=in_cluster_store(provider, stage),
             ),
         )
         self.register_outputs({"apiServer": url})
