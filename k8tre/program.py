@@ -21,7 +21,9 @@ class K8tre:
         self.infrastructure = InfrastructureLayer(f"{name}-infra", config, self.stage)
         cluster = self.infrastructure.cluster
         self.agnostics = AgnosticsLayer(f"{name}-agnostics", cluster, config, self.stage)
-        self.applications = ApplicationLayer(f"{name}-apps", cluster, self.agnostics.platform, config, self.stage)
+        # The applications get the cluster as the agnostics layer leaves it: with the secret store installed, so a
+        # generated password (generated_secret) can be delivered to them too.
+        self.applications = ApplicationLayer(f"{name}-apps", self.agnostics.cluster, self.agnostics.platform, config, self.stage)
 
     def export(self) -> None:
         """Publish the stack outputs; the kubeconfig stays a secret."""

@@ -74,6 +74,7 @@ def test_render_writes_graph_manifests_and_helm(tmp_path: Path) -> None:
         "kube-prometheus-stack",
         "external-dns",
         "velero",
+        "external-secrets",
     }
     for release in releases:
         assert set(release) == {"name", "chart", "archive", "repository", "version", "namespace", "values"}

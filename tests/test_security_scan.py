@@ -116,6 +116,10 @@ def _rendered(stacks: list[str]) -> set[tuple[str, str, str]]:
 
     found = set()
     for stack in stacks:
+        # The program's own objects are scanned too (manifests/), so entries may name them.
+        for obj in expanded_graph_of(stack).manifests():
+            meta = obj.get("metadata") or {}
+            found.add((obj["kind"], meta.get("namespace") or "default", meta.get("name", "")))
         for release in expanded_graph_of(stack).workloads:
             for obj in release.objects:
                 meta = obj.get("metadata") or {}

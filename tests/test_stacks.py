@@ -165,10 +165,10 @@ def test_eks_is_created_without_default_networking_addons() -> None:
     assert cluster.inputs["bootstrapSelfManagedAddons"] is False
     assert cluster.inputs["encryptionConfig"]["resources"] == ["secrets"]
     addons = {a.inputs["addonName"] for a in graph.of_type("aws:eks/addon:Addon")}
-    # No vpc-cni or kube-proxy add-on; CoreDNS restored, and the Pod Identity agent the CSI drivers' roles need.
-    assert addons == {"coredns", "eks-pod-identity-agent"}
-    (coredns,) = [a for a in graph.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "coredns"]
-    assert {g.urn for g in graph.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(coredns.dependencies)
+    # CoreDNS restored and the Pod Identity Agent added (platform services' IAM roles), both after the nodes.
+    assert addons == {"coredns", "eks-pod-identity-agent"}, "no vpc-cni or kube-proxy add-on"
+    for addon in graph.of_type("aws:eks/addon:Addon"):
+        assert {g.urn for g in graph.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(addon.dependencies)
     private = [s for s in graph.of_type("aws:ec2/subnet:Subnet") if "internal-elb" in str(s.inputs.get("tags"))]
     nats = graph.of_type("aws:ec2/natGateway:NatGateway")
     assert len(private) == 3 and len(nats) == 1  # one NAT outside prod

@@ -54,6 +54,7 @@ def _catalogue() -> list[ServiceEntry]:
         cloudnative_pg,
         costs,
         external_dns,
+        external_secrets,
         gateway,
         logs,
         monitoring,
@@ -77,6 +78,7 @@ def _catalogue() -> list[ServiceEntry]:
         costs.ENTRY,
         seaweedfs.ENTRY,
         velero.ENTRY,
+        external_secrets.ENTRY,
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pulumi
 
 from ..config import K8treConfig
@@ -14,6 +16,7 @@ from .cert_manager import CertManager
 from .cloudnative_pg import CloudNativePg
 from .costs import Costs
 from .external_dns import ExternalDns
+from .external_secrets import ExternalSecrets
 from .gateway import SharedGateway
 from .isolation import DefaultDeny, LoadBalancerPool
 from .logs import Logs
@@ -29,6 +32,8 @@ class AgnosticsLayer(pulumi.ComponentResource):
 
     platform: Platform
     """The typed hand-off to the application layer."""
+    cluster: Cluster
+    """The cluster with External Secrets installed (``secret_store_ready`` set): what later layers build on."""
 
     def __init__(
         self, name: str, cluster: Cluster, config: K8treConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None
@@ -37,6 +42,17 @@ class AgnosticsLayer(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         pins = config.versions.charts
         settings = config.agnostics
+        self.external_secrets = external_secrets = ExternalSecrets(
+            f"{name}-external-secrets",
+            cluster,
+            chart("external-secrets", pins, config.versions.chart_source),
+            stage,
+            opts=child,
+        )
+        # Services after this point may call generated_secret: their ExternalSecrets (and only those) wait for
+        # the operator and its store; everything else they create does not.
+        cluster = dataclasses.replace(cluster, secret_store_ready=external_secrets.ready)
+        self.cluster = cluster
         cert_manager = CertManager(
             f"{name}-cert-manager",
             cluster,
@@ -135,7 +151,14 @@ class AgnosticsLayer(pulumi.ComponentResource):
             internal_issuer=cert_manager.internal_issuer_name,
             argocd_namespace=argocd.namespace,
             gateway=gateway.ref,
-            ready=[argocd.release, cert_manager.issuer, cert_manager.internal_issuer, gateway.gateway, self.default_deny.policy],
+            ready=[
+                argocd.release,
+                cert_manager.issuer,
+                cert_manager.internal_issuer,
+                gateway.gateway,
+                self.default_deny.policy,
+                external_secrets.store,
+            ],
             storage_classes=storage.classes,
             databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
             object_store=store,

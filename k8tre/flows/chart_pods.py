@@ -17,6 +17,9 @@ chart's own templates, vendored in ``../shared/charts``:
   ports; Prometheus and Alertmanager as the Prometheus Operator labels their pods
   (``k8tre.agnostics.observability_network``). node-exporter runs on the host network, outside
   any pod policy, so it has no pod here.
+- external-secrets 2.x: ``external-secrets*.selectorLabels`` in ``templates/_helpers.tpl``
+  (``app.kubernetes.io/name`` ``external-secrets``, ``-webhook``, ``-cert-controller``; the webhook
+  serves on ``webhook`` 10250, ``webhook.port``).
 """
 
 from __future__ import annotations
@@ -129,6 +132,18 @@ def _seaweedfs(release: str) -> list[_ModelPod]:
     return [(f"{release}-{part}", {**common, "app.kubernetes.io/component": part}, ports) for part, ports in parts.items()]
 
 
+def _external_secrets(release: str) -> list[_ModelPod]:
+    parts = {"": {"metrics": 8080}, "-webhook": {"webhook": 10250}, "-cert-controller": {"metrics": 8080}}
+    return [
+        (
+            f"{release}{suffix}",
+            {"app.kubernetes.io/name": f"external-secrets{suffix}", "app.kubernetes.io/instance": release},
+            ports,
+        )
+        for suffix, ports in parts.items()
+    ]
+
+
 _CHARTS: Final = {
     "jupyterhub": _jupyterhub,
     "argo-cd": _argocd,
@@ -139,6 +154,7 @@ _CHARTS: Final = {
     "opencost": _single("opencost", "", {"http": 9003}),
     "velero": _velero,
     "seaweedfs": _seaweedfs,
+    "external-secrets": _external_secrets,
 }
 
 

@@ -113,3 +113,7 @@ class FlowContext:
     """Hosts Velero's backup storage location makes it contact (read from the location, not the policy)."""
     seaweedfs: bool = False
     """Whether the in-cluster object store (SeaweedFS) is installed."""
+    secret_store: str = ""
+    """The ClusterSecretStore's provider kind (``azurekv``, ``aws``, ``kubernetes``), as rendered."""
+    secret_store_fqdns: tuple[str, ...] = ()
+    """Names External Secrets' controller must reach to read the rendered store."""

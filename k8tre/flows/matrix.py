@@ -17,6 +17,7 @@ from ..agnostics.argocd_sso import sso_hosts
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.cloudnative_pg import cloudnative_pg_flows
 from ..agnostics.external_dns import external_dns_flows, external_dns_targets
+from ..agnostics.external_secrets import external_secrets_flows, store_endpoints
 from ..agnostics.issuers import solver_targets
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..agnostics.observability_network import observability_flows, operator_pods
@@ -100,6 +101,7 @@ def context_of(graph: Graph) -> FlowContext:
     issuers = [m for m in graph.manifests() if m.get("kind") == "ClusterIssuer"]
     velero = [r for r in graph.helm_releases() if r["chart"] == "velero"]
     locations = [loc for r in velero for loc in (r["values"].get("configuration") or {}).get("backupStorageLocation") or []]
+    stores = [(m.get("spec") or {}).get("provider") or {} for m in graph.manifests() if m.get("kind") == "ClusterSecretStore"]
     return FlowContext(
         domain=str(graph.outputs.get("domain", "")),
         projects=projects,
@@ -115,6 +117,8 @@ def context_of(graph: Graph) -> FlowContext:
         velero=bool(velero),
         backup_hosts=tuple(host for location in locations for host in backup_hosts(location)),
         seaweedfs=any(r["chart"] == "seaweedfs" for r in graph.helm_releases()),
+        secret_store=",".join(sorted({kind for provider in stores for kind in provider})),
+        secret_store_fqdns=tuple(dict.fromkeys(name for provider in stores for name in store_endpoints(provider))),
     )
 
 
@@ -130,6 +134,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *external_dns_flows(context),
         *velero_flows(context),
         *seaweedfs_flows(context),
+        *external_secrets_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
     ]

@@ -12,7 +12,10 @@ from .cluster import (
     ProvisionedCluster,
     Rfc2136Server,
     Route53Zone,
+    SecretStoreFacts,
+    SecretWriter,
     StoreCredentials,
+    StoredSecret,
     WorkloadIdentity,
 )
 from .layer import InfrastructureLayer
@@ -30,6 +33,9 @@ __all__ = [
     "ProvisionedCluster",
     "Rfc2136Server",
     "Route53Zone",
+    "SecretStoreFacts",
+    "SecretWriter",
     "StoreCredentials",
+    "StoredSecret",
     "WorkloadIdentity",
 ]

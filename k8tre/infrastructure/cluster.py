@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -199,6 +200,57 @@ class ObjectStore:
 
 
 @dataclass(frozen=True)
+class StoredSecret:
+    """A value the platform wrote into the cloud's secret store, as an ``ExternalSecret`` names it."""
+
+    key: pulumi.Input[str]
+    """``remoteRef.key``: the entry's name in the store (each password is a ``property`` of it)."""
+    written: pulumi.Resource
+    """The resource that writes the entry: what reading it must wait for."""
+
+
+def json_secret(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    """``values`` as one JSON object, a Pulumi secret (each value becomes a ``property`` of a store entry)."""
+    document: pulumi.Output[str] = pulumi.Output.all(**values).apply(lambda v: json.dumps(v, sort_keys=True))
+    return pulumi.Output.secret(document)
+
+
+class SecretWriter(Protocol):
+    """Writes one entry of named generated values into the cloud's secret store (no cloud SDK in the caller)."""
+
+    def __call__(
+        self,
+        name: str,
+        entry: str,
+        values: Mapping[str, pulumi.Input[str]],
+        parent: pulumi.Resource,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> StoredSecret:
+        """Write ``values`` (each a Pulumi secret) as the entry ``entry``; ``name`` is the Pulumi resource name."""
+        ...
+
+
+@dataclass(frozen=True)
+class SecretStoreFacts:
+    """The secret store External Secrets reads on this cloud, and how the platform writes into it."""
+
+    kind: Literal["azurekv", "aws", "kubernetes"]
+    """The External Secrets provider (the one key of the ClusterSecretStore's ``spec.provider``)."""
+    provider: Mapping[str, pulumi.Input[Any]]
+    """That provider's settings (``spec.provider.<kind>``), as the ClusterSecretStore CRD defines them."""
+    write: SecretWriter
+    """Writes generated values into the store (the infrastructure's own SDK, called by the agnostics layer)."""
+    endpoint_fqdns: Sequence[pulumi.Input[str]] = ()
+    """Names the controller calls over HTTPS to read the store (the vault, the Secrets Manager endpoint)."""
+    extra_egress: Sequence[Mapping[str, Any]] = ()
+    """Further Cilium egress rules the controller needs for its credentials (e.g. the EKS Pod Identity Agent)."""
+    remote_namespace: str | None = None
+    """Kubernetes provider only: the namespace that holds the store's Secrets (the agnostics layer creates it)."""
+    reader: str | None = None
+    """Kubernetes provider only: the service account that may read that namespace's Secrets."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """Per-cloud facts the agnostics layer consumes instead of branching on the cloud."""
 
@@ -227,6 +279,8 @@ class PlatformFacts:
     """Address of a node-local credential agent pods with a cloud identity call (EKS Pod Identity), if any."""
     object_store: ObjectStore | None = None
     """The cloud's object store for backups; None where the cloud has none (K3s), so the platform runs SeaweedFS."""
+    secret_store: SecretStoreFacts | None = None
+    """Where generated passwords are kept and how External Secrets reads them; every cloud fills it."""
 
 
 @dataclass(frozen=True)
@@ -271,6 +325,10 @@ class Cluster:
     """Per-cloud facts for the agnostics layer."""
     exports: Mapping[str, pulumi.Input[Any]] = field(default_factory=dict)
     """Stack outputs the cloud component publishes for other stacks."""
+    secret_store_ready: Sequence[pulumi.Resource] = ()
+    """What an ``ExternalSecret`` waits for: the operator's CRDs and the ClusterSecretStore. Empty until the
+    agnostics layer has installed External Secrets (it hands a copy of the cluster with these set to the services
+    after it), so only what reads a store waits for it."""
 
     def opts(self, parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         """Options for a Kubernetes resource: this cluster's provider, after the cluster is ready."""

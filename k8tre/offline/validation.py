@@ -9,6 +9,7 @@ from ..agnostics.argocd import FREE_FORM_VALUES as ARGOCD_FREE_FORM
 from ..agnostics.cert_manager import FREE_FORM_VALUES as CERT_MANAGER_FREE_FORM
 from ..agnostics.cloudnative_pg import FREE_FORM_VALUES as CNPG_FREE_FORM
 from ..agnostics.costs import FREE_FORM_VALUES as OPENCOST_FREE_FORM
+from ..agnostics.external_secrets import FREE_FORM_VALUES as EXTERNAL_SECRETS_FREE_FORM
 from ..agnostics.log_collector import FREE_FORM_VALUES as FLUENT_BIT_FREE_FORM
 from ..agnostics.logs import FREE_FORM_VALUES as VICTORIA_LOGS_FREE_FORM
 from ..agnostics.monitoring_values import FREE_FORM_VALUES as KUBE_PROMETHEUS_STACK_FREE_FORM
@@ -30,6 +31,7 @@ FREE_FORM: Mapping[str, tuple[str, ...]] = {
     "victoria-logs-single": VICTORIA_LOGS_FREE_FORM,
     "fluent-bit": FLUENT_BIT_FREE_FORM,
     "opencost": OPENCOST_FREE_FORM,
+    "external-secrets": EXTERNAL_SECRETS_FREE_FORM,
     # z2jh passes hub.config straight to JupyterHub's traitlets: its keys are JupyterHub classes.
     "jupyterhub": ("hub.config",),
     **STORAGE_FREE_FORM,

@@ -111,6 +111,7 @@ RULE_MODULES = (
     "azure_private_dns",
     "aws_dns",
     "backups",
+    "secret_stores",
     "support",
 )
 """The modules that hold rules, in the order their rules are reported."""

@@ -149,3 +149,41 @@ def test_a_bucket_and_its_settings_are_answered_from_their_inputs() -> None:
     )
     assert answered["associationArn"].endswith(f"podidentityassociation/eks-k8tre-dev/{made}")
     assert mocks.call(MockCallArgs("aws:index/getCallerIdentity:getCallerIdentity", {}, ""))[0]["accountId"] == "123456789012"
+
+
+def test_a_vault_reports_its_address_and_a_vault_secret_never_its_value() -> None:
+    mocks = K8treMocks({"azure-native:location": "uksouth"})
+    _, vault = _azure(mocks, "keyvault:Vault", "kv", vaultName="kv-test", properties={"tenantId": "t"})
+    assert vault["properties"]["vaultUri"] == "https://kv-test.vault.azure.net/"  # type: ignore[index]
+    ident, secret = _azure(
+        mocks, "keyvault:Secret", "s", vaultName="kv-test", secretName="ns-app", properties={"value": "p4ss", "contentType": "x"}
+    )
+    assert ident.endswith("/providers/Microsoft.KeyVault/vaults/kv-test/secrets/ns-app")
+    properties = secret["properties"]
+    assert "value" not in properties  # type: ignore[operator]
+    assert properties["secretUri"] == "https://kv-test.vault.azure.net/secrets/ns-app"  # type: ignore[index]
+
+
+def test_secrets_manager_and_pod_identity_ids_follow_their_inputs() -> None:
+    mocks = K8treMocks({"aws:region": "eu-west-2"})
+    arn, secret = mocks.new_resource(
+        MockResourceArgs("aws:secretsmanager/secret:Secret", "s", {"name": "k8tre-dev/ns-app"}, custom=True)
+    )
+    assert str(arn).startswith("arn:aws:secretsmanager:eu-west-2:123456789012:secret:k8tre-dev/ns-app-")
+    assert len(str(arn).rsplit("-", 1)[-1]) == 6 and secret["arn"] == arn
+    version, state = mocks.new_resource(
+        MockResourceArgs(
+            "aws:secretsmanager/secretVersion:SecretVersion", "v", {"secretId": arn, "secretString": "x"}, custom=True
+        )
+    )
+    assert str(version).startswith(f"{arn}|") and state["versionStages"] == ["AWSCURRENT"]
+    ident, association = mocks.new_resource(
+        MockResourceArgs(
+            "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+            "a",
+            {"clusterName": "eks-x", "namespace": "ns", "serviceAccount": "sa", "roleArn": "arn:aws:iam::1:role/r"},
+            custom=True,
+        )
+    )
+    assert str(ident).startswith("eks-x,a-")
+    assert association["associationArn"].startswith("arn:aws:eks:eu-west-2:123456789012:podidentityassociation/eks-x/a-")

@@ -17,6 +17,7 @@ from ..kubeconfig import exec_kubeconfig
 from .backup_store import S3BackupStore
 from .dns import POD_IDENTITY_AGENT, EnvironmentZones
 from .network import VpcNetwork
+from .secret_store import SecretsManagerStore
 from .storage import EksStorage
 
 _ASSUME = {
@@ -160,6 +161,7 @@ class EksCluster(pulumi.ComponentResource):
         )
         zones = EnvironmentZones(f"{name}-dns", self.cluster.name, network.vpc.id, config.region, stage, agent, opts=child)
         backups = S3BackupStore(f"{name}-backups", self.cluster.name, config.region, stage, opts=child)
+        secrets = SecretsManagerStore(f"{name}-secrets", self.cluster, config.region, stage, after=[agent], opts=child)
         self.result = ProvisionedCluster(
             name=self.cluster.name,
             kubeconfig=kubeconfig,
@@ -191,6 +193,7 @@ class EksCluster(pulumi.ComponentResource):
                 private_dns=zones.private,
                 pod_identity_agent=POD_IDENTITY_AGENT,
                 object_store=backups.store,
+                secret_store=secrets.facts,
             ),
         )
         self.node_groups = groups

@@ -29,6 +29,7 @@ from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, EtcdKms, ManagedClusterArgs
 from .nsg_rules import ALLOWED_IP_RANGES
+from .secret_store import key_vault_store
 from .spoke import INGRESS_SUBNET, SpokeNetwork
 from .storage import azure_storage
 from .subscriptions import SubscriptionProviders
@@ -166,6 +167,8 @@ class AksCluster(pulumi.ComponentResource):
                 public_dns=self._zone(stage, account, identities.client_ids["cert-manager"], private=False),
                 private_dns=self._zone(stage, account, identities.client_ids["external-dns"], private=True),
                 object_store=backups.store,
+                # External Secrets reads generated passwords from the environment's vault (private endpoint).
+                secret_store=key_vault_store(data.vault, self.resource_group.name, account.tenant_id, stage),
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})

@@ -18,6 +18,7 @@ from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, Rfc2136Server
 from ..kubeconfig import point_at
 from .node_config import AUDIT_DIR, KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
+from .secret_store import in_cluster_store
 from .storage import longhorn_storage
 
 API_PORT = 6443
@@ -116,6 +117,7 @@ class K3sCluster(pulumi.ComponentResource):
                 # ACME DNS-01 answers go (on premises one server usually holds the domain).
                 public_dns=site_dns,
                 private_dns=site_dns,
+                secret_store=in_cluster_store(provider, stage),
             ),
         )
         self.register_outputs({"apiServer": url})

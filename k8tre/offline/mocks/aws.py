@@ -40,6 +40,8 @@ _OTHERS = {
     "aws:efs/mountTarget:MountTarget",
     "aws:route53/zone:Zone",
     "aws:s3/bucket:Bucket",
+    "aws:secretsmanager/secret:Secret",
+    "aws:secretsmanager/secretVersion:SecretVersion",
 }
 _BUCKET_SETTINGS = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
@@ -117,6 +119,8 @@ class AwsMocks:
             return f"{inputs['role']}:{name}", {**inputs, "name": name}
         if kind in ("FileSystem", "MountTarget"):
             return self._efs(kind, args.name, inputs, region)
+        if kind in ("Secret", "SecretVersion"):
+            return self._secret(kind, args.name, inputs, region)
         cluster = inputs["clusterName"]
         if kind == "PodIdentityAssociation":
             # EKS names associations "a-" and 17 lower-case characters (EKS API reference, PodIdentityAssociation).
@@ -199,6 +203,21 @@ class AwsMocks:
             ]
             outputs["primaryNameServer"] = outputs["nameServers"][0]
         return zone_id, outputs
+
+    def _secret(self, kind: str, logical: str, inputs: Outputs, region: str) -> tuple[str, Outputs]:
+        """Secrets Manager: ids and ARNs as the provider reports them.
+
+        A secret's id is its ARN, its name plus ``-`` and six random characters (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources);
+        a version's id is ``<secret ARN>|<version id>`` and it becomes ``AWSCURRENT``
+        (pulumi-aws docs, secretsmanager.SecretVersion).
+        """
+        if kind == "Secret":
+            name = inputs.get("name") or autoname(logical)
+            arn = f"arn:aws:secretsmanager:{region}:{AWS_ACCOUNT}:secret:{name}-{stable_hex(name, 6)}"
+            return arn, {**inputs, "name": name, "arn": arn}
+        version = stable_uuid(f"{inputs['secretId']}|{logical}")
+        outputs = {**inputs, "arn": inputs["secretId"], "versionId": version, "versionStages": ["AWSCURRENT"]}
+        return f"{inputs['secretId']}|{version}", outputs
 
     def availability_zones(self, args: MockCallArgs) -> Outputs:
         """``getAvailabilityZones``: zones named after the region (``<region>a``, ``b``, ``c``).

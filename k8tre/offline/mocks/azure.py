@@ -14,7 +14,7 @@ import base64
 import ipaddress
 from collections.abc import Mapping
 
-from pulumi.runtime import MockCallArgs, MockResourceArgs
+from pulumi.runtime import MockCallArgs, MockResourceArgs, rpc
 
 from .common import SUBSCRIPTION, TENANT, MockMissing, Outputs, kubeconfig_document, stable_hex, stable_uuid
 
@@ -51,6 +51,7 @@ _ARM: dict[str, tuple[str, str]] = {
     "dns:Zone": ("Microsoft.Network/dnszones/{zoneName}", "zoneName"),
     "keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
     "keyvault:Key": ("Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}", "keyName"),
+    "keyvault:Secret": ("Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}", "secretName"),
     "storage:StorageAccount": ("Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
     "storage:BlobServiceProperties": (
         "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}",
@@ -177,6 +178,24 @@ class AzureMocks:
         # (https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#object-identifiers).
         uri = f"https://{outputs['vaultName']}.vault.azure.net/keys/{outputs['name']}"
         return {**outputs, "keyUri": uri, "keyUriWithVersion": f"{uri}/{stable_hex(ident, 32)}"}
+
+    def _Vault(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
+        # The data-plane address Key Vault reports for a vault in Azure's public cloud: its name under
+        # vault.azure.net (https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates).
+        properties = {**(outputs.get("properties") or {}), "vaultUri": f"https://{outputs['name']}.vault.azure.net/"}
+        return {**outputs, "properties": properties}
+
+    def _Secret(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
+        # ARM never returns a secret's value ("value will never be returned from the service": Microsoft.KeyVault
+        # REST reference, Secrets - Create Or Update); it reports the secret's data-plane URIs instead.
+        vault, name = outputs["vaultName"], outputs["name"]
+        given = outputs.get("properties") or {}
+        if rpc.is_rpc_secret(given):  # the whole object arrives marked secret because its value is
+            given = rpc.unwrap_rpc_secret(given)
+        properties = {k: v for k, v in given.items() if k != "value"}
+        uri = f"https://{vault}.vault.azure.net/secrets/{name}"
+        properties |= {"secretUri": uri, "secretUriWithVersion": f"{uri}/{stable_hex(ident, 32)}"}
+        return {**outputs, "properties": properties}
 
     def _UserAssignedIdentity(self, ident: str, outputs: Outputs) -> Outputs:  # noqa: N802
         made = {"clientId": stable_uuid(ident + "client"), "principalId": stable_uuid(ident + "principal"), "tenantId": TENANT}
