@@ -1,24 +1,19 @@
 """The cloud names the program derives from ``k8tre:name`` and the environment, and the limits clouds put on them.
 
-Every physical name the infrastructure layer gives a cloud resource is built here,
-once, so that the configuration can check the very names the program will use
-(a 63-character ``k8tre:name`` once produced a 71-character AKS name that Azure
-refuses only at ``pulumi up``). Changing a derivation renames resources: keep the
-output byte-identical or add aliases. The limits are the providers' own:
+Every physical name the infrastructure layer gives a cloud resource is built here, once, so that the configuration can
+check the very names the program will use (a 63-character ``k8tre:name`` once produced a 71-character AKS name that
+Azure refuses only at ``pulumi up``). Changing a derivation renames resources: keep the output byte-identical or add
+aliases. The limits are the providers' own:
 
-- Azure: "Naming rules and restrictions for Azure resources",
-  https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules
-  (resource groups 1-90; virtual networks 2-64; route tables, network security groups,
-  public IP addresses, firewall policies, private DNS zone links 1-80; Azure Firewall
-  1-56; managed clusters 1-63; user-assigned identities 3-128; Log Analytics
-  workspaces 4-63; Key Vault 3-24 alphanumerics and hyphens, starting with a letter;
-  storage accounts 3-24 lower-case letters and digits).
-- AKS ``dnsPrefix``: 1-54 alphanumerics and hyphens, starting and ending with an
-  alphanumeric (PSRule for Azure, rule Azure.AKS.DNSPrefix,
-  https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.AKS.DNSPrefix/).
-- EKS cluster name: 1-100 characters, ``^[0-9A-Za-z][A-Za-z0-9_-]*$`` (Amazon EKS API
-  reference, CreateCluster, request parameter ``name``,
-  https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html); CloudWatch
+- Azure: "Naming rules and restrictions for Azure resources", https://learn.microsoft.com/en-us/azure/azure-resource-
+  manager/management/resource-name-rules (resource groups 1-90; virtual networks 2-64; route tables, network security
+  groups, public IP addresses, firewall policies, private DNS zone links 1-80; Azure Firewall 1-56; managed clusters
+  1-63; user-assigned identities 3-128; Log Analytics workspaces 4-63; Key Vault 3-24 alphanumerics and hyphens,
+  starting with a letter; storage accounts 3-24 lower-case letters and digits).
+- AKS ``dnsPrefix``: 1-54 alphanumerics and hyphens, starting and ending with an alphanumeric (PSRule for Azure, rule
+  Azure.AKS.DNSPrefix, https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.AKS.DNSPrefix/).
+- EKS cluster name: 1-100 characters, ``^[0-9A-Za-z][A-Za-z0-9_-]*$`` (Amazon EKS API reference, CreateCluster,
+  request parameter ``name``, https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html); CloudWatch
   log group names 1-512 (CreateLogGroup, ``logGroupName``).
 """
 

@@ -29,6 +29,18 @@ NEEDED: dict[tuple[str, str], str] = {
         "JupyterHub itself is served with the Gateway's wildcard certificate and requests none, so this chain could go "
         "if Platform.ready were split (it costs nothing today: Argo CD takes as long as cert-manager)"
     ),
+    ("jupyterhub", "external-secrets"): (
+        "Platform.ready holds the ClusterSecretStore (an External Secrets CRD) so that an application can receive "
+        "generated credentials; like the ClusterIssuer above, JupyterHub could wait for less if Platform.ready were split"
+    ),
+    ("argo-cd", "cert-manager"): "argocd-server's certificate is a cert-manager Certificate the argo-cd chart renders",
+    ("kube-prometheus-stack", "external-secrets"): (
+        "Grafana's admin Secret is delivered by an ExternalSecret (an External Secrets CRD) and must exist before Grafana starts"
+    ),
+    ("seaweedfs", "external-secrets"): "SeaweedFS's S3 keys are delivered by an ExternalSecret before its pods start",
+    ("velero", "external-secrets"): "Velero's copy of the store's S3 keys is delivered by an ExternalSecret",
+    ("plugin-barman-cloud", "cert-manager"): "the plugin's chart renders cert-manager Issuer and Certificate objects",
+    ("plugin-barman-cloud", "cloudnative-pg"): "the plugin registers with the CloudNativePG operator, which must be running",
 }
 """``(chart, chart it waits for)``: the only chains allowed, each with the CRD or webhook it needs."""
 
@@ -54,7 +66,7 @@ def test_no_two_independent_releases_are_chained(stack: str) -> None:
 
 @pytest.mark.parametrize(
     ("waiter", "waited"),
-    [("cert-manager", "argo-cd"), ("argo-cd", "cert-manager")],
+    [("external-dns", "external-secrets"), ("external-dns", "cert-manager")],
 )
 def test_a_chain_between_two_releases_is_caught(waiter: str, waited: str) -> None:
     graph = copy.deepcopy(_graph_json("dev"))
@@ -69,20 +81,20 @@ def test_a_chain_through_another_resource_is_caught() -> None:
     """Waiting for the ClusterIssuer is waiting for cert-manager: the chain is judged transitively."""
     graph = copy.deepcopy(_graph_json("dev"))
     issuer = next(r["urn"] for r in graph["resources"] if r["type"] == "kubernetes:cert-manager.io/v1:ClusterIssuer")
-    argocd = next(r for r in graph["resources"] if r["urn"] == _urn(graph, "argo-cd"))
-    argocd["dependencies"].append(issuer)
+    dns = next(r for r in graph["resources"] if r["urn"] == _urn(graph, "external-dns"))
+    dns["dependencies"].append(issuer)
     nodes, waits = wait_graph(graph)
-    assert chained_releases(nodes, waits, list(NEEDED)) == [("argo-cd", "cert-manager")]
+    assert chained_releases(nodes, waits, list(NEEDED)) == [("external-dns", "cert-manager")]
 
 
 def test_waiting_for_a_component_waits_for_its_children() -> None:
     graph = copy.deepcopy(_graph_json("dev"))
     component = next(r["urn"] for r in graph["resources"] if r["type"] == "k8tre:agnostics:CertManager")
-    argocd = next(r for r in graph["resources"] if r["urn"] == _urn(graph, "argo-cd"))
-    argocd["options"]["dependsOn"].append(component)
+    dns = next(r for r in graph["resources"] if r["urn"] == _urn(graph, "external-dns"))
+    dns["options"]["dependsOn"].append(component)
     nodes, waits = wait_graph(graph)
-    assert _urn(graph, "cert-manager") in waits[argocd["urn"]]
-    assert chained_releases(nodes, waits, list(NEEDED)) == [("argo-cd", "cert-manager")]
+    assert _urn(graph, "cert-manager") in waits[dns["urn"]]
+    assert chained_releases(nodes, waits, list(NEEDED)) == [("external-dns", "cert-manager")]
 
 
 def test_a_cycle_is_reported_not_looped() -> None:

@@ -53,7 +53,8 @@ def store_values(stage: Stage) -> dict[str, Any]:
     return {
         "server": {
             "retentionPeriod": f"{days}d",
-            "image": {"pullPolicy": "Always"},
+            # The chart's repository "victoriametrics/victoria-logs" has no registry: Docker Hub, named explicitly.
+            "image": {"registry": "docker.io", "pullPolicy": "Always"},
             "resources": resources("100m", "256Mi", "1", "2Gi"),
             "persistentVolume": {
                 "enabled": True,

@@ -87,6 +87,9 @@ def seaweedfs_values(stage: Stage, size_gib: int) -> dict[str, Any]:
     credentials = {"existingSecret": CREDENTIALS.secret_name}
     security = {"podSecurityContext": _POD, "containerSecurityContext": _CONTAINER}
     return {
+        # The chart's image is the unqualified "chrislusf/seaweedfs" (Docker Hub): name the registry, so the
+        # allowed-registries admission policy and a mirror see where it comes from (templates/shared/_helpers.tpl).
+        "image": {"registry": "docker.io"},
         "global": {
             "seaweedfs": {
                 "imagePullPolicy": "Always",

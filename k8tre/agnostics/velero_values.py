@@ -21,8 +21,8 @@ SERVICE_ACCOUNT = "velero"
 LOCATION = "default"
 """The backup storage location's name."""
 PLUGINS = {
-    "azure-blob": ("azure", "velero/velero-plugin-for-microsoft-azure:v1.14.0"),
-    "s3": ("aws", "velero/velero-plugin-for-aws:v1.14.0"),
+    "azure-blob": ("azure", "docker.io/velero/velero-plugin-for-microsoft-azure:v1.14.0"),
+    "s3": ("aws", "docker.io/velero/velero-plugin-for-aws:v1.14.0"),
 }
 """Velero provider and plugin image per object store API; plugins v1.14 are built for Velero 1.18, the
 chart's appVersion (velero-plugin-for-aws and -microsoft-azure READMEs, compatibility tables)."""

@@ -74,12 +74,34 @@ ALLOWED_REGISTRIES: tuple[str, ...] = (
     "quay.io/argoproj",
     "quay.io/jupyterhub",
     "quay.io/jupyter",
+    "quay.io/prometheus",
+    "quay.io/prometheus-operator",
+    "quay.io/kiwigrid",
     "ecr-public.aws.com/docker/library",
+    "ghcr.io/external-secrets",
+    "ghcr.io/cloudnative-pg",
+    "ghcr.io/opencost",
+    "ghcr.io/jkroepke",
+    "registry.k8s.io/external-dns",
+    "registry.k8s.io/kube-state-metrics",
+    "cr.fluentbit.io/fluent",
+    "docker.io/grafana",
+    "docker.io/victoriametrics",
+    "docker.io/velero",
+    "docker.io/chrislusf",
+    "docker.io/longhornio",
+    "public.ecr.aws/csi-components",
+    "public.ecr.aws/ebs-csi-driver",
+    "public.ecr.aws/efs-csi-driver",
 )
-"""Exactly where the pinned charts' images come from (every stack's ``images.txt``): Cilium, cert-manager
-(Jetstack), Argo CD, JupyterHub and its notebook images on quay.io, and Argo CD's Redis and HAProxy from
-the Docker official images on ECR Public. Organisations rather than whole registries: anyone can publish
-to quay.io or ECR Public."""
+"""Exactly where the pinned charts' images come from (every stack's ``images.txt``, which includes the images
+the Prometheus Operator starts from its custom resources), by organisation rather than whole registry: anyone
+can publish to quay.io, ghcr.io, Docker Hub or ECR Public. Cilium, cert-manager (Jetstack), Argo CD, JupyterHub
+and its notebooks, Prometheus and its operator and Grafana's sidecar (kiwigrid) on quay.io; Argo CD's Redis and
+HAProxy from the Docker official images on ECR Public; External Secrets, CloudNativePG (its operator, plugin
+and the PostgreSQL images it starts), OpenCost and kube-webhook-certgen on ghcr.io; external-dns and
+kube-state-metrics on registry.k8s.io; fluent-bit on its own registry; Grafana, VictoriaLogs, Velero and its
+plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars on ECR Public."""
 
 
 class AdmissionSettings(K8treModel):

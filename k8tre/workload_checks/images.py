@@ -65,10 +65,29 @@ def check_images(releases: Iterable[ExpandedRelease], manifests: Iterable[Mappin
     return findings
 
 
+OPERATOR_KINDS = ("Prometheus", "Alertmanager")
+"""Custom resources whose ``spec.image`` an operator runs as a StatefulSet of its own (Prometheus Operator API,
+``PrometheusSpec.image`` and ``AlertmanagerSpec.image``): no pod template in the render names those images."""
+
+
+def operated_images(objects: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Images an operator starts from a rendered custom resource (Prometheus and Alertmanager)."""
+    return [
+        str(obj["spec"]["image"])
+        for obj in objects
+        if obj.get("kind") in OPERATOR_KINDS
+        and str(obj.get("apiVersion", "")).startswith("monitoring.coreos.com/")
+        and (obj.get("spec") or {}).get("image")
+    ]
+
+
 def images_in(releases: Iterable[ExpandedRelease], manifests: Iterable[Mapping[str, Any]] = ()) -> list[str]:
-    """Every distinct image the stack runs: the list an operator mirrors into an air-gapped registry."""
+    """Every distinct image the stack runs: the list an operator mirrors into an air-gapped registry.
+
+    Pod templates' images, and the images operators start from rendered custom resources.
+    """
     objects = [*manifests, *(obj for r in releases for obj in r.objects)]
-    return sorted({image for obj in objects for _, image in object_images(obj) if image})
+    return sorted({image for obj in objects for _, image in object_images(obj) if image} | set(operated_images(objects)))
 
 
 def spawned_images(chart_values: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:

@@ -49,7 +49,8 @@ def test_each_cloud_renders_its_own_store(stack: str, kind: str) -> None:
 def test_azure_store_reads_this_stacks_vault_as_the_federated_identity() -> None:
     graph = graph_of("dev")
     provider = _store(graph)["spec"]["provider"]["azurekv"]
-    vault = _one(graph, "azure-native:keyvault:Vault")
+    # The environment's vault (the other holds only the etcd encryption key).
+    (vault,) = [v for v in graph.of_type("azure-native:keyvault:Vault") if "-etcd-" not in v.name]
     assert provider["authType"] == "WorkloadIdentity"
     assert provider["vaultUrl"].startswith(f"https://{vault.inputs['vaultName']}.")
     # The service account the store authenticates as is the subject Entra ID trusts, and that identity holds
@@ -76,7 +77,7 @@ def test_aws_store_reads_through_pod_identity_with_the_agent_installed() -> None
     graph = graph_of("aws-dev")
     provider = _store(graph)["spec"]["provider"]["aws"]
     assert provider == {"service": "SecretsManager", "region": "eu-west-2"}  # no stored credential: the default chain
-    association = _one(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    association = _operator_association(graph)
     release = next(r for r in graph.helm_releases() if r["chart"] == "external-secrets")
     # The chart names its service account after the release (templates/_helpers.tpl, serviceAccountName).
     assert (association.inputs["namespace"], association.inputs["serviceAccount"]) == (release["namespace"], release["name"])
@@ -84,9 +85,19 @@ def test_aws_store_reads_through_pod_identity_with_the_agent_installed() -> None
     assert [a.inputs["clusterName"] for a in agents] == [association.inputs["clusterName"]]
 
 
+def _operator_association(graph: Graph) -> RecordedResource:
+    """The Pod Identity association of External Secrets' service account (other services have their own)."""
+    (association,) = [
+        a
+        for a in graph.of_type("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        if a.inputs["namespace"] == "external-secrets"
+    ]
+    return association
+
+
 def _role_policies(graph: Graph) -> tuple[dict[str, Any], dict[str, Any]]:
     """The trust policy and the inline policy of the role the operator's association names."""
-    association = _one(graph, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+    association = _operator_association(graph)
     role = next(r for r in graph.of_type("aws:iam/role:Role") if r.parent == association.parent)
     inline = next(p for p in graph.of_type("aws:iam/rolePolicy:RolePolicy") if p.parent == role.parent)
     return json.loads(role.inputs["assumeRolePolicy"]), json.loads(inline.inputs["policy"])
@@ -283,7 +294,9 @@ def test_generated_secret_is_written_to_the_store_and_delivered_by_an_external_s
 ) -> None:
     graph = probes[stack]
     _, entry = _entry(graph, stack)
-    (external,) = [m for m in graph.manifests() if m["kind"] == "ExternalSecret"]
+    (external,) = [
+        m for m in graph.manifests() if m["kind"] == "ExternalSecret" and m["metadata"]["name"] == PROBE["secret_name"]
+    ]
     spec = external["spec"]
     assert (external["metadata"]["name"], external["metadata"]["namespace"]) == (PROBE["secret_name"], PROBE["namespace"])
     assert spec["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": _store(graph)["metadata"]["name"]}

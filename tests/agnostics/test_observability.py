@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -99,23 +99,33 @@ def test_grafana_has_no_anonymous_access_or_self_sign_up() -> None:
     assert "allow_sign_up = false" in ini
 
 
-def _secret_values(value: Any) -> Iterator[str]:
-    if isinstance(value, Secret):
-        inner = value.value
-        yield from ([str(v) for v in inner.values()] if isinstance(inner, dict) else [str(inner)])
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _secret_values(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _secret_values(item)
-
-
 def test_grafanas_admin_password_is_a_pulumi_secret_never_in_plaintext() -> None:
     graph = expanded_graph_of("dev")
-    (secret,) = [r for r in graph.of_type("kubernetes:core/v1:Secret") if r.inputs["metadata"]["name"] == "grafana-admin"]
-    passwords = list(_secret_values(secret.inputs))
-    assert len(passwords) == 2 and all(len(p) >= 32 for p in passwords)
+    # Delivered into the monitoring namespace by an ExternalSecret, from the Key Vault entry the writer created.
+    (external,) = [
+        r
+        for r in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")
+        if r.inputs["metadata"]["name"] == "grafana-admin"
+    ]
+    assert external.inputs["metadata"]["namespace"] == "monitoring"
+    spec = external.inputs["spec"]
+    assert spec["target"]["name"] == "grafana-admin"
+    assert {d["secretKey"] for d in spec["data"]} == {"admin-user", "admin-password"}
+    (key,) = {d["remoteRef"]["key"] for d in spec["data"]}
+    (entry,) = [r for r in graph.of_type("azure-native:keyvault:Secret") if r.inputs["secretName"] == key]
+    assert entry.urn in external.options.depends_on
+    # Both values are generated (letters and digits, 32 or more) and written only as a Pulumi secret.
+    generators = [
+        r
+        for r in graph.of_type("random:index/randomPassword:RandomPassword")
+        if r.parent == external.parent and "grafana-admin" in r.name
+    ]
+    assert len(generators) == 2 and all(r.inputs["length"] >= 32 for r in generators)
+    properties = entry.inputs["properties"]
+    assert isinstance(properties, Secret), "the vault secret's value must be a Pulumi secret"
+    stored = json.loads(properties.value["value"])
+    passwords = [stored["admin-user"], stored["admin-password"]]
+    assert all(passwords)
     text = json.dumps(graph.to_json()) + json.dumps([o for r in graph.workloads for o in r.objects])
     assert not any(p in text for p in passwords)
     # Grafana reads both from that Secret: the chart makes no admin password of its own.

@@ -11,6 +11,7 @@ import pytest
 
 from k8tre.agnostics.cloudnative_pg import NAMESPACE as OPERATOR_NAMESPACE
 from k8tre.agnostics.cloudnative_pg import OPERATOR_LABELS, TO_INSTANCES_ANYWHERE
+from k8tre.agnostics.external_secrets import STORE_NAME
 from k8tre.agnostics.network_policy import default_deny_policy, service_policy
 from k8tre.agnostics.postgres import PostgresDatabase, PostgresSpec, instance_policy
 from k8tre.agnostics.postgres_backup import AwsPodIdentity, AzureWorkloadIdentity, BackupTarget, S3CredentialsSecret
@@ -19,6 +20,7 @@ from k8tre.flows.model import Cluster as FlowCluster
 from k8tre.flows.model import Entity, Pod
 from k8tre.flows.policies import load_policies
 from k8tre.infrastructure.cluster import Cluster, PlatformFacts, StorageClassFacts, StorageFacts
+from k8tre.infrastructure.k3s.secret_store import STORE_NAMESPACE, in_cluster_store
 from k8tre.offline.graph import Secret
 from k8tre.offline.monitor import RecordingMonitor
 from k8tre.offline.schemas import validate_manifest
@@ -32,9 +34,18 @@ SEAWEED = BackupTarget(
 )
 
 
-def _cluster(environment: str) -> Cluster:
+def _cluster(environment: str, stage: Stage) -> Cluster:
+    """A K3s cluster with its in-cluster secret store, External Secrets installed (a store to wait for)."""
     provider = k8s.Provider("test-k8s", kubeconfig=pulumi.Output.secret("apiVersion: v1"))
     block = StorageClassFacts("driver.longhorn.io", {}, zonal=False)
+    store = k8s.apiextensions.CustomResource(
+        "test-store",
+        api_version="external-secrets.io/v1",
+        kind="ClusterSecretStore",
+        metadata={"name": STORE_NAME},
+        spec={},
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
     return Cluster(
         cloud="k3s",
         environment=environment,
@@ -43,7 +54,12 @@ def _cluster(environment: str) -> Cluster:
         kubeconfig=pulumi.Output.secret("apiVersion: v1"),
         provider=provider,
         ready=[],
-        platform=PlatformFacts(storage=StorageFacts(block, block), internal_lb_annotations={}),
+        platform=PlatformFacts(
+            storage=StorageFacts(block, block),
+            internal_lb_annotations={},
+            secret_store=in_cluster_store(provider, stage),
+        ),
+        secret_store_ready=[store],
     )
 
 
@@ -56,7 +72,7 @@ def _declared(monitor: RecordingMonitor) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for resource in monitor.recorded.values():
         kind = resource.inputs.get("kind")
-        if kind in ("Cluster", "ObjectStore", "ScheduledBackup", "CiliumNetworkPolicy", "Secret"):
+        if kind in ("Cluster", "ObjectStore", "ScheduledBackup", "CiliumNetworkPolicy", "Secret", "ExternalSecret"):
             found[str(kind)] = resource
     return found
 
@@ -73,7 +89,7 @@ def _settled(database: PostgresDatabase) -> pulumi.Output[Any]:
 
 def _build(environment: str, spec: PostgresSpec) -> PostgresDatabase:
     stage = Stage(environment, "k8tre", "tre.example.org")  # type: ignore[arg-type]
-    return PostgresDatabase("test-pg", "keycloak-db", spec, _cluster(environment), stage, depends_on=[])
+    return PostgresDatabase("test-pg", "keycloak-db", spec, _cluster(environment, stage), stage, depends_on=[])
 
 
 @pulumi.runtime.test
@@ -96,11 +112,21 @@ def test_dev_gets_one_instance_on_the_platform_class_backed_up_with_its_retentio
                 "parameters": {"barmanObjectName": "keycloak-db-backup"},
             }
         ]
-        # The application user's password is generated and only ever a secret.
-        secret = declared["Secret"]
-        assert spec["bootstrap"]["initdb"]["secret"]["name"] == secret.inputs["metadata"]["name"] == database.secret
-        assert isinstance(secret.inputs["stringData"], Secret)
-        assert secret.inputs["stringData"].value["username"] == "keycloak"
+        # The application user's password is generated, written to the store as a secret, and delivered by an
+        # ExternalSecret into the Secret the database bootstraps from, in the database's namespace.
+        external = declared["ExternalSecret"]
+        assert spec["bootstrap"]["initdb"]["secret"]["name"] == external.inputs["metadata"]["name"] == database.secret
+        assert external.inputs["metadata"]["namespace"] == "keycloak"
+        assert external.inputs["spec"]["target"]["name"] == database.secret
+        data = external.inputs["spec"]["data"]
+        assert {d["secretKey"] for d in data} == {"username", "password"}
+        entry = declared["Secret"]
+        assert entry.inputs["metadata"]["namespace"] == STORE_NAMESPACE
+        assert {d["remoteRef"]["key"] for d in data} == {entry.inputs["metadata"]["name"]}
+        assert entry.urn in external.dependencies  # it reads the entry only once written
+        assert isinstance(entry.inputs["stringData"], Secret)
+        assert set(entry.inputs["stringData"].value) == {"username", "password"}
+        assert entry.inputs["stringData"].value["username"] == "keycloak"
         store = declared["ObjectStore"].inputs["spec"]
         assert store["retentionPolicy"] == "14d"
         assert store["configuration"]["endpointURL"] == SEAWEED.endpoint_url
@@ -122,7 +148,9 @@ def test_prod_gets_three_instances_on_separate_nodes_and_protection(pulumi_runti
         assert spec["instances"] == 3 and spec["enablePDB"] is True
         assert spec["affinity"]["podAntiAffinityType"] == "required"
         assert declared["Cluster"].options.protect
-        assert declared["Secret"].options.protect
+        assert declared["ExternalSecret"].options.protect
+        passwords = [r for r in pulumi_runtime.recorded.values() if r.type == "random:index/randomPassword:RandomPassword"]
+        assert passwords and all(r.options.protect for r in passwords)
 
     return _settled(database).apply(check)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from conftest import expanded_graph_of, graph_of
 from k8tre.agnostics.seaweedfs import CREDENTIALS, S3_PORT, STORAGE_CLASS, seaweedfs_flows, seaweedfs_values
 from k8tre.flows.matrix import context_of, evaluate
+from k8tre.infrastructure.k3s.secret_store import STORE_NAMESPACE
 from k8tre.offline.graph import Graph, Secret
 from k8tre.stage import Stage
 
@@ -33,9 +35,34 @@ def test_seaweedfs_runs_only_where_the_cloud_has_no_object_store(stack: str, ins
 
 def test_keys_are_generated_secrets_in_the_store_and_in_velero_namespace_alone() -> None:
     graph = graph_of("k3s-dev")
-    secrets = [r for r in graph.of_type("kubernetes:core/v1:Secret") if r.inputs["metadata"]["name"] == CREDENTIALS.secret_name]
-    assert {r.inputs["metadata"]["namespace"] for r in secrets} == {"seaweedfs", "velero"}
-    assert all(isinstance(r.inputs["stringData"], Secret) for r in secrets), "the keys are Pulumi secrets"
+    # Delivered by ExternalSecrets into the store's namespace and Velero's alone, both reading one store entry.
+    externals = [
+        r
+        for r in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")
+        if r.inputs["spec"]["target"]["name"] == CREDENTIALS.secret_name
+    ]
+    assert sorted(r.inputs["metadata"]["namespace"] for r in externals) == ["seaweedfs", "velero"]
+    assert all(r.inputs["metadata"]["name"] == CREDENTIALS.secret_name for r in externals)
+    keys = {CREDENTIALS.access_key_key, CREDENTIALS.secret_key_key}
+    assert all(keys <= {d["secretKey"] for d in r.inputs["spec"]["data"]} for r in externals)
+    (entry_name,) = {d["remoteRef"]["key"] for r in externals for d in r.inputs["spec"]["data"]}
+    # The entry the writer created in the K3s store, its generated keys only ever a Pulumi secret.
+    (entry,) = [
+        r
+        for r in graph.of_type("kubernetes:core/v1:Secret")
+        if (r.inputs["metadata"]["name"], r.inputs["metadata"]["namespace"]) == (entry_name, STORE_NAMESPACE)
+    ]
+    assert any(entry.urn in r.options.depends_on for r in externals)
+    assert isinstance(entry.inputs["stringData"], Secret), "the keys are Pulumi secrets"
+    generated = [
+        r
+        for r in graph.of_type("random:index/randomPassword:RandomPassword")
+        if r.parent == entry.parent and r.inputs["special"] is False
+    ]
+    assert {r.name.rsplit("-", 1)[-1] for r in generated} >= keys
+    stored = entry.inputs["stringData"].value
+    text = json.dumps(graph.to_json())
+    assert all(stored[k] and stored[k] not in text for k in keys)
     values = release_values(graph)
     assert values["s3"]["enableAuth"] is True
     assert values["s3"]["credentials"] == {

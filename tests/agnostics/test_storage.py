@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import re
 import tarfile
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import yaml
 
 from conftest import ROOT, graph_of, stack_file
 from k8tre.chart_lock import chart_name
+from k8tre.infrastructure.k3s.secret_store import STORE_NAMESPACE
 from k8tre.offline.engine import load, resolve, run
 from k8tre.offline.graph import Graph, RecordedResource, Secret
 from k8tre.offline.schemas import validate_manifest
@@ -107,9 +109,14 @@ def test_ebs_is_gp3_encrypted_with_the_clusters_kms_key() -> None:
     graph = graph_of("aws-dev")
     parameters = _classes(graph)["rwo-default"].inputs["parameters"]
     assert parameters["type"] == "gp3" and parameters["encrypted"] == "true"
-    # The cluster's own key (the only KMS key the stack makes), in the stack's region.
-    assert len(graph.of_type("aws:kms/key:Key")) == 1
-    assert re.fullmatch(r"arn:aws:kms:eu-west-2:\d{12}:key/\S+", parameters["kmsKeyId"])
+    # The cluster's own key (the one encrypting its Kubernetes secrets, made beside it), in the stack's region.
+    (cluster,) = graph.of_type("aws:eks/cluster:Cluster")
+    encryption = cluster.inputs["encryptionConfig"]
+    assert parameters["kmsKeyId"] == encryption["provider"]["keyArn"]
+    match = re.fullmatch(r"arn:aws:kms:eu-west-2:\d{12}:key/(\S+)", parameters["kmsKeyId"])
+    assert match
+    (key,) = [k for k in graph.of_type("aws:kms/key:Key") if k.id == match[1]]
+    assert key.parent == cluster.parent
 
 
 def test_efs_is_encrypted_reached_on_nfs_from_the_node_subnets_only_and_protected_in_prod() -> None:
@@ -151,20 +158,57 @@ def test_longhorn_runs_only_where_the_cloud_names_it() -> None:
     assert not _releases(graph_of("dev"), "aws-ebs-csi-driver")
 
 
+def _delivered(graph: Graph, secret_name: str, namespace: str) -> tuple[RecordedResource, RecordedResource]:
+    """The ExternalSecret making ``secret_name`` in ``namespace``, and the K3s store entry it reads (written first)."""
+    (external,) = [
+        r
+        for r in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")
+        if (r.inputs["metadata"]["name"], r.inputs["metadata"]["namespace"]) == (secret_name, namespace)
+    ]
+    spec = external.inputs["spec"]
+    assert spec["target"]["name"] == secret_name
+    (key,) = {d["remoteRef"]["key"] for d in spec["data"]}
+    (entry,) = [
+        r
+        for r in graph.of_type("kubernetes:core/v1:Secret")
+        if (r.inputs["metadata"]["name"], r.inputs["metadata"]["namespace"]) == (key, STORE_NAMESPACE)
+    ]
+    assert entry.urn in external.options.depends_on
+    return external, entry
+
+
+def _key_passwords(graph: Graph, external: RecordedResource) -> list[RecordedResource]:
+    """The generated passwords beside the volume key's ExternalSecret."""
+    return [
+        r
+        for r in graph.of_type("random:index/randomPassword:RandomPassword")
+        if r.parent == external.parent and "storage" in r.name
+    ]
+
+
 def test_longhorn_volumes_are_encrypted_with_a_generated_key_that_never_appears_in_the_render() -> None:
     graph = graph_of("k3s-dev")
+    referenced = set()
     for name in ("rwo-default", "rwx-default"):
         parameters = _classes(graph)[name].inputs["parameters"]
         assert parameters["encrypted"] == "true"
-        secret_name = parameters["csi.storage.k8s.io/node-stage-secret-name"]
-        namespace = parameters["csi.storage.k8s.io/node-stage-secret-namespace"]
-    (secret,) = [
-        r
-        for r in graph.of_type("kubernetes:core/v1:Secret")
-        if r.inputs["metadata"] == {"name": secret_name, "namespace": namespace}
-    ]
-    assert isinstance(secret.inputs["stringData"], Secret)
-    assert secret.inputs["stringData"].value["CRYPTO_KEY_PROVIDER"] == "secret"
+        referenced.add(
+            (
+                parameters["csi.storage.k8s.io/node-stage-secret-name"],
+                parameters["csi.storage.k8s.io/node-stage-secret-namespace"],
+            )
+        )
+    ((secret_name, namespace),) = referenced
+    # The Secret the classes name is delivered there by an ExternalSecret, from a store entry written as a Pulumi secret.
+    external, entry = _delivered(graph, secret_name, namespace)
+    assert {d["secretKey"] for d in external.inputs["spec"]["data"]} >= {"CRYPTO_KEY_VALUE", "CRYPTO_KEY_PROVIDER"}
+    data = entry.inputs["stringData"]
+    assert isinstance(data, Secret)
+    assert data.value["CRYPTO_KEY_PROVIDER"] == "secret"
+    (generator,) = _key_passwords(graph, external)
+    assert generator.name.endswith("-CRYPTO_KEY_VALUE") and generator.inputs["length"] >= 64
+    key = data.value["CRYPTO_KEY_VALUE"]
+    assert key and key not in json.dumps(graph.to_json())
     (release,) = _releases(graph, "longhorn")
     # Longhorn's own class is off (it would be unencrypted) and nothing phones home.
     assert release.inputs["values"]["persistence"]["createStorageClass"] is False
@@ -242,13 +286,10 @@ def test_k3s_prod_protects_longhorn_and_its_key() -> None:
     graph = _graph(str(K3S_PROD))
     (release,) = _releases(graph, "longhorn")
     assert release.options.protect
-    (secret,) = [r for r in graph.of_type("kubernetes:core/v1:Secret") if r.inputs["metadata"]["name"] == "storage-volume-key"]
-    assert secret.options.protect
-    assert all(
-        r.options.protect
-        for r in graph.of_type("random:index/randomPassword:RandomPassword")
-        if r.parent == secret.parent and "storage" in r.name
-    )
+    external, entry = _delivered(graph, "storage-volume-key", "longhorn-system")
+    assert external.options.protect and entry.options.protect
+    passwords = _key_passwords(graph, external)
+    assert passwords and all(r.options.protect for r in passwords)
     assert not protected_state(graph).violations
     mutated = _mutated(graph, lambda r: r.urn == release.urn, _unprotected)
     assert any("holds every volume" in v.message for v in protected_state(mutated).violations)

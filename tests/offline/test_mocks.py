@@ -147,7 +147,9 @@ def test_a_bucket_and_its_settings_are_answered_from_their_inputs() -> None:
     made, answered = mocks.new_resource(
         MockResourceArgs("aws:eks/podIdentityAssociation:PodIdentityAssociation", "a", association, custom=True)
     )
-    assert answered["associationArn"].endswith(f"podidentityassociation/eks-k8tre-dev/{made}")
+    # pulumi-aws's id is "<cluster>,<association id>" (aws.eks.PodIdentityAssociation, import).
+    assert made == f"eks-k8tre-dev,{answered['associationId']}"
+    assert answered["associationArn"].endswith(f"podidentityassociation/eks-k8tre-dev/{answered['associationId']}")
     assert mocks.call(MockCallArgs("aws:index/getCallerIdentity:getCallerIdentity", {}, ""))[0]["accountId"] == "123456789012"
 
 

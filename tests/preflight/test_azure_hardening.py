@@ -90,7 +90,7 @@ def test_an_nsg_that_blocks_node_to_node_traffic_is_refused() -> None:
 
 def test_the_gateway_accepts_only_the_configured_client_ranges() -> None:
     graph = _with("prod", {"clientRanges": ["10.1.0.0/22", "192.168.10.0/24"]})
-    (gateway,) = [m for m in graph.manifests() if m.get("kind") == "Gateway"]
+    (gateway,) = [m for m in graph.manifests() if m.get("kind") == "Gateway" and m["metadata"]["name"] == "k8tre"]
     annotations = gateway["spec"]["infrastructure"]["annotations"]
     assert annotations["service.beta.kubernetes.io/azure-allowed-ip-ranges"] == "10.1.0.0/22,192.168.10.0/24"
     frontend = "10.12.8.10"  # the internal load balancer's address in snet-ingress

@@ -246,7 +246,9 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     (
         "azure-key-vault-rbac-for-data-roles",
         "dev",
-        lambda g: g.of_type("azure-native:keyvault:Vault")[0].inputs["properties"].update(enableRbacAuthorization=False),
+        lambda g: next(v for v in g.of_type("azure-native:keyvault:Vault") if "-etcd-" not in v.name)
+        .inputs["properties"]
+        .update(enableRbacAuthorization=False),
     ),
 ]
 

@@ -14,13 +14,13 @@ from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...naming import AzureNames
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import AzureDnsZone, CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from .access import grant_access
-from .account import AzureAccount, deploying_account
+from .account import deploying_account
 from .backup_store import AzureBackupStore
 from .control_plane import ControlPlaneIdentity, control_plane_identity
 from .data_services import DataServices
-from .environment_dns import EnvironmentPrivateZone
+from .environment_dns import EnvironmentPrivateZone, dns_zone
 from .etcd_encryption import EtcdEncryption, EtcdKey
 from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
 from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub
@@ -164,24 +164,18 @@ class AksCluster(pulumi.ComponentResource):
                 },
                 cloud_api_fqdns=("management.azure.com", "login.microsoftonline.com"),
                 # Zones and the identities with a role on each; the agnostics layer builds the solvers from them.
-                public_dns=self._zone(stage, account, identities.client_ids["cert-manager"], private=False),
-                private_dns=self._zone(stage, account, identities.client_ids["external-dns"], private=True),
+                public_dns=dns_zone(
+                    stage.domain, account, self.resource_group.name, identities.client_ids["cert-manager"], False
+                ),
+                private_dns=dns_zone(
+                    stage.domain, account, self.resource_group.name, identities.client_ids["external-dns"], True
+                ),
                 object_store=backups.store,
                 # External Secrets reads generated passwords from the environment's vault (private endpoint).
                 secret_store=key_vault_store(data.vault, self.resource_group.name, account.tenant_id, stage),
             ),
         )
         self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
-
-    def _zone(self, stage: Stage, account: AzureAccount, client_id: pulumi.Output[str], private: bool) -> AzureDnsZone:
-        return AzureDnsZone(
-            zone=stage.domain,
-            subscription_id=account.subscription_id,
-            tenant_id=account.tenant_id,
-            resource_group=self.resource_group.name,
-            client_id=client_id,
-            private=private,
-        )
 
     def _hub(self, config: AzureClusterConfig, stage: Stage) -> HubFacts:
         match config.hub:

@@ -11,6 +11,7 @@ from ...naming import BACKUP_CONTAINER, AzureNames
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 from .account import AzureAccount
+from .data_services import INFRASTRUCTURE_ENCRYPTION
 from .identities import role_definition_id
 from .logs import audit_logs
 from .private_endpoint import private_endpoint
@@ -83,7 +84,8 @@ class AzureBackupStore(pulumi.ComponentResource):
                 "services": {"blob": {"enabled": True, "key_type": "Account"}},
             },
             tags=dict(stage.tags),
-            opts=stage.stateful(child),
+            # Infrastructure encryption is create-only: a change is planned as a replacement, which prod refuses.
+            opts=stage.stateful(pulumi.ResourceOptions(parent=self, replace_on_changes=[INFRASTRUCTURE_ENCRYPTION])),
         )
         storage.BlobServiceProperties(
             f"{name}-protection",

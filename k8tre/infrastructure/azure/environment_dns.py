@@ -15,6 +15,8 @@ from pulumi_azure_native import privatedns, resources
 
 from ...naming import AzureNames
 from ...stage import Stage
+from ..cluster import AzureDnsZone
+from .account import AzureAccount
 
 
 class EnvironmentPrivateZone(pulumi.ComponentResource):
@@ -61,3 +63,17 @@ class EnvironmentPrivateZone(pulumi.ComponentResource):
                 opts=child,
             )
         self.register_outputs({"zoneId": self.zone.id})
+
+
+def dns_zone(
+    domain: str, account: AzureAccount, group: pulumi.Input[str], client_id: pulumi.Input[str], private: bool
+) -> AzureDnsZone:
+    """The fact for the environment's public or private zone: where it is and the identity with a role on it alone."""
+    return AzureDnsZone(
+        zone=domain,
+        subscription_id=account.subscription_id,
+        tenant_id=account.tenant_id,
+        resource_group=group,
+        client_id=client_id,
+        private=private,
+    )

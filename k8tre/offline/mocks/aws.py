@@ -89,10 +89,6 @@ class AwsMocks:
         if kind == "RolePolicy":
             name = inputs.get("name") or autoname(args.name)
             return f"{inputs['role']}:{name}", {**inputs, "name": name}
-        if kind == "PodIdentityAssociation":
-            association = "a-" + stable_hex(f"{inputs['clusterName']}/{inputs['namespace']}/{inputs['serviceAccount']}", 17)
-            arn = f"arn:aws:eks:{region}:{AWS_ACCOUNT}:podidentityassociation/{inputs['clusterName']}/{association}"
-            return association, {**inputs, "associationId": association, "associationArn": arn}
         if kind == "Role":
             name = inputs.get("name") or autoname(args.name)
             return name, {
