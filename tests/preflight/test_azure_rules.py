@@ -246,9 +246,11 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
     (
         "azure-key-vault-rbac-for-data-roles",
         "dev",
-        lambda g: next(v for v in g.of_type("azure-native:keyvault:Vault") if "-etcd-" not in v.name)
-        .inputs["properties"]
-        .update(enableRbacAuthorization=False),
+        lambda g: (
+            next(v for v in g.of_type("azure-native:keyvault:Vault") if "-etcd-" not in v.name)
+            .inputs["properties"]
+            .update(enableRbacAuthorization=False)
+        ),
     ),
 ]
 
