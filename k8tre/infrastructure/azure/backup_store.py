@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 
 import pulumi
-from pulumi_azure_native import authorization, managedidentity, resources, storage
+from pulumi_azure_native import authorization, resources, storage
 
 from ...naming import BACKUP_CONTAINER, AzureNames
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 from .account import AzureAccount
 from .data_services import INFRASTRUCTURE_ENCRYPTION
-from .identities import role_definition_id
+from .identities import federated_identity, role_definition_id
 from .logs import audit_logs
 from .private_endpoint import private_endpoint
 
@@ -122,23 +122,8 @@ class AzureBackupStore(pulumi.ComponentResource):
             # (https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage).
             uri = pulumi.Output.concat(self.account.id, f"/{service}Services/default")
             audit_logs(f"{name}-{service}", uri, workspace_id, self)
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-velero",
-            resource_group_name=group.name,
-            location=location,
-            resource_name_=names.identity("velero"),
-            tags=dict(stage.tags),
-            opts=child,
-        )
-        managedidentity.FederatedIdentityCredential(
-            f"{name}-velero-federation",
-            resource_group_name=group.name,
-            resource_name_=identity.name,
-            federated_identity_credential_resource_name=f"{VELERO_NAMESPACE}-{VELERO_SERVICE_ACCOUNT}",
-            issuer=issuer_url,
-            subject=f"system:serviceaccount:{VELERO_NAMESPACE}:{VELERO_SERVICE_ACCOUNT}",
-            audiences=["api://AzureADTokenExchange"],
-            opts=child,
+        identity = federated_identity(
+            f"{name}-velero", group, location, "velero", VELERO_NAMESPACE, VELERO_SERVICE_ACCOUNT, issuer_url, stage, child
         )
         self.role = authorization.RoleAssignment(
             f"{name}-velero-role",

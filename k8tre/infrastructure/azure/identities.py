@@ -49,6 +49,39 @@ def role_definition_id(subscription_id: pulumi.Output[str], role: str) -> pulumi
     return subscription_id.apply(lambda sub: f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role}")
 
 
+def federated_identity(
+    name: str,
+    group: resources.ResourceGroup,
+    location: str,
+    service: str,
+    namespace: str,
+    service_account: str,
+    issuer_url: pulumi.Input[str],
+    stage: Stage,
+    opts: pulumi.ResourceOptions,
+) -> managedidentity.UserAssignedIdentity:
+    """A user-assigned identity for ``service``, federated with the cluster's OIDC issuer for one service account."""
+    identity = managedidentity.UserAssignedIdentity(
+        name,
+        resource_group_name=group.name,
+        location=location,
+        resource_name_=AzureNames(stage.slug).identity(service),
+        tags=dict(stage.tags),
+        opts=opts,
+    )
+    managedidentity.FederatedIdentityCredential(
+        f"{name}-federation",
+        resource_group_name=group.name,
+        resource_name_=identity.name,
+        federated_identity_credential_resource_name=f"{namespace}-{service_account}",
+        issuer=issuer_url,
+        subject=f"system:serviceaccount:{namespace}:{service_account}",
+        audiences=["api://AzureADTokenExchange"],
+        opts=opts,
+    )
+    return identity
+
+
 class WorkloadIdentities(pulumi.ComponentResource):
     """User-assigned identities federated with the cluster's OIDC issuer, with roles on exactly one resource each."""
 
@@ -70,23 +103,16 @@ class WorkloadIdentities(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         client_ids: dict[str, pulumi.Output[str]] = {}
         for spec in SERVICE_IDENTITIES:
-            identity = managedidentity.UserAssignedIdentity(
+            identity = federated_identity(
                 f"{name}-{spec.service}",
-                resource_group_name=group.name,
-                location=location,
-                resource_name_=AzureNames(stage.slug).identity(spec.service),
-                tags=dict(stage.tags),
-                opts=child,
-            )
-            managedidentity.FederatedIdentityCredential(
-                f"{name}-{spec.service}-federation",
-                resource_group_name=group.name,
-                resource_name_=identity.name,
-                federated_identity_credential_resource_name=f"{spec.namespace}-{spec.service_account}",
-                issuer=issuer_url,
-                subject=f"system:serviceaccount:{spec.namespace}:{spec.service_account}",
-                audiences=["api://AzureADTokenExchange"],
-                opts=child,
+                group,
+                location,
+                spec.service,
+                spec.namespace,
+                spec.service_account,
+                issuer_url,
+                stage,
+                child,
             )
             authorization.RoleAssignment(
                 f"{name}-{spec.service}-role",
