@@ -161,6 +161,13 @@ class ProjectSettings(K8treModel):
     """Project name; the namespace is ``project-<name>``."""
     egress_fqdns: tuple[Fqdn, ...] = ()
     """Internet names the project may reach over HTTPS (e.g. a package mirror); empty means none."""
+    member_group: Annotated[str, Field(pattern=_GROUP)] | None = None
+    """Identity-provider group whose members work in this project; default ``project-<name>``."""
+
+    @property
+    def group(self) -> str:
+        """The identity-provider group of the project's members (the realm creates it; JupyterHub filters on it)."""
+        return self.member_group or f"project-{self.name}"
 
 
 class ApplicationsConfig(K8treModel):
