@@ -13,6 +13,7 @@ from pydantic import Field
 from .azure import AzureClusterConfig
 from .base import K8treModel
 from .common import ClusterBase
+from .k3s_options import K3sInstall, K3sKubeVip
 from .types import AwsRegion, Cidr, DnsLabel, Host, Ipv4Address, Port, SshHostKey
 
 
@@ -127,6 +128,11 @@ class K3sClusterConfig(ClusterBase):
     rfc2136: Rfc2136Server | None = None
     """The site's DNS server for the environment's domain (external-dns, ACME DNS-01); none: no external-dns and
     HTTP-01 only."""
+    install: K3sInstall = K3sInstall()
+    """How each machine obtains the pinned K3s release (download or air gap) and the digests it must match."""
+    kube_vip: K3sKubeVip | None = None
+    """kube-vip announcing ``apiHost`` from the servers; none: ``apiHost`` is a single server (dev) or your own
+    load balancer in front of the servers."""
 
 
 ClusterConfig = Annotated[

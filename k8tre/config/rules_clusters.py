@@ -130,6 +130,7 @@ def _k3s(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[Issue]:
             if ip is not None and ip not in node_net:
                 yield f"{where}.address", f"{host.address} is outside k8tre:cluster.nodeCidr ({node_net})"
     yield from _k3s_version(cluster)
+    yield from _kube_vip(cluster, node_net, addresses)
     if servers >= 3 and cluster.api_host.lower() in addresses:
         # In HA every node and Cilium's agent (k8sServiceHost) reach the API through apiHost; if it is one
         # server's own address, losing that server cuts them all off. K3s's HA docs ask for a fixed
@@ -171,3 +172,22 @@ def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(value)
     except ValueError:
         return None  # a DNS name: it cannot be checked against the node range offline
+
+
+def _kube_vip(cluster: K3sClusterConfig, node_net: ipaddress.IPv4Network | ipaddress.IPv6Network, used: dict[str, str]) -> Iterator[Issue]:
+    """kube-vip announces apiHost by ARP on the servers' segment: a free IPv4 address of nodeCidr.
+
+    ARP answers only for an address on the interface's own network (kube-vip docs, "ARP":
+    https://kube-vip.io/docs/modes/arp/); one a machine already has, or one Cilium announces for a
+    LoadBalancer service, would be answered twice.
+    """
+    if cluster.kube_vip is None:
+        return
+    ip = _ip(cluster.api_host)
+    if not isinstance(ip, ipaddress.IPv4Address) or ip not in node_net:
+        yield "cluster.apiHost", f"{cluster.api_host} must be an IPv4 address in k8tre:cluster.nodeCidr ({node_net}) for kube-vip"
+        return
+    if cluster.api_host.lower() in used:
+        yield "cluster.apiHost", f"{cluster.api_host} is already k8tre:{used[cluster.api_host.lower()]}: kube-vip needs a free address"
+    if any(ip in ipaddress.ip_network(pool) for pool in cluster.load_balancer_cidrs):
+        yield "cluster.apiHost", f"{cluster.api_host} is inside k8tre:cluster.loadBalancerCidrs, which Cilium announces"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
 import shlex
+import time
 from importlib import resources as package_files
 
 import pulumi
@@ -16,7 +18,8 @@ from ...outputs import secret_text
 from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, Rfc2136Server
-from ..kubeconfig import point_at
+from . import deploy_identity, kube_vip
+from .install import install_settings
 from .node_config import AUDIT_DIR, KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
 from .secret_store import in_cluster_store
 from .storage import longhorn_storage
@@ -31,6 +34,8 @@ WRITE_TOKENS_SCRIPT = package_files.files(__package__).joinpath("scripts/write-t
 """The shell that writes a machine's join tokens from standard input."""
 REMOVE_SCRIPT = package_files.files(__package__).joinpath("scripts/remove-k3s.sh").read_text()
 """The shell that takes a machine out of the cluster when it leaves the stack (or on destroy)."""
+DEPLOY_TOKEN_SCRIPT = package_files.files(__package__).joinpath("scripts/deploy-token.sh").read_text()
+"""The shell that issues a token of Pulumi's deploy identity on the first server (deploy_identity.py)."""
 
 
 class K3sCluster(pulumi.ComponentResource):
@@ -78,16 +83,8 @@ class K3sCluster(pulumi.ComponentResource):
         agents: list[remote.Command] = []
         for host in config.agents:
             agents.append(self._install(host, "agent", url, agents[-1:] or servers[-1:], ca_hash))
-        fetched = remote.Command(
-            f"{name}-kubeconfig",
-            connection=self._connection(config.servers[0]),
-            create="sudo cat /etc/rancher/k3s/k3s.yaml",
-            # pulumi-command logs stdout even when the output is secret (pulumi/pulumi#15912,
-            # pulumi-command#401): this stdout is the cluster-admin credential, so nothing is logged.
-            logging=remote.Logging.NONE,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=servers, additional_secret_outputs=["stdout"]),
-        )
-        kubeconfig = secret_text(fetched.stdout.apply(lambda text: point_at(text, url)))
+        fetched = self._deploy_token(config.servers[0], servers)
+        kubeconfig = secret_text(fetched.stdout.apply(lambda text: deploy_identity.deploy_kubeconfig(text, url)))
         provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
@@ -159,9 +156,14 @@ class K3sCluster(pulumi.ComponentResource):
             "NODE_NAME": host.name,
             "K3S_CONFIG_B64": _b64(rendered),
             "K3S_SYSCTL_B64": _b64("".join(f"{key} = {value}\n" for key, value in KERNEL_DEFAULTS.items())),
+            **install_settings(self._config.install),
         }
         if role == "server":
             settings["K3S_ADMISSION_B64"] = _b64(render(admission_configuration()))
+            settings["K3S_DEPLOYER_B64"] = _b64(deploy_identity.render_manifests())
+            if self._config.kube_vip is not None:
+                vip = kube_vip.render_manifests(self._config.api_host, self._config.kube_vip.interface, API_PORT)
+                settings["K3S_KUBEVIP_B64"] = _b64(vip)
         # Plain shell variables, not exports: the K3s installer copies exported K3S_* variables into the
         # service's environment file. Nothing here is secret, so the render shows what each machine gets.
         assignments = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items())
@@ -175,6 +177,31 @@ class K3sCluster(pulumi.ComponentResource):
             stdin=f"{assignments}{INSTALL_SCRIPT}",
             delete=f"sudo sh -c {shlex.quote(removal)}",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[tokens]),
+        )
+
+    def _deploy_token(self, host: K3sHost, servers: list[remote.Command]) -> remote.Command:
+        """A new token of Pulumi's deploy identity and the cluster CA, printed by the first server.
+
+        The admin kubeconfig stays on the server (``k3s kubectl`` reads it there). The command is replaced, so a
+        new token is issued, in each new half-lifetime window (``deploy_identity.token_window``); the clock is
+        ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention), so renders can be repeated.
+        """
+        now = float(os.environ.get("SOURCE_DATE_EPOCH") or time.time())
+        settings = {
+            "DEPLOY_NAMESPACE": deploy_identity.NAMESPACE,
+            "DEPLOY_ACCOUNT": deploy_identity.SERVICE_ACCOUNT,
+            "DEPLOY_HOURS": str(deploy_identity.TOKEN_HOURS),
+        }
+        script = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items()) + DEPLOY_TOKEN_SCRIPT
+        return remote.Command(
+            f"{self._name}-deploy-token",
+            connection=self._connection(host),
+            create=f"sudo sh -c {shlex.quote(script)}",
+            triggers=[deploy_identity.token_window(now)],
+            # pulumi-command logs stdout even when the output is secret (pulumi/pulumi#15912, pulumi-command#401):
+            # this stdout is a credential, so nothing is logged.
+            logging=remote.Logging.NONE,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=servers, additional_secret_outputs=["stdout"]),
         )
 
     def _cluster_ca_hash(self, host: K3sHost, first_server: remote.Command) -> pulumi.Output[str]:

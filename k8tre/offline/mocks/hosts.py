@@ -24,6 +24,11 @@ def command(args: MockResourceArgs) -> tuple[str, Outputs]:
     if create.startswith("sudo sha256sum ") and create.endswith("/server/tls/server-ca.crt"):
         # The digest of the same CA this engine's K3s kubeconfig carries (what the first server wrote).
         stdout = f"{hashlib.sha256(base64.b64decode(CA_DATA)).hexdigest()}  {create.split()[-1]}\n"
+    elif " create token " in create:
+        # TokenRequest through kubectl prints a JWT (header {"alg":"RS256",...} base64url: "eyJ..."); the script
+        # then prints the cluster CA this engine's K3s carries, base64 on one line.
+        header = base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"offline"}').decode().rstrip("=")
+        stdout = f"{header}.{stable_hex(args.name, 32)}.{stable_hex(args.name + 'sig', 32)}\n{CA_DATA}\n"
     elif K3S_KUBECONFIG in create:
         user = {"client-certificate-data": CA_DATA, "client-key-data": base64.b64encode(b"offline-key").decode()}
         stdout = kubeconfig_document("default", "https://127.0.0.1:6443", "default", user)

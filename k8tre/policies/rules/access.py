@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...offline.graph import Graph, RecordedResource
 from ..facts import environment, is_prod, managed_clusters, objects, plain, releases
+from ..k3s_script import deployer_problems
 from ..registry import Evaluation, rule
 
 INTERNAL_LB = {
@@ -34,6 +35,8 @@ def no_shared_admin(graph: Graph) -> Evaluation:
         )
     for provider, source in k3s_admin_kubeconfig(graph):
         result.check(provider.urn, dev, f"Kubernetes provider deploys with the K3s admin kubeconfig ({source})")
+    for command, problem in deployer_problems(graph):
+        result.check(command.urn, dev, problem)
     return result
 
 
