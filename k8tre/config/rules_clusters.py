@@ -174,7 +174,9 @@ def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None  # a DNS name: it cannot be checked against the node range offline
 
 
-def _kube_vip(cluster: K3sClusterConfig, node_net: ipaddress.IPv4Network | ipaddress.IPv6Network, used: dict[str, str]) -> Iterator[Issue]:
+def _kube_vip(
+    cluster: K3sClusterConfig, node_net: ipaddress.IPv4Network | ipaddress.IPv6Network, used: dict[str, str]
+) -> Iterator[Issue]:
     """kube-vip announces apiHost by ARP on the servers' segment: a free IPv4 address of nodeCidr.
 
     ARP answers only for an address on the interface's own network (kube-vip docs, "ARP":
@@ -188,6 +190,9 @@ def _kube_vip(cluster: K3sClusterConfig, node_net: ipaddress.IPv4Network | ipadd
         yield "cluster.apiHost", f"{cluster.api_host} must be an IPv4 address in k8tre:cluster.nodeCidr ({node_net}) for kube-vip"
         return
     if cluster.api_host.lower() in used:
-        yield "cluster.apiHost", f"{cluster.api_host} is already k8tre:{used[cluster.api_host.lower()]}: kube-vip needs a free address"
+        yield (
+            "cluster.apiHost",
+            f"{cluster.api_host} is already k8tre:{used[cluster.api_host.lower()]}: kube-vip needs a free address",
+        )
     if any(ip in ipaddress.ip_network(pool) for pool in cluster.load_balancer_cidrs):
         yield "cluster.apiHost", f"{cluster.api_host} is inside k8tre:cluster.loadBalancerCidrs, which Cilium announces"

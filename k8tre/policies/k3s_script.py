@@ -131,7 +131,7 @@ DEPLOYER_VARIABLE = "K3S_DEPLOYER_B64"
 """The install script's variable holding the deploy identity's manifests (k3s/deploy_identity.py)."""
 
 
-def deployer_problems(graph: Graph) -> list[tuple[RecordedResource, str]]:
+def deployer_problems(graph: Graph) -> list[tuple[RecordedResource, list[str]]]:
     """What makes a K3s server's deploy identity a shared or unbounded admin, per server install script.
 
     Read from the manifests each server's install script hands K3s's auto-deploy directory: a binding to
@@ -139,28 +139,28 @@ def deployer_problems(graph: Graph) -> list[tuple[RecordedResource, str]]:
     (which would let the deployer act as anyone, the admin included). A server without the manifests has no
     deploy identity, so Pulumi could only be using the admin kubeconfig.
     """
-    found: list[tuple[RecordedResource, str]] = []
+    found: list[tuple[RecordedResource, list[str]]] = []
     for command in install_commands(graph):
         script = script_of(command)
         if script is None or not script.is_server:
             continue
+        problems: list[str] = []
+        found.append((command, problems))
         documents = _documents(_b64(script.exports.get(DEPLOYER_VARIABLE, "")))
         bindings = [d for d in documents if d.get("kind") == "ClusterRoleBinding"]
         roles = {d["metadata"]["name"]: d for d in documents if d.get("kind") == "ClusterRole"}
         if not bindings:
-            found.append((command, "installs no deploy identity: Pulumi would need the admin kubeconfig"))
+            problems.append("installs no deploy identity: Pulumi would need the admin kubeconfig")
         for binding in bindings:
             role_name = (binding.get("roleRef") or {}).get("name")
             role = roles.get(str(role_name))
             if role is None:
-                found.append((command, f"the deploy identity is bound to {role_name!r}, not a role of its own"))
+                problems.append(f"the deploy identity is bound to {role_name!r}, not a role of its own")
                 continue
             for rule in role.get("rules") or []:
                 verbs = set(rule.get("verbs") or [])
                 if verbs & {"*", "impersonate"}:
-                    found.append(
-                        (command, f"the deploy identity's role {role_name} grants {sorted(verbs & {'*', 'impersonate'})}")
-                    )
+                    problems.append(f"the deploy identity's role {role_name} grants {sorted(verbs & {'*', 'impersonate'})}")
     return found
 
 

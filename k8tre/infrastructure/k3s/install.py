@@ -12,7 +12,7 @@ def install_settings(install: K3sInstall) -> dict[str, str]:
     when set, pin the binary and the installer independently of the release page (K3s docs, "Air-Gap Install":
     https://docs.k3s.io/installation/airgap; release assets at https://github.com/k3s-io/k3s/releases).
     """
-    settings = {"K3S_INSTALL_MODE": install.mode}
+    settings: dict[str, str] = {"K3S_INSTALL_MODE": install.mode}
     if install.mode == "airgap":
         settings["K3S_BUNDLE_DIR"] = install.bundle_dir
     if install.binary_sha256:

@@ -35,8 +35,8 @@ def no_shared_admin(graph: Graph) -> Evaluation:
         )
     for provider, source in k3s_admin_kubeconfig(graph):
         result.check(provider.urn, dev, f"Kubernetes provider deploys with the K3s admin kubeconfig ({source})")
-    for command, problem in deployer_problems(graph):
-        result.check(command.urn, dev, problem)
+    for command, problems in deployer_problems(graph):
+        result.check(command.urn, dev or not problems, "; ".join(problems))
     return result
 
 

@@ -137,8 +137,8 @@ if [ -n "$installed" ]; then
     fi
 fi
 
-# The release's files for this machine (K3s release assets: k3s / k3s-arm64, sha256sum-<arch>.txt,
-# k3s-airgap-images-<arch>.tar.zst).
+# The release's files for this machine, named as on K3s's release page: the binary, the checksum
+# list and the image archive, each per architecture.
 case "$(uname -m)" in
     x86_64 | amd64) arch=amd64 binary=k3s ;;
     aarch64 | arm64) arch=arm64 binary=k3s-arm64 ;;
@@ -182,10 +182,10 @@ verify() {
 }
 verify "$work/$binary" "$(awk -v f="$binary" '$2 == f { print $1 }' "$work/$sums")" "$binary of $K3S_VERSION ($sums)"
 if [ -n "${K3S_BINARY_SHA256:-}" ]; then
-    verify "$work/$binary" "$K3S_BINARY_SHA256" "$binary (k8tre:cluster.install.binarySha256)"
+    verify "$work/$binary" "$K3S_BINARY_SHA256" "$binary (the digest pinned in the stack file)"
 fi
 if [ -n "${K3S_INSTALLER_SHA256:-}" ]; then
-    verify "$work/install.sh" "$K3S_INSTALLER_SHA256" "install.sh (k8tre:cluster.install.installerSha256)"
+    verify "$work/install.sh" "$K3S_INSTALLER_SHA256" "install.sh (the digest pinned in the stack file)"
 fi
 if [ "$K3S_INSTALL_MODE" = airgap ]; then
     verify "$work/$images" "$(awk -v f="$images" '$2 == f { print $1 }' "$work/$sums")" "$images ($sums)"
