@@ -28,12 +28,16 @@ def _commands(graph: Graph) -> list[RecordedResource]:
 def _prints_a_secret(command: RecordedResource) -> bool:
     create = command.inputs["create"]
     text = create.value if isinstance(create, Secret) else create
-    return "stdout" in command.options.additional_secret_outputs or bool(CREDENTIAL_FILES.search(text))
+    return (
+        "stdout" in command.options.additional_secret_outputs
+        or bool(CREDENTIAL_FILES.search(text))
+        or " create token " in text  # a TokenRequest prints a service-account token
+    )
 
 
-def test_the_kubeconfig_command_is_recognised_as_printing_a_secret() -> None:
+def test_the_deploy_token_command_is_recognised_as_printing_a_secret() -> None:
     printing = [c.name for c in _commands(graph_of("k3s-dev")) if _prints_a_secret(c)]
-    assert any(name.endswith("-kubeconfig") for name in printing), printing
+    assert any(name.endswith("-deploy-token") for name in printing), printing
 
 
 def test_every_command_that_prints_a_secret_logs_nothing() -> None:

@@ -9,6 +9,7 @@ environment or a command line.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import shlex
 import stat
@@ -18,13 +19,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from k8tre.infrastructure.k3s import k3s
+from k8tre.infrastructure.k3s import deploy_identity, k3s
 from k8tre.infrastructure.k3s.node_config import KERNEL_DEFAULTS, ClusterShape, admission_configuration, node_config, render
 
 SHAPE = ClusterShape(api_host="192.0.2.10", pod_cidrs=("10.42.0.0/16",), service_cidr="10.43.0.0/16", audit_max_age_days=30)
 SYSCTL = "".join(f"{key} = {value}\n" for key, value in KERNEL_DEFAULTS.items())
 SERVER_TOKEN = "server-secret-abc"
 AGENT_TOKEN = "agent-secret-xyz"
+
+BINARY = "the k3s binary"
+BINARY_SHA256 = hashlib.sha256(BINARY.encode()).hexdigest()
 
 STUBS = {
     # `k3s --version` answers with whatever the fake installer last installed.
@@ -34,14 +38,21 @@ STUBS = {
     ),
     "systemctl": '#!/bin/sh\necho "systemctl $*" >>"$SANDBOX/log"\n',
     "sysctl": '#!/bin/sh\ncp "$2" "$SANDBOX/sysctl-applied"\n',
-    # curl "downloads" an installer that records its arguments and environment, then "installs".
+    "uname": "#!/bin/sh\necho x86_64\n",
+    # curl "downloads" by URL: the release's binary (tampered when $SANDBOX/tampered exists), its checksum list,
+    # and an installer that records its arguments and environment, then "installs".
     "curl": (
-        '#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = -o ]; then out=$2; fi; shift; done\n'
-        "cat >\"$out\" <<'EOF'\n"
+        '#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift ;; http*) url=$1 ;; esac; shift; done\n'
+        'echo "$url" >>"$SANDBOX/fetched"\n'
+        'case "$url" in\n'
+        "*/install.sh) cat >\"$out\" <<'EOF'\n"
         'echo "installer $* version=$INSTALL_K3S_VERSION" >>"$SANDBOX/log"\n'
         'env >"$SANDBOX/installer-env"\n'
         'printf %s "$INSTALL_K3S_VERSION" >"$SANDBOX/installed"\n'
-        "EOF\n"
+        "EOF\n;;\n"
+        f'*/sha256sum-amd64.txt) printf "%s  k3s\\n" {BINARY_SHA256} >"$out" ;;\n'
+        '*) if [ -f "$SANDBOX/tampered" ]; then echo evil >"$out"; else printf %s "$BINARY" >"$out"; fi ;;\n'
+        "esac\n"
     ),
 }
 
@@ -60,10 +71,21 @@ def sandbox(tmp_path: Path) -> Path:
 
 
 def _run(
-    sandbox: Path, *, version: str = "v1.34.2+k3s1", shape: ClusterShape = SHAPE, role: str = "server", ok: bool = True
+    sandbox: Path,
+    *,
+    version: str = "v1.34.2+k3s1",
+    shape: ClusterShape = SHAPE,
+    role: str = "server",
+    ok: bool = True,
+    extra: dict[str, str] | None = None,
 ) -> str:
     """Write the tokens as Pulumi does (standard input), then run the install script."""
-    env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox), "K3S_ROOT": str(sandbox / "root")}
+    env = {
+        "PATH": f"{sandbox / 'bin'}:/usr/bin:/bin",
+        "SANDBOX": str(sandbox),
+        "K3S_ROOT": str(sandbox / "root"),
+        "BINARY": BINARY,
+    }
     tokens = f"{SERVER_TOKEN}\n{AGENT_TOKEN}\n" if role == "server" else f"{AGENT_TOKEN}\n"
     written = subprocess.run(["sh", "-c", k3s.WRITE_TOKENS_SCRIPT], input=tokens, capture_output=True, text=True, env=env)
     assert written.returncode == 0, written.stderr
@@ -76,9 +98,12 @@ def _run(
         "K3S_CONFIG_B64": base64.b64encode(config.encode()).decode(),
         "K3S_SYSCTL_B64": base64.b64encode(SYSCTL.encode()).decode(),
         "K3S_ROOT": str(sandbox / "root"),
+        "K3S_INSTALL_MODE": "download",
+        **(extra or {}),
     }
     if role == "server":
         settings["K3S_ADMISSION_B64"] = base64.b64encode(render(admission_configuration()).encode()).decode()
+        settings["K3S_DEPLOYER_B64"] = base64.b64encode(deploy_identity.render_manifests().encode()).decode()
     script = "".join(f"{key}={shlex.quote(value)}\n" for key, value in settings.items()) + k3s.INSTALL_SCRIPT
     result = subprocess.run(["sh", "-s"], input=script, capture_output=True, text=True, env=env, check=False)
     assert (result.returncode == 0) == ok, result.stderr
@@ -176,7 +201,7 @@ def test_the_server_configuration_turns_off_what_cilium_replaces() -> None:
 
 
 def test_the_install_script_refuses_to_run_without_a_token(sandbox: Path) -> None:
-    settings = "K3S_ROLE=agent\nK3S_VERSION=v1.34.2+k3s1\nNODE_NAME=n\nK3S_CONFIG_B64=e30K\nK3S_SYSCTL_B64=e30K\n"
+    settings = "K3S_ROLE=agent\nK3S_VERSION=v1.34.2+k3s1\nNODE_NAME=n\nK3S_CONFIG_B64=e30K\nK3S_SYSCTL_B64=e30K\nK3S_INSTALL_MODE=download\n"
     env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox), "K3S_ROOT": str(sandbox / "root")}
     result = subprocess.run(["sh", "-s"], input=settings + k3s.INSTALL_SCRIPT, capture_output=True, text=True, env=env)
     assert result.returncode != 0

@@ -289,8 +289,12 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         "stg",
         lambda g: _one(g, lambda r: r.type.endswith(":ManagedCluster")).inputs.update(disableLocalAccounts=False),
     ),
-    # The same K3s stack outside dev: its provider deploys with the K3s admin kubeconfig.
-    ("no-shared-admin", "k3s-dev", lambda g: _relabel_environment(g, "stg")),
+    # A K3s prod stack whose provider is fed from the K3s admin kubeconfig instead of the deploy identity's token.
+    (
+        "no-shared-admin",
+        "k3s-prod",
+        lambda g: _one(g, lambda r: r.name.endswith("-deploy-token")).inputs.update(create="sudo cat /etc/rancher/k3s/k3s.yaml"),
+    ),
     (
         "mfa-required",
         "dev",
