@@ -113,6 +113,7 @@ RULE_MODULES = (
     "backups",
     "secret_stores",
     "support",
+    "k3s",
 )
 """The modules that hold rules, in the order their rules are reported."""
 

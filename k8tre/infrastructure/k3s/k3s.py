@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import shlex
 import time
@@ -149,7 +150,7 @@ class K3sCluster(pulumi.ComponentResource):
     ) -> remote.Command:
         prefix = f"{self._name}-{role}-{host.name}"
         tokens = self._write_tokens(prefix, host, role, after, ca_hash)
-        rendered = render(node_config(role, host.name, self._shape, server_url))
+        rendered = render(node_config(role, host.name, self._shape, server_url, _ipv4(host.address)))
         settings = {
             "K3S_ROLE": role,
             "K3S_VERSION": self._version,
@@ -261,3 +262,11 @@ def _sha256_field(stdout: str) -> str:
 def _b64(text: str) -> str:
     """A file's text as one shell-safe word."""
     return base64.b64encode(text.encode()).decode()
+
+
+def _ipv4(address: str) -> str | None:
+    """The machine's address when it is an IPv4 literal (config keeps it inside ``nodeCidr``): its ``node-ip``."""
+    try:
+        return str(ipaddress.IPv4Address(address))
+    except ValueError:
+        return None

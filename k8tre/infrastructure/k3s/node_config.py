@@ -103,13 +103,19 @@ class ClusterShape:
     """Size at which the audit log rotates."""
 
 
-def node_config(role: Role, node_name: str, shape: ClusterShape, server_url: str | None) -> dict[str, Any]:
+def node_config(
+    role: Role, node_name: str, shape: ClusterShape, server_url: str | None, node_ip: str | None = None
+) -> dict[str, Any]:
     """The ``config.yaml`` keys for one machine.
 
     ``server_url`` is empty for the first server, which initialises the embedded etcd
-    (``cluster-init``); every other machine joins through it.
+    (``cluster-init``); every other machine joins through it. ``node_ip``: the machine's address on the
+    nodes' network; K3s otherwise takes the address of the default route's interface, which on a
+    multi-homed machine may be the wrong network (K3s docs, server/agent ``--node-ip``).
     """
     config: dict[str, Any] = {"node-name": node_name, "token-file": TOKEN_FILE, **hardening(role)}
+    if node_ip:
+        config["node-ip"] = node_ip
     if server_url:
         config["server"] = server_url
     if role == "agent":
