@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..chart_lock import chart_name
-from ..offline.graph import Graph
+from ..offline.graph import Graph, RecordedResource
 from ..policies.facts import plain
 from ..policies.k3s_script import K3sScript, install_commands, script_of
 from ..policies.registry import Evaluation

@@ -51,12 +51,13 @@ def test_a_digest_pinned_in_the_stack_file_is_enforced(sandbox: Path) -> None:  
     assert _log(sandbox) == [f"installer server version={VERSION}"]
 
 
-def _bundle(sandbox: Path, images: bytes = b"images") -> Path:
-    bundle = sandbox / "root/opt/k8tre/k3s"
+def _bundle(scratch: Path, images: bytes = b"images") -> Path:
+    bundle = scratch / "root/opt/k8tre/k3s"
     bundle.mkdir(parents=True)
     (bundle / "k3s").write_text(BINARY)
     (bundle / "install.sh").write_text(
-        'echo "installer $* version=$INSTALL_K3S_VERSION" >>"$SANDBOX/log"\nprintf %s "$INSTALL_K3S_VERSION" >"$SANDBOX/installed"\n'
+        'echo "installer $* version=$INSTALL_K3S_VERSION" >>"$SANDBOX/log"\n'
+        'printf %s "$INSTALL_K3S_VERSION" >"$SANDBOX/installed"\n'
     )
     sums = f"{BINARY_SHA256}  k3s\n{hashlib.sha256(b'images').hexdigest()}  k3s-airgap-images-amd64.tar.zst\n"
     (bundle / "sha256sum-amd64.txt").write_text(sums)
