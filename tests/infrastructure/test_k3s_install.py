@@ -201,7 +201,8 @@ def test_the_server_configuration_turns_off_what_cilium_replaces() -> None:
 
 
 def test_the_install_script_refuses_to_run_without_a_token(sandbox: Path) -> None:
-    settings = "K3S_ROLE=agent\nK3S_VERSION=v1.34.2+k3s1\nNODE_NAME=n\nK3S_CONFIG_B64=e30K\nK3S_SYSCTL_B64=e30K\nK3S_INSTALL_MODE=download\n"
+    settings = "K3S_ROLE=agent\nK3S_VERSION=v1.34.2+k3s1\nNODE_NAME=n\nK3S_CONFIG_B64=e30K\nK3S_SYSCTL_B64=e30K\n"
+    settings += "K3S_INSTALL_MODE=download\n"
     env = {"PATH": f"{sandbox / 'bin'}:/usr/bin:/bin", "SANDBOX": str(sandbox), "K3S_ROOT": str(sandbox / "root")}
     result = subprocess.run(["sh", "-s"], input=settings + k3s.INSTALL_SCRIPT, capture_output=True, text=True, env=env)
     assert result.returncode != 0

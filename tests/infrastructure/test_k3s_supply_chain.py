@@ -15,8 +15,8 @@ from test_k3s_install import BINARY, BINARY_SHA256, _log, _run, sandbox  # noqa:
 VERSION = "v1.34.2+k3s1"
 
 
-def _fetched(sandbox: Path) -> list[str]:
-    path = sandbox / "fetched"
+def _fetched(scratch: Path) -> list[str]:
+    path = scratch / "fetched"
     return path.read_text().splitlines() if path.exists() else []
 
 
