@@ -76,16 +76,31 @@ def _installs(graph: Graph) -> list[RecordedResource]:
     return [c for c in _commands(graph) if c.inputs["create"] == "sudo sh -s"]
 
 
+def _before(graph: Graph, command: RecordedResource) -> set[str]:
+    """Every command ``command`` waits for, directly or through others."""
+    by_urn = {c.urn: c for c in _commands(graph)}
+    seen: set[str] = set()
+    todo = list(command.options.depends_on)
+    while todo:
+        urn = todo.pop()
+        if urn not in seen and urn in by_urn:
+            seen.add(urn)
+            todo += by_urn[urn].options.depends_on
+    return seen
+
+
 def test_machines_change_one_at_a_time_servers_first(prod_ha: Graph) -> None:
     """A rolling upgrade restarts one server at a time, so etcd keeps its quorum (K3s docs, "Manual Upgrades")."""
-    for graph in (prod_ha, graph_of("k3s-dev")):
+    for graph in (prod_ha, graph_of("k3s-dev"), graph_of("k3s-prod")):
         installs = _installs(graph)
-        by_urn = {c.urn: c for c in _commands(graph)}
+        by_name = {c.name: c for c in _commands(graph)}
         for earlier, later in itertools.pairwise(installs):
-            # Each machine's token writer waits for the previous machine's install, and its install for the writer.
-            (writer,) = [by_urn[urn] for urn in later.options.depends_on]
-            assert writer.name == f"{later.name}-tokens"
-            assert earlier.urn in writer.options.depends_on, f"{later.name} may run alongside {earlier.name}"
+            # Each machine's token writer waits for the previous machine (its install, or for an agent, its uncordon).
+            writer = by_name[f"{later.name}-tokens"]
+            assert writer.urn in later.options.depends_on
+            assert earlier.urn in _before(graph, writer), f"{later.name} may run alongside {earlier.name}"
+            if f"{earlier.name}-uncordon" in by_name:
+                assert by_name[f"{earlier.name}-uncordon"].urn in _before(graph, writer), "the agent is back first"
         roles = ["server" if "K3S_ROLE=server\n" in c.inputs["stdin"] else "agent" for c in installs]
         assert roles == sorted(roles, key=lambda role: role != "server"), "servers before agents"
         assert "agent" in roles or graph is prod_ha

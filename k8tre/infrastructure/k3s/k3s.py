@@ -19,7 +19,7 @@ from ...outputs import secret_text
 from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, Rfc2136Server
-from . import deploy_identity, kube_vip
+from . import agent_drain, deploy_identity, kube_vip
 from .install import install_settings
 from .node_config import AUDIT_DIR, KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
 from .secret_store import in_cluster_store
@@ -82,8 +82,13 @@ class K3sCluster(pulumi.ComponentResource):
             servers.append(self._install(host, "server", url if servers else None, servers[-1:], ca_hash))
             ca_hash = ca_hash or self._cluster_ca_hash(config.servers[0], servers[0])
         agents: list[remote.Command] = []
+        first = self._connection(config.servers[0])
         for host in config.agents:
-            agents.append(self._install(host, "agent", url, agents[-1:] or servers[-1:], ca_hash))
+            # The first server drains each agent before its install and lets work back after (agent_drain.py).
+            prefix = f"{name}-agent-{host.name}"
+            drain = agent_drain.drain_before(prefix, host.name, self._version, first, agents[-1:] or servers[-1:], self)
+            install = self._install(host, "agent", url, [drain], ca_hash)
+            agents.append(agent_drain.uncordon_after(prefix, host.name, first, install, self))
         fetched = self._deploy_token(config.servers[0], servers)
         kubeconfig = secret_text(fetched.stdout.apply(lambda text: deploy_identity.deploy_kubeconfig(text, url)))
         provider = k8s.Provider(

@@ -20,7 +20,8 @@ if [ "$K3S_ROLE" = "server" ]; then
     fi
     uninstall="$bin/k3s-uninstall.sh"
 else
-    # An agent holds no cluster credentials to drain itself: drain it from a server first (docs/k3s.md).
+    # An agent holds no cluster credentials: the first server has already drained it and deleted its
+    # Node before this runs (agent_drain.py, the "-uncordon" command's delete).
     uninstall="$bin/k3s-agent-uninstall.sh"
 fi
 
