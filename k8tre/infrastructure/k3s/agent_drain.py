@@ -12,6 +12,7 @@ Drain a Node").
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from importlib import resources as package_files
 
 import pulumi
@@ -28,14 +29,14 @@ def _run(action: str, node: str, version: str | None = None) -> str:
 
 
 def drain_before(
-    prefix: str, node: str, version: str, server: remote.ConnectionArgs, after: list[pulumi.Resource], parent: pulumi.Resource
+    prefix: str, node: str, version: str, server: remote.ConnectionArgs, after: Sequence[pulumi.Resource], parent: pulumi.Resource
 ) -> remote.Command:
     """Drain the agent from the server if it is about to change release; runs again whenever the version changes."""
     return remote.Command(
         f"{prefix}-drain",
         connection=server,
         create=_run("drain", node, version),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=after),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(after)),
     )
 
 
