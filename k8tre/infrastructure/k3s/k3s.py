@@ -33,6 +33,8 @@ INSTALL_SCRIPT = package_files.files(__package__).joinpath("scripts/install-k3s.
 """The shell run on every machine (checked by shellcheck in the tests); it holds no secret."""
 WRITE_TOKENS_SCRIPT = package_files.files(__package__).joinpath("scripts/write-tokens.sh").read_text()
 """The shell that writes a machine's join tokens from standard input."""
+PREPARE_SCRIPT = package_files.files(__package__).joinpath("scripts/prepare-host.sh").read_text()
+"""The shell that prepares a machine (distribution, Longhorn's packages and modules, inotify limits) before K3s."""
 REMOVE_SCRIPT = package_files.files(__package__).joinpath("scripts/remove-k3s.sh").read_text()
 """The shell that takes a machine out of the cluster when it leaves the stack (or on destroy)."""
 DEPLOY_TOKEN_SCRIPT = package_files.files(__package__).joinpath("scripts/deploy-token.sh").read_text()
@@ -180,7 +182,7 @@ class K3sCluster(pulumi.ComponentResource):
             prefix,
             connection=self._connection(host),
             create="sudo sh -s",
-            stdin=f"{assignments}{INSTALL_SCRIPT}",
+            stdin=f"{assignments}{PREPARE_SCRIPT}{INSTALL_SCRIPT}",
             delete=f"sudo sh -c {shlex.quote(removal)}",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[tokens]),
         )
