@@ -133,6 +133,9 @@ class K3sClusterConfig(ClusterBase):
     kube_vip: K3sKubeVip | None = None
     """kube-vip announcing ``apiHost`` from the servers; none: ``apiHost`` is a single server (dev) or your own
     load balancer in front of the servers."""
+    node_interface: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,15}$")] | None = None
+    """The machines' interface on ``nodeCidr`` (the same name on every machine, e.g. ``eth0``): Cilium's only
+    device, so LoadBalancer addresses are announced there and nowhere else; none: every device with a route."""
 
 
 ClusterConfig = Annotated[

@@ -21,6 +21,7 @@ from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, Rfc2136Server
 from . import agent_drain, deploy_identity, kube_vip
 from .install import install_settings
+from .l2 import cilium_l2_values
 from .node_config import AUDIT_DIR, KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
 from .secret_store import in_cluster_store
 from .storage import longhorn_storage
@@ -106,7 +107,7 @@ class K3sCluster(pulumi.ComponentResource):
                 api_server_host=config.api_host,
                 api_server_port=API_PORT,
                 # No cloud load balancer: Cilium answers ARP for LoadBalancer addresses itself.
-                cloud_values={"l2announcements": {"enabled": True}},
+                cloud_values=cilium_l2_values(config.load_balancer_cidrs, config.node_interface),
             ),
             platform=PlatformFacts(
                 storage=longhorn_storage(len(config.servers) + len(config.agents)),
