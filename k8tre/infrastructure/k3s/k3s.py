@@ -60,6 +60,7 @@ class K3sCluster(pulumi.ComponentResource):
         super().__init__("k8tre:infrastructure:K3sCluster", name, None, opts)
         self._name = name
         self._config = config
+        self._stage = stage
         self._ssh_key = ssh_private_key.output()
         self._version: str = config.k3s_version or K3S_DEFAULT_VERSION
         self._shape = ClusterShape(
@@ -74,7 +75,8 @@ class K3sCluster(pulumi.ComponentResource):
         # The join tokens are generated, kept only in the (encrypted) state, never typed by a person.
         # Servers and agents get different ones: the server token is admin-equivalent (K3s docs, "k3s token"),
         # so a compromised agent must not hold it.
-        self.token = random.RandomPassword(f"{name}-token", length=48, special=False, opts=child)
+        # The server token is also what restoring an etcd snapshot needs (K3s docs, "etcd-snapshot"): kept in prod.
+        self.token = random.RandomPassword(f"{name}-token", length=48, special=False, opts=stage.stateful(child))
         self.agent_token = random.RandomPassword(f"{name}-agent-token", length=48, special=False, opts=child)
         url = f"https://{config.api_host}:{API_PORT}"
         # One machine at a time, servers before agents: a rolling upgrade never restarts two servers at
@@ -185,8 +187,12 @@ class K3sCluster(pulumi.ComponentResource):
             create="sudo sh -s",
             stdin=f"{assignments}{PREPARE_SCRIPT}{INSTALL_SCRIPT}",
             delete=f"sudo sh -c {shlex.quote(removal)}",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[tokens]),
+            opts=self._protected_if_server(role, pulumi.ResourceOptions(parent=self, depends_on=[tokens])),
         )
+
+    def _protected_if_server(self, role: Role, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+        """A server holds etcd: in prod, removing one (its ``delete`` uninstalls K3s) takes an explicit unprotect."""
+        return self._stage.stateful(opts) if role == "server" else opts
 
     def _deploy_token(self, host: K3sHost, servers: list[remote.Command]) -> remote.Command:
         """A new token of Pulumi's deploy identity and the cluster CA, printed by the first server.

@@ -164,7 +164,19 @@ def protected_state(graph: Graph) -> Evaluation:
         if resource.type in STATEFUL_TYPES:
             result.check(resource.urn, resource.options.protect, f"{resource.type} {resource.name} is not protected")
     _volumes_kept(result, graph)
+    _k3s_state(result, graph)
     return result
+
+
+def _k3s_state(result: Evaluation, graph: Graph) -> None:
+    """K3s servers hold etcd, and the server token is what an etcd snapshot restore needs (K3s docs, "etcd-snapshot")."""
+    for command in install_commands(graph):
+        script = script_of(command)
+        if script is not None and script.is_server:
+            result.check(command.urn, command.options.protect, f"K3s server {command.name} (etcd) is not protected")
+    for password in graph.of_type("random:index/randomPassword:RandomPassword"):
+        if "K3sCluster" in password.urn and password.name.endswith("-token") and not password.name.endswith("-agent-token"):
+            result.check(password.urn, password.options.protect, f"the K3s server token {password.name} is not protected")
 
 
 # Longhorn keeps every volume's data in its own custom resources and replicas: uninstalling the release deletes
