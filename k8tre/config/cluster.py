@@ -13,7 +13,7 @@ from pydantic import Field
 from .azure import AzureClusterConfig
 from .base import K8treModel
 from .common import ClusterBase
-from .k3s_options import K3sInstall, K3sKubeVip
+from .k3s_options import K3sEtcdSnapshots, K3sInstall, K3sKubeVip
 from .types import AwsRegion, Cidr, DnsLabel, Host, Ipv4Address, Port, SshHostKey
 
 
@@ -133,6 +133,8 @@ class K3sClusterConfig(ClusterBase):
     kube_vip: K3sKubeVip | None = None
     """kube-vip announcing ``apiHost`` from the servers; none: ``apiHost`` is a single server (dev) or your own
     load balancer in front of the servers."""
+    etcd_snapshots: K3sEtcdSnapshots = K3sEtcdSnapshots()
+    """Scheduled etcd snapshots on the servers and, with ``s3``, copied to an object store off the machines."""
     node_interface: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,15}$")] | None = None
     """The machines' interface on ``nodeCidr`` (the same name on every machine, e.g. ``eth0``): Cilium's only
     device, so LoadBalancer addresses are announced there and nowhere else; none: every device with a route."""

@@ -46,3 +46,31 @@ class K3sKubeVip(K8treModel):
 
     interface: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,15}$")]
     """The servers' network interface on ``nodeCidr`` (the same name on every server), e.g. ``eth0``."""
+
+
+class K3sEtcdS3(K8treModel):
+    """An S3-compatible object store off the cluster's machines that receives every etcd snapshot.
+
+    The access and secret keys are the stack's ``k8tre:etcdS3AccessKey`` and ``k8tre:etcdS3SecretKey``
+    (``secure:`` values), never keys of this section. TLS is always verified.
+    """
+
+    endpoint: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")] = "s3.amazonaws.com"
+    """The store's host (and port), without a scheme, e.g. ``objects.example.ac.uk:9000``."""
+    bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    """The bucket (it must exist; versioning or object lock on it keeps snapshots from being overwritten)."""
+    folder: Annotated[str, Field(pattern=r"^[A-Za-z0-9._/-]{0,200}$")] = "k3s-etcd"
+    """Prefix of the snapshots in the bucket."""
+    region: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$")] = "us-east-1"
+    """The bucket's region (any value the store accepts)."""
+
+
+class K3sEtcdSnapshots(K8treModel):
+    """etcd snapshots every server takes (K3s docs, "k3s etcd-snapshot": https://docs.k3s.io/cli/etcd-snapshot)."""
+
+    schedule: Annotated[str, Field(pattern=r"^\S+ \S+ \S+ \S+ \S+$")] = "0 */6 * * *"
+    """Cron schedule (five fields, the servers' local time)."""
+    retention: Annotated[int, Field(ge=1, le=1_000)] = 28
+    """Snapshots kept on each server's disk (and in the bucket), at the schedule's rate: 28 every 6 h is a week."""
+    s3: K3sEtcdS3 | None = None
+    """Where snapshots are copied off the machines; none: only on the servers' own disks (lost with them)."""

@@ -142,6 +142,13 @@ def _k3s(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[Issue]:
         )
     if config.secrets.ssh_private_key is None:
         yield "sshPrivateKey", "is required for K3s: set it with `pulumi config set --secret k8tre:sshPrivateKey < key`"
+    if cluster.etcd_snapshots.s3 is not None:
+        for key, ref in (
+            ("etcdS3AccessKey", config.secrets.etcd_s3_access_key),
+            ("etcdS3SecretKey", config.secrets.etcd_s3_secret_key),
+        ):
+            if ref is None:
+                yield key, f"is required with k8tre:cluster.etcdSnapshots.s3: `pulumi config set --secret k8tre:{key} ...`"
     if cluster.rfc2136 is not None and config.secrets.rfc2136_tsig_secret is None:
         yield (
             "rfc2136TsigSecret",

@@ -38,6 +38,10 @@ class Secrets(K8treModel):
     """Argo CD's OIDC client secret (``k8tre:argocdOidcClientSecret``), for ``agnostics.argocd.sso``."""
     rfc2136_tsig_secret: SecretRef | None = None
     """Base64 secret of the TSIG key for ``cluster.rfc2136`` (``k8tre:rfc2136TsigSecret``)."""
+    etcd_s3_access_key: SecretRef | None = None
+    """Access key of ``cluster.etcdSnapshots.s3`` (``k8tre:etcdS3AccessKey``), K3s."""
+    etcd_s3_secret_key: SecretRef | None = None
+    """Secret key of ``cluster.etcdSnapshots.s3`` (``k8tre:etcdS3SecretKey``), K3s."""
 
     model_config = {"arbitrary_types_allowed": True}
 

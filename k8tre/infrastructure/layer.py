@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from ..config import AwsClusterConfig, AzureClusterConfig, K3sClusterConfig, K8treConfig
+from ..config import AwsClusterConfig, AzureClusterConfig, K3sClusterConfig, K8treConfig, SecretRef
 from ..stage import Stage
 from ..versions import chart
 from .cilium import Cilium, cilium_values
@@ -66,4 +66,11 @@ class InfrastructureLayer(pulumi.ComponentResource):
                     config.secrets.ssh_private_key,
                     config.secrets.rfc2136_tsig_secret,
                     opts=child,
+                    etcd_s3_keys=_etcd_s3_keys(config),
                 ).result
+
+
+def _etcd_s3_keys(config: K8treConfig) -> tuple[SecretRef, SecretRef] | None:
+    """The object store's keys for K3s etcd snapshots, when both are set (config rules require them with ``s3``)."""
+    access, secret = config.secrets.etcd_s3_access_key, config.secrets.etcd_s3_secret_key
+    return (access, secret) if access is not None and secret is not None else None

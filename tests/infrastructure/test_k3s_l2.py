@@ -16,15 +16,15 @@ def test_the_client_rate_covers_a_lease_per_pool_address() -> None:
     # A /28 holds 16 addresses: 16 services renewing every 5 s need 3.2 QPS on top of the agent's own 10.
     values = cilium_l2_values(["192.168.60.240/28"], None)
     assert values["k8sClientRateLimit"] == {"qps": 14, "burst": 28}
-    assert values["l2announcements"]["leaseRenewDeadline"] == "5s"
+    assert values["l2announcements"] == {"enabled": True}, "Cilium's default lease timings, which the sizing assumes"
     # A /24 pool: 256 leases, 52 QPS more.
     assert cilium_l2_values(["10.0.0.0/24"], None)["k8sClientRateLimit"]["qps"] == 62
-    assert "devices" not in values
+    assert "extraConfig" not in values
 
 
 def test_the_prod_example_pins_cilium_to_the_node_interface() -> None:
     values = _cilium("k3s-prod")
-    assert values["devices"] == ["eth0"]
+    assert values["extraConfig"] == {"devices": "eth0"}
     assert values["l2announcements"]["enabled"] is True
     assert values["k8sClientRateLimit"]["qps"] > 10, "raised above the default, as Cilium's sizing guide asks"
-    assert "devices" not in _cilium("k3s-dev"), "no interface configured: Cilium detects devices"
+    assert "extraConfig" not in _cilium("k3s-dev"), "no interface configured: Cilium detects devices"

@@ -20,6 +20,7 @@ from ...stage import Stage
 from ...versions import K3S_DEFAULT_VERSION
 from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, Rfc2136Server
 from . import agent_drain, deploy_identity, kube_vip
+from .etcd_snapshots import etcd_settings, write_credentials
 from .install import install_settings
 from .l2 import cilium_l2_values
 from .node_config import AUDIT_DIR, KERNEL_DEFAULTS, ClusterShape, Role, admission_configuration, node_config, render
@@ -56,6 +57,7 @@ class K3sCluster(pulumi.ComponentResource):
         ssh_private_key: SecretRef,
         tsig_secret: SecretRef | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        etcd_s3_keys: tuple[SecretRef, SecretRef] | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:K3sCluster", name, None, opts)
         self._name = name
@@ -70,7 +72,9 @@ class K3sCluster(pulumi.ComponentResource):
             audit_max_age_days=stage.audit_retention_days,
             audit_max_backups=config.audit_log.max_backups,
             audit_max_size_mib=config.audit_log.max_size_mib,
+            server_settings=etcd_settings(config.etcd_snapshots),
         )
+        self._etcd_s3_keys = etcd_s3_keys if config.etcd_snapshots.s3 is not None else None
         child = pulumi.ResourceOptions(parent=self)
         # The join tokens are generated, kept only in the (encrypted) state, never typed by a person.
         # Servers and agents get different ones: the server token is admin-equivalent (K3s docs, "k3s token"),
@@ -160,6 +164,9 @@ class K3sCluster(pulumi.ComponentResource):
     ) -> remote.Command:
         prefix = f"{self._name}-{role}-{host.name}"
         tokens = self._write_tokens(prefix, host, role, after, ca_hash)
+        keys = []
+        if role == "server" and self._etcd_s3_keys is not None:
+            keys.append(write_credentials(f"{prefix}-etcd-s3", self._connection(host), self._etcd_s3_keys, [tokens], self))
         rendered = render(node_config(role, host.name, self._shape, server_url, _ipv4(host.address)))
         settings = {
             "K3S_ROLE": role,
@@ -187,7 +194,7 @@ class K3sCluster(pulumi.ComponentResource):
             create="sudo sh -s",
             stdin=f"{assignments}{PREPARE_SCRIPT}{INSTALL_SCRIPT}",
             delete=f"sudo sh -c {shlex.quote(removal)}",
-            opts=self._protected_if_server(role, pulumi.ResourceOptions(parent=self, depends_on=[tokens])),
+            opts=self._protected_if_server(role, pulumi.ResourceOptions(parent=self, depends_on=[tokens, *keys])),
         )
 
     def _protected_if_server(self, role: Role, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:

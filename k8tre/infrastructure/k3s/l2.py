@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 RENEW_DEADLINE_SECONDS: Final = 5
-"""Cilium's default ``leaseRenewDeadline``; written out so the sizing and the setting cannot drift apart."""
+"""Cilium's default ``leaseRenewDeadline`` (the chart's values.yaml), which the program leaves as it is."""
 BASE_QPS: Final = 10
 """The agent's own default client rate (chart ``k8sClientRateLimit.qps``), kept for its other API traffic."""
 
@@ -28,14 +28,13 @@ def cilium_l2_values(pool: Sequence[str], device: str | None) -> dict[str, Any]:
     services = sum(ipaddress.ip_network(cidr).num_addresses for cidr in pool)
     qps = BASE_QPS + math.ceil(services / RENEW_DEADLINE_SECONDS)
     values: dict[str, Any] = {
-        "l2announcements": {
-            "enabled": True,
-            "leaseDuration": "15s",
-            "leaseRenewDeadline": f"{RENEW_DEADLINE_SECONDS}s",
-            "leaseRetryPeriod": "2s",
-        },
+        # The lease timings stay Cilium's defaults (15 s, 5 s, 2 s: chart values.yaml, l2announcements), which the
+        # sizing above assumes.
+        "l2announcements": {"enabled": True},
         "k8sClientRateLimit": {"qps": qps, "burst": 2 * qps},
     }
     if device:
-        values["devices"] = [device]
+        # The chart writes its (undeclared, commented-out) ``devices`` value to cilium-config's ``devices`` key; the
+        # declared ``extraConfig`` map puts the same key there.
+        values["extraConfig"] = {"devices": device}
     return values

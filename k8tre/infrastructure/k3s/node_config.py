@@ -11,7 +11,8 @@ No secret is in this file: the join tokens are in their own files (``token-file`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import yaml
@@ -101,6 +102,8 @@ class ClusterShape:
     """Rotated audit log files kept."""
     audit_max_size_mib: int = 100
     """Size at which the audit log rotates."""
+    server_settings: Mapping[str, Any] = field(default_factory=dict)
+    """Further ``config.yaml`` keys for servers only (etcd snapshots: etcd_snapshots.py)."""
 
 
 def node_config(
@@ -149,6 +152,7 @@ def node_config(
                 "enable-admission-plugins=NodeRestriction,EventRateLimit",
                 f"admission-control-config-file={ADMISSION_FILE}",
             ],
+            **shape.server_settings,
         }
     )
     return config
