@@ -194,8 +194,10 @@ def test_k3s_installs_without_flannel_kube_proxy_or_traefik() -> None:
     assert config["flannel-backend"] == "none"
     assert config["disable-kube-proxy"] is True
     assert {"traefik", "servicelb"} <= set(config["disable"])
-    (fetch,) = [r for r in graph.of_type("command:remote:Command") if "k3s.yaml" in r.inputs["create"]]
+    # The kubeconfig comes from the deploy identity's token, issued on the first server (never the admin's k3s.yaml).
+    (fetch,) = [r for r in graph.of_type("command:remote:Command") if r.name.endswith("-deploy-token")]
     assert "stdout" in fetch.options.additional_secret_outputs
+    assert not [r for r in graph.of_type("command:remote:Command") if "k3s.yaml" in str(r.inputs["create"])]
     server = yaml.safe_load(graph.outputs["kubeconfig"].value)["clusters"][0]["cluster"]["server"]
     assert server == "https://192.168.50.10:6443"
 
