@@ -68,3 +68,15 @@ def retargeted(spec: dict[str, Any], delivery: ArgoDelivery | None) -> dict[str,
     if isinstance(spec.get("destinations"), list):
         result["destinations"] = [moved(d) for d in spec["destinations"]]
     return result
+
+
+MANAGEMENT_PROVIDER = "k8tre:applications:ManagementCluster$pulumi:providers:kubernetes"
+"""The type chain in the URN of the provider that creates objects on a management cluster."""
+
+
+def on_management_cluster(provider_urn: str) -> bool:
+    """Whether a recorded resource with this provider lives on the management cluster rather than this one.
+
+    Its namespaces (Argo CD's) are the management stack's: that stack's own render judges their labels.
+    """
+    return MANAGEMENT_PROVIDER in provider_urn

@@ -50,6 +50,9 @@ class K8tre:
         else:
             pulumi.export("registration", topology.registration_name(self.config))
         pulumi.export("applications", self.applications.applications if self.applications else [])
+        if self.config.registered_clusters:
+            # What the shared Argo CD may reach (its flows are judged against this).
+            pulumi.export("registeredClusters", [c.model_dump(by_alias=True) for c in self.config.registered_clusters])
         for name, value in cluster.exports.items():
             pulumi.export(name, value)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 
 from ..config.management import RegisteredCluster
+from ..flows.expect import Expect, FlowContext, PodsOf, allow, deny
+from ..flows.model import Address, Fqdn
 from ..infrastructure import Cluster
 from ..manifest import custom_object
 from .argocd import NAMESPACE
@@ -63,3 +65,25 @@ class ArgoCdRegisteredClusters(pulumi.ComponentResource):
         if clusters:
             custom_object(f"{name}-policy", registered_clusters_policy(clusters), cluster, self, depends_on=after)
         self.register_outputs({"clusters": [c.name for c in clusters]})
+
+
+def registered_api_servers(outputs: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    """(host, port) of each registered cluster, from the management stack's ``registeredClusters`` output."""
+    clusters = outputs.get("registeredClusters") or []
+    return tuple((str(c["apiHost"]), int(c["apiPort"])) for c in clusters if isinstance(c, Mapping))
+
+
+def registered_cluster_flows(context: FlowContext) -> list[Expect]:
+    """The shared Argo CD's controller reaches each registered API server; its other components do not."""
+    controller = PodsOf(NAMESPACE, CONTROLLER_LABELS, "argocd-application-controller")
+    server = PodsOf(NAMESPACE, {"app.kubernetes.io/name": "argocd-server"}, "argocd-server")
+    repo = PodsOf(NAMESPACE, {"app.kubernetes.io/name": "argocd-repo-server"}, "argocd-repo-server")
+    flows: list[Expect] = []
+    for host, port in context.registered_api_servers:
+        target = Address(host) if _is_address(host) else Fqdn(host)
+        flows += [
+            allow(controller, target, port, "delivers to the registered environment cluster"),
+            deny(server, target, port, "only the controller holds a reason to reach the environments"),
+            deny(repo, target, port, "renders manifests; never talks to the environments"),
+        ]
+    return flows
