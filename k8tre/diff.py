@@ -70,7 +70,7 @@ def config_view(config: K8treConfig) -> View:
     """The validated configuration, defaults included; a secret key shows only ``set``."""
     data = config.model_dump(mode="python", by_alias=True, exclude={"secrets"})
     view = dict(flatten(data))
-    for name, ref in config.secrets:
+    for _field, ref in config.secrets:
         if ref is not None:
             view[f"secrets.{ref.key}"] = "set"  # never the value: the model holds only the key's name anyway
     return view

@@ -59,17 +59,24 @@ def test_identical_environments_exit_0() -> None:
 
 def test_a_changed_revision_shows_in_versions_revisions_and_the_application_spec() -> None:
     graph = expanded_graph_of("dev")
-    (name,) = [m["metadata"]["name"] for m in graph.manifests() if m["kind"] == "Application" and "jupyterhub" in m["metadata"]["name"]]
+    (name,) = [
+        m["metadata"]["name"] for m in graph.manifests() if m["kind"] == "Application" and "jupyterhub" in m["metadata"]["name"]
+    ]
     before = next(m for m in graph.manifests() if m.get("kind") == "Application" and m["metadata"]["name"] == name)
     old = before["spec"]["source"]["targetRevision"]
     changed = _with_application_change(graph, name, "9.9.9")
     sections = diff(Environment("a", graph), Environment("b", changed))
     revisions = _section(sections, "Source revisions")
-    assert [(b, a) for b, a in revisions.values()] == [(f"{before['spec']['source']['repoURL']} @ {old}", f"{before['spec']['source']['repoURL']} @ 9.9.9")]
+    assert [(b, a) for b, a in revisions.values()] == [
+        (f"{before['spec']['source']['repoURL']} @ {old}", f"{before['spec']['source']['repoURL']} @ 9.9.9")
+    ]
     versions = _section(sections, "Chart and application versions")
     assert list(versions.values()) == [(f"jupyterhub {old}", "jupyterhub 9.9.9")]
     assert name in _section(sections, "Application specs")
-    assert any(line == "+      targetRevision: 9.9.9" or line.strip() == "+targetRevision: 9.9.9" or "9.9.9" in line for line in lines(sections))
+    assert any(
+        line == "+      targetRevision: 9.9.9" or line.strip() == "+targetRevision: 9.9.9" or "9.9.9" in line
+        for line in lines(sections)
+    )
 
 
 def test_a_changed_chart_version_of_a_render_directory_shows_up(tmp_path: Path) -> None:

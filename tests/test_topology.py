@@ -200,10 +200,9 @@ def test_the_management_stack_lets_its_argo_cd_reach_the_registered_environment(
 
 
 def test_flows_hold_in_both_topologies() -> None:
-    from k8tre.flows.matrix import evaluate
-
     import dataclasses
 
+    from k8tre.flows.matrix import evaluate
     from k8tre.offline.expand import expand
 
     mgmt_rows = evaluate(expanded_graph_of("mgmt"))

@@ -16,11 +16,6 @@ MANAGER_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
 "Privilege escalation prevention": https://kubernetes.io/docs/reference/access-authn-authz/rbac/)."""
 
 
-def manager_rules() -> list[dict[str, list[str]]]:
-    """Every namespaced kind in the namespace: the charts decide which; the AppProject limits them."""
-    return [{"apiGroups": ["*"], "resources": ["*"], "verbs": list(MANAGER_VERBS)}]
-
-
 class DeliveryGrant(pulumi.ComponentResource):
     """A Role and RoleBinding for ``argocd-manager`` in each namespace Argo CD delivers to; no cluster-wide grant."""
 
@@ -38,7 +33,8 @@ class DeliveryGrant(pulumi.ComponentResource):
             role = k8s.rbac.v1.Role(
                 f"{name}-{namespace}-role",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=MANAGER, namespace=namespace),
-                rules=manager_rules(),
+                # Every namespaced kind in the namespace: the charts decide which, the AppProject limits them.
+                rules=[k8s.rbac.v1.PolicyRuleArgs(api_groups=["*"], resources=["*"], verbs=list(MANAGER_VERBS))],
                 opts=cluster.opts(self, depends_on=after),
             )
             k8s.rbac.v1.RoleBinding(

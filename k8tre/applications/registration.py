@@ -31,6 +31,7 @@ import yaml
 
 from ..delivery import ArgoDelivery
 from ..infrastructure import Cluster
+from ..outputs import secret_text
 from ..stage import Stage
 from .management import ManagementCluster
 
@@ -38,7 +39,7 @@ MANAGER = "argocd-manager"
 """The ServiceAccount Argo CD connects as (the name ``argocd cluster add`` gives it)."""
 MANAGER_NAMESPACE = "kube-system"
 """Where it lives: the namespace ``argocd cluster add`` uses, present on every cluster, holding no research data."""
-SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"
+SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"  # noqa: S105 - a label key, not a secret
 """The label Argo CD finds cluster Secrets by (value ``cluster``)."""
 UPSTREAM_ENVIRONMENTS = {"dev": "dev", "stg": "stg", "prod": "prd"}
 """Upstream K8TRE's environment names (its ``envs/dev``, ``envs/stg``, ``envs/prd`` directories)."""
@@ -97,8 +98,10 @@ class ClusterRegistration(pulumi.ComponentResource):
     ) -> None:
         super().__init__("k8tre:applications:ClusterRegistration", name, None, opts)
         if not namespaces:
-            raise ValueError(f"registration {registration!r}: no namespace to deliver to (a cluster Secret without "
-                             "namespaces would let Argo CD manage the whole cluster)")
+            raise ValueError(
+                f"registration {registration!r}: no namespace to deliver to (a cluster Secret without "
+                "namespaces would let Argo CD manage the whole cluster)"
+            )
         account = k8s.core.v1.ServiceAccount(
             f"{name}-account",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=MANAGER, namespace=MANAGER_NAMESPACE),
@@ -119,7 +122,7 @@ class ClusterRegistration(pulumi.ComponentResource):
             opts=cluster.opts(self, depends_on=[account]),
         )
         server = pulumi.Output.unsecret(cluster.kubeconfig.apply(api_server))
-        config = pulumi.Output.secret(token.data).apply(cluster_config)
+        config = secret_text(token.data.apply(cluster_config))
         self.secret = k8s.core.v1.Secret(
             f"{name}-cluster",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -133,7 +136,7 @@ class ClusterRegistration(pulumi.ComponentResource):
                 "server": server,
                 "namespaces": ",".join(namespaces),
                 "clusterResources": "false",
-                "config": pulumi.Output.secret(config),
+                "config": config,
             },
             opts=pulumi.ResourceOptions(parent=self, provider=management.provider),
         )

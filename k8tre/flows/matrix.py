@@ -146,7 +146,11 @@ def declared_flows(context: FlowContext) -> list[Expect]:
     if context.argocd:
         return flows
     # A registered environment runs no Argo CD (the management stack's delivers to it): no pods to judge there.
-    return [f for f in flows if ARGOCD_NAMESPACE not in (getattr(f.source, "namespace", None), getattr(f.destination, "namespace", None))]
+    return [
+        f
+        for f in flows
+        if ARGOCD_NAMESPACE not in (getattr(f.source, "namespace", None), getattr(f.destination, "namespace", None))
+    ]
 
 
 def population(graph: Graph) -> list[Pod]:
