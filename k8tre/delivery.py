@@ -70,7 +70,7 @@ def retargeted(spec: dict[str, Any], delivery: ArgoDelivery | None) -> dict[str,
     return result
 
 
-MANAGEMENT_PROVIDER = "k8tre:applications:ManagementCluster$pulumi:providers:kubernetes"
+MANAGEMENT_PROVIDER = "k8tre:agnostics:ManagementCluster$pulumi:providers:kubernetes"
 """The type chain in the URN of the provider that creates objects on a management cluster."""
 
 

@@ -26,13 +26,13 @@ class K8tre:
         if config.role == "management":
             # The management cluster runs the shared Argo CD; the environments registered with it bring their own
             # AppProjects and Applications. It delivers nothing of its own (config forbids research data here).
-            topology.open_registered_clusters(name, config, self.agnostics)
+            topology.open_registered_clusters(f"{name}-agnostics", config, self.agnostics)
             return
-        platform = topology.register(name, config, self.stage, self.agnostics)
+        platform = topology.register(f"{name}-agnostics", config, self.stage, self.agnostics)
         # The applications get the cluster as the agnostics layer leaves it: with the secret store installed, so a
         # generated password (generated_secret) can be delivered to them too.
         self.applications = ApplicationLayer(f"{name}-apps", self.agnostics.cluster, platform, config, self.stage)
-        topology.grant(name, config, self.agnostics, self.applications)
+        topology.grant(f"{name}-agnostics", config, self.agnostics, self.applications)
 
     def export(self) -> None:
         """Publish the stack outputs; the kubeconfig stays a secret."""

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from k8tre.applications.delivery_grant import MANAGER_VERBS
-from k8tre.applications.registration import MANAGER, MANAGER_NAMESPACE, api_server
+from k8tre.agnostics.argocd_delivery_grant import MANAGER_VERBS
+from k8tre.agnostics.argocd_registration import MANAGER, MANAGER_NAMESPACE, api_server
 from k8tre.cli import app
 from k8tre.delivery import IN_CLUSTER, on_management_cluster
 from k8tre.offline.engine import EngineError, resolve, run
@@ -222,4 +222,21 @@ def test_k8tre_check_passes_on_the_registered_environment(tmp_path: Path) -> Non
         app,
         ["check", str(MANAGED), "--out", str(tmp_path / "managed"), "--reference", f"{MGMT_STACK}={tmp_path / 'mgmt'}"],
     )
+    assert result.exit_code == 0, result.output
+
+
+def test_every_topology_component_sits_in_the_layer_its_type_names() -> None:
+    layers = {"k8tre:infrastructure:InfrastructureLayer", "k8tre:agnostics:AgnosticsLayer", "k8tre:applications:ApplicationLayer"}
+    for graph in (graph_of("mgmt"), managed_graph()):
+        for resource in graph.resources:
+            if resource.type == "pulumi:pulumi:Stack" or resource.type in layers:
+                continue
+            owning = [a.type for a in graph.ancestors(resource) if a.type in layers]
+            assert len(owning) == 1, f"{resource.urn} is under {owning or 'no layer'}"
+            if resource.type.startswith("k8tre:"):
+                assert resource.type.split(":")[1] == owning[0].split(":")[1], f"{resource.type} sits in {owning[0]}"
+
+
+def test_k8tre_check_passes_on_the_management_stack(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["check", "mgmt", "--out", str(tmp_path / "mgmt")])
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..infrastructure import Cluster
-from .registration import MANAGER, MANAGER_NAMESPACE
+from .argocd_registration import MANAGER, MANAGER_NAMESPACE
 
 MANAGER_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
 """What Argo CD does to the objects it delivers: read and watch them, apply, prune. Not ``escalate``, ``bind`` or
@@ -27,7 +27,7 @@ class DeliveryGrant(pulumi.ComponentResource):
         after: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("k8tre:applications:DeliveryGrant", name, None, opts)
+        super().__init__("k8tre:agnostics:DeliveryGrant", name, None, opts)
         for namespace in namespaces:
             # After `after` (the application layer): the namespaces exist by then.
             role = k8s.rbac.v1.Role(

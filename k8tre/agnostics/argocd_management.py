@@ -24,7 +24,7 @@ class ManagementCluster(pulumi.ComponentResource):
     """The management cluster's name (for operators reading the registration)."""
 
     def __init__(self, name: str, link: ManagementLink, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("k8tre:applications:ManagementCluster", name, None, opts)
+        super().__init__("k8tre:agnostics:ManagementCluster", name, None, opts)
         reference = pulumi.StackReference(f"{name}-ref", stack_name=link.stack, opts=pulumi.ResourceOptions(parent=self))
         # require_output: a management stack that never exported these is an error at preview, not an empty value.
         kubeconfig = pulumi.Output.secret(reference.require_output("kubeconfig"))

@@ -11,7 +11,7 @@ Least privilege as far as Argo CD allows: the cluster Secret lists ``namespaces`
 cluster-scoped kinds (Argo CD docs, declarative setup, "Clusters":
 https://argo-cd.readthedocs.io/en/stable/operator-manual/declarative-setup/#clusters; a namespace-limited
 cluster needs no cluster-wide read, argoproj/argo-cd discussion #11587). The ServiceAccount is bound only by a
-Role in each of those namespaces (:mod:`.delivery_grant`); no ClusterRoleBinding.
+Role in each of those namespaces (:mod:`.argocd_delivery_grant`); no ClusterRoleBinding.
 
 Labels: upstream K8TRE's vocabulary, so its ApplicationSets' cluster generators could select these clusters
 (k8tre/k8tre ``appsets/*/*.yaml``: ``environment`` and ``vendor`` in ``matchLabels``, ``external-domain`` and
@@ -33,7 +33,7 @@ from ..delivery import ArgoDelivery
 from ..infrastructure import Cluster
 from ..outputs import secret_text
 from ..stage import Stage
-from .management import ManagementCluster
+from .argocd_management import ManagementCluster
 
 MANAGER = "argocd-manager"
 """The ServiceAccount Argo CD connects as (the name ``argocd cluster add`` gives it)."""
@@ -96,7 +96,7 @@ class ClusterRegistration(pulumi.ComponentResource):
         namespaces: Sequence[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("k8tre:applications:ClusterRegistration", name, None, opts)
+        super().__init__("k8tre:agnostics:ClusterRegistration", name, None, opts)
         if not namespaces:
             raise ValueError(
                 f"registration {registration!r}: no namespace to deliver to (a cluster Secret without "
