@@ -267,6 +267,16 @@ def compliance_doc(
     out_console.print(f"wrote {out}", markup=False)
 
 
+def _register_diff() -> None:
+    # The diff command lives in its own module (this one stays small); imported here so `k8tre diff` exists.
+    from .cli_diff import diff_command
+
+    app.command("diff")(diff_command)
+
+
+_register_diff()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

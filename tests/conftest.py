@@ -20,7 +20,15 @@ from k8tre.offline.monitor import RecordingMonitor
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = ("dev", "stg", "prod")
-EXAMPLES = tuple(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (ROOT / "examples").glob("Pulumi.*.yaml")))
+MANAGEMENT_STACKS = ("mgmt",)
+"""Examples with ``k8tre:role: management``: the shared Argo CD and no environment (tests/test_topology.py)."""
+EXAMPLES = tuple(
+    sorted(
+        name
+        for name in (p.name[len("Pulumi.") : -len(".yaml")] for p in (ROOT / "examples").glob("Pulumi.*.yaml"))
+        if name not in MANAGEMENT_STACKS
+    )
+)
 ALL_STACKS = STACKS + EXAMPLES
 
 _graphs: dict[str, Graph] = {}

@@ -11,6 +11,7 @@ from ..infrastructure import Cluster
 from ..stage import Stage
 from ..versions import application_sources, chart
 from .admission import AdmissionGuardRails
+from .argocd import NAMESPACE as ARGOCD_NAMESPACE
 from .argocd import ArgoCd, ArgoCdTls
 from .cert_manager import CertManager
 from .cloudnative_pg import CloudNativePg
@@ -61,16 +62,20 @@ class AgnosticsLayer(pulumi.ComponentResource):
             stage,
             opts=child,
         )
-        argocd = ArgoCd(
-            f"{name}-argocd",
-            cluster,
-            chart("argo-cd", pins, config.versions.chart_source),
-            settings.argocd,
-            stage,
-            application_sources(),
-            ArgoCdTls(cert_manager.issuer_name, [cert_manager.release], config.secrets.argocd_oidc_client_secret),
-            opts=child,
-        )
+        # An environment registered with a management stack is delivered to by that stack's Argo CD: none here.
+        argocd: ArgoCd | None = None
+        if config.management is None:
+            argocd = ArgoCd(
+                f"{name}-argocd",
+                cluster,
+                chart("argo-cd", pins, config.versions.chart_source),
+                settings.argocd,
+                stage,
+                application_sources(),
+                ArgoCdTls(cert_manager.issuer_name, [cert_manager.release], config.secrets.argocd_oidc_client_secret),
+                opts=child,
+            )
+        self.argocd = argocd
         gateway = SharedGateway(
             f"{name}-gateway", cluster, stage.domain, cert_manager.issuer, cert_manager.issuer_name, opts=child
         )
@@ -149,10 +154,10 @@ class AgnosticsLayer(pulumi.ComponentResource):
             domain=stage.domain,
             cluster_issuer=cert_manager.issuer_name,
             internal_issuer=cert_manager.internal_issuer_name,
-            argocd_namespace=argocd.namespace,
+            argocd_namespace=ARGOCD_NAMESPACE,
             gateway=gateway.ref,
             ready=[
-                argocd.release,
+                *([argocd.release] if argocd else []),
                 cert_manager.issuer,
                 cert_manager.internal_issuer,
                 gateway.gateway,
@@ -163,4 +168,4 @@ class AgnosticsLayer(pulumi.ComponentResource):
             databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
             object_store=store,
         )
-        self.register_outputs({"argocdNamespace": argocd.namespace})
+        self.register_outputs({"argocdNamespace": ARGOCD_NAMESPACE})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from ..delivery import ArgoDelivery
 from ..infrastructure import ObjectStore
 from .gateway import GatewayRef
 
@@ -33,3 +34,5 @@ class Platform:
     """``rwo-default`` and ``rwx-default``: what anything with a volume waits for."""
     databases_ready: Sequence[pulumi.Resource] = ()
     """What a ``PostgresDatabase`` waits for: the CloudNativePG operator and plugin (their CRDs) and the classes."""
+    delivery: ArgoDelivery | None = None
+    """A management cluster's Argo CD this environment is registered with; None: its own Argo CD delivers in-cluster."""

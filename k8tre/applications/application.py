@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..agnostics import Platform
+from ..delivery import qualified, retargeted
 from ..infrastructure import Cluster
 from ..versions import ChartPin
 from .project import IN_CLUSTER
@@ -60,17 +61,19 @@ class ArgoApplication(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:applications:ArgoApplication", name, None, opts)
+        # On a management cluster's shared Argo CD (platform.delivery): named for this environment, delivering to it.
+        delivery, after = platform.delivery, [*platform.ready, *depends_on]
         self.resource = k8s.apiextensions.CustomResource(
             f"{name}-application",
             api_version="argoproj.io/v1alpha1",
             kind="Application",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=app_name,
-                namespace=platform.argocd_namespace,
+                name=qualified(delivery, app_name),
+                namespace=delivery.namespace if delivery else platform.argocd_namespace,
                 # Deleting the Application deletes what it deployed, instead of orphaning it.
                 finalizers=["resources-finalizer.argocd.argoproj.io"],
             ),
-            spec=spec,
-            opts=cluster.opts(self, depends_on=[*platform.ready, *depends_on]),
+            spec=retargeted(spec, delivery),
+            opts=delivery.opts(self, depends_on=after) if delivery else cluster.opts(self, depends_on=after),
         )
         self.register_outputs({"application": app_name})

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..agnostics import Platform
+from ..delivery import qualified, retargeted
 from ..infrastructure import Cluster
 
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -52,13 +53,17 @@ class ArgoProject(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:applications:ArgoProject", name, None, opts)
-        self.project_name = project_name
+        # On a management cluster's shared Argo CD (platform.delivery) the project is named for this environment.
+        delivery = platform.delivery
+        self.project_name = qualified(delivery, project_name)
         self.resource = k8s.apiextensions.CustomResource(
             f"{name}-appproject",
             api_version="argoproj.io/v1alpha1",
             kind="AppProject",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=project_name, namespace=platform.argocd_namespace),
-            spec=spec,
-            opts=cluster.opts(self, depends_on=platform.ready),
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=self.project_name, namespace=delivery.namespace if delivery else platform.argocd_namespace
+            ),
+            spec=retargeted(spec, delivery),
+            opts=delivery.opts(self, depends_on=platform.ready) if delivery else cluster.opts(self, depends_on=platform.ready),
         )
         self.register_outputs({"project": project_name})

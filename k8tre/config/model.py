@@ -12,6 +12,7 @@ from .base import K8treModel
 from .cluster import ClusterConfig
 from .guardrails import AcceptedRisk, guard_rail_issues
 from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
+from .management import ManagementLink, RegisteredCluster, Role, management_issues
 from .rules_clusters import cluster_issues
 from .rules_network import network_issues
 from .secrets import Secrets
@@ -47,6 +48,12 @@ class K8treConfig(K8treModel):
     """Prod guard rails this stack deliberately does not meet, each with a reason and an approver."""
     secrets: Secrets = Secrets()
     """Secret config keys (top-level ``secure:`` values)."""
+    role: Role = "environment"
+    """``environment`` (a TRE), or ``management``: the cluster that runs the shared Argo CD environments register with."""
+    management: ManagementLink | None = None
+    """The management stack this environment registers its cluster with; without one it runs Argo CD itself."""
+    registered_clusters: tuple[RegisteredCluster, ...] = ()
+    """Management stacks: the environment clusters whose API servers the shared Argo CD may reach."""
 
     @property
     def is_prod(self) -> bool:
@@ -55,7 +62,13 @@ class K8treConfig(K8treModel):
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Self:
-        issues = [*network_issues(self), *cluster_issues(self), *_platform_issues(self), *guard_rail_issues(self)]
+        issues = [
+            *network_issues(self),
+            *cluster_issues(self),
+            *_platform_issues(self),
+            *guard_rail_issues(self),
+            *management_issues(self),
+        ]
         if issues:
             raise ConfigRuleError(issues)
         return self

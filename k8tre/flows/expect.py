@@ -117,3 +117,7 @@ class FlowContext:
     """The ClusterSecretStore's provider kind (``azurekv``, ``aws``, ``kubernetes``), as rendered."""
     secret_store_fqdns: tuple[str, ...] = ()
     """Names External Secrets' controller must reach to read the rendered store."""
+    argocd: bool = True
+    """Argo CD runs in this cluster (False: an environment registered with a management stack's Argo CD)."""
+    registered_api_servers: tuple[tuple[str, int], ...] = ()
+    """(host, port) of the environment API servers a management stack's Argo CD delivers to."""

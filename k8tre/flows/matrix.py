@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..agnostics.argocd import NAMESPACE as ARGOCD_NAMESPACE
 from ..agnostics.argocd import argocd_flows
+from ..agnostics.argocd_clusters import registered_api_servers, registered_cluster_flows
 from ..agnostics.argocd_sso import sso_hosts
 from ..agnostics.cert_manager import cert_manager_flows
 from ..agnostics.cloudnative_pg import cloudnative_pg_flows
@@ -119,12 +121,14 @@ def context_of(graph: Graph) -> FlowContext:
         seaweedfs=any(r["chart"] == "seaweedfs" for r in graph.helm_releases()),
         secret_store=",".join(sorted({kind for provider in stores for kind in provider})),
         secret_store_fqdns=tuple(dict.fromkeys(name for provider in stores for name in store_endpoints(provider))),
+        argocd=any(r["chart"] == "argo-cd" for r in graph.helm_releases()),
+        registered_api_servers=registered_api_servers(graph.outputs),
     )
 
 
 def declared_flows(context: FlowContext) -> list[Expect]:
     """Every component's declared flows for this stack."""
-    return [
+    flows = [
         *cluster_flows(context),
         *cert_manager_flows(context),
         *cloudnative_pg_flows(context),
@@ -137,6 +141,15 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *external_secrets_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
+        *registered_cluster_flows(context),
+    ]
+    if context.argocd:
+        return flows
+    # A registered environment runs no Argo CD (the management stack's delivers to it): no pods to judge there.
+    return [
+        f
+        for f in flows
+        if ARGOCD_NAMESPACE not in (getattr(f.source, "namespace", None), getattr(f.destination, "namespace", None))
     ]
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import chart_lock
-from ..offline.graph import Graph, redacted
+from ..delivery import on_management_cluster
+from ..offline.graph import Graph, manifest, redacted
 from ..offline.validation import FREE_FORM
 from ..offline.workloads import ExpandedRelease
 from .admission import check_admission, check_namespace_labels, namespace_labels
@@ -77,7 +78,9 @@ def check_workloads(graph: Graph, kubernetes_version: str) -> WorkloadReport:
     findings += check_images(releases, manifests)
     spawned = [(r.namespace, image) for r in releases for image in spawned_images([(r.chart, _values(graph, r))])]
     findings += check_admission(releases, manifests, spawned)
-    findings += check_namespace_labels(releases, manifests)
+    # Objects this environment creates on a management cluster's Argo CD sit in that cluster's namespaces.
+    local = [manifest(r) for r in graph.kubernetes_objects() if not on_management_cluster(r.provider)]
+    findings += check_namespace_labels(releases, local)
     for release in releases:
         where = f"{release.source} {release.namespace}/{release.name}"
         try:

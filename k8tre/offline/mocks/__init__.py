@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from ..graph import SECRET_TEXT, Secret
 from .aws import AwsMocks
 from .azure import AzureMocks
 from .common import MockMissing, Outputs, kubeconfig_document, stable_uuid
@@ -79,7 +80,14 @@ class K8treMocks(Mocks):
                 f"StackReference {stack!r}: the offline engine has no outputs for that stack "
                 "(render that stack first and pass --reference NAME=ITS_RENDER_DIR)"
             )
-        return stack, {"name": stack, "outputs": dict(self.references[stack]), "secretOutputNames": []}
+        # What the referenced stack kept secret stays secret here: a value still marked secret (a graph in memory)
+        # or written as the redaction marker (graph.json), as the engine lists it in ``secretOutputNames``.
+        outputs, secret = {}, []
+        for key, value in self.references[stack].items():
+            if isinstance(value, Secret) or value == SECRET_TEXT:
+                secret.append(key)
+            outputs[key] = value.value if isinstance(value, Secret) else value
+        return stack, {"name": stack, "outputs": outputs, "secretOutputNames": sorted(secret)}
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         """Answer a provider function call; an unknown one is an error, never a silent empty result."""

@@ -92,4 +92,26 @@ def kubernetes_object(args: MockResourceArgs) -> tuple[str, Outputs]:
     metadata["uid"] = stable_uuid(args.typ + str(metadata.get("namespace")) + metadata["name"])
     namespace = metadata.get("namespace")
     ident = f"{namespace}/{metadata['name']}" if namespace else metadata["name"]
+    if args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == SERVICE_ACCOUNT_TOKEN:
+        return ident, {**inputs, "metadata": metadata, "data": _token_controller_data(metadata)}
     return ident, {**inputs, "metadata": metadata}
+
+
+SERVICE_ACCOUNT_TOKEN = "kubernetes.io/service-account-token"  # noqa: S105 - a Secret type, not a secret
+
+
+def _token_controller_data(metadata: dict[str, object]) -> dict[str, str]:
+    """What the token controller writes into a service-account-token Secret, and pulumi-kubernetes waits for.
+
+    ``token`` (a signed JWT: derived here from the Secret's identity, never asserted on), ``ca.crt`` (the
+    cluster's CA, the one its kubeconfig carries) and ``namespace``, each base64-encoded as ``data`` is
+    (https://kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets; the provider's
+    awaiter: https://github.com/pulumi/pulumi-kubernetes/pull/2048).
+    """
+    namespace = str(metadata.get("namespace") or "default")
+    token = f"offline-token.{stable_hex(namespace + str(metadata['name']), 32)}"
+    return {
+        "ca.crt": base64.b64encode(base64.b64decode(CA_DATA)).decode(),
+        "namespace": base64.b64encode(namespace.encode()).decode(),
+        "token": base64.b64encode(token.encode()).decode(),
+    }
