@@ -9,6 +9,7 @@ import pulumi
 from ..config import K8treConfig
 from ..infrastructure import Cluster
 from ..stage import Stage
+from ..config.delivery import source_hosts
 from ..versions import application_sources, chart
 from .admission import AdmissionGuardRails
 from .argocd import ArgoCd, ArgoCdTls
@@ -67,7 +68,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
             chart("argo-cd", pins, config.versions.chart_source),
             settings.argocd,
             stage,
-            application_sources(),
+            (*application_sources(), *source_hosts(config.applications.apps)),
             ArgoCdTls(cert_manager.issuer_name, [cert_manager.release], config.secrets.argocd_oidc_client_secret),
             opts=child,
         )
