@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from .model import Address, DnsLookup, Entity, Fqdn, Pod, Protocol
 
@@ -117,3 +117,7 @@ class FlowContext:
     """The ClusterSecretStore's provider kind (``azurekv``, ``aws``, ``kubernetes``), as rendered."""
     secret_store_fqdns: tuple[str, ...] = ()
     """Names External Secrets' controller must reach to read the rendered store."""
+    applications: tuple[Any, ...] = ()
+    """Applications from config (``applications.custom_app_flows.AppFlows``), read from the render."""
+    argocd_sources: tuple[str, ...] = ()
+    """Hosts of the rendered Applications' source repositories (Argo CD's repo server fetches from them)."""

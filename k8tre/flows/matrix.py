@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.argocd_sso import sso_hosts
@@ -26,6 +27,7 @@ from ..agnostics.storage import storage_flows
 from ..agnostics.velero import backup_hosts, velero_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
+from ..applications.custom_app_flows import apps_in, custom_app_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
 from ..offline.graph import Graph
 from ..versions import application_sources
@@ -119,7 +121,19 @@ def context_of(graph: Graph) -> FlowContext:
         seaweedfs=any(r["chart"] == "seaweedfs" for r in graph.helm_releases()),
         secret_store=",".join(sorted({kind for provider in stores for kind in provider})),
         secret_store_fqdns=tuple(dict.fromkeys(name for provider in stores for name in store_endpoints(provider))),
+        applications=apps_in(graph.manifests()),
+        argocd_sources=tuple(sorted({urlparse(url).hostname or "" for url in _repo_urls(graph)} - {""})),
     )
+
+
+def _repo_urls(graph: Graph) -> list[str]:
+    """Every source repository of the rendered Applications: where Argo CD's repo server must fetch from."""
+    return [
+        str(source.get("repoURL") or "")
+        for app in graph.manifests()
+        if app.get("kind") == "Application"
+        for source in [app["spec"].get("source") or {}, *(app["spec"].get("sources") or [])]
+    ]
 
 
 def declared_flows(context: FlowContext) -> list[Expect]:
@@ -129,7 +143,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *cert_manager_flows(context),
         *cloudnative_pg_flows(context),
         *storage_flows(context),
-        *argocd_flows(application_sources(), context.argocd_ha, context.argocd_sso_hosts),
+        *argocd_flows(sorted({*application_sources(), *context.argocd_sources}), context.argocd_ha, context.argocd_sso_hosts),
         *observability_flows(context),
         *external_dns_flows(context),
         *velero_flows(context),
@@ -137,6 +151,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *external_secrets_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
+        *custom_app_flows(context.applications),
     ]
 
 
