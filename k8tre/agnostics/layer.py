@@ -7,9 +7,9 @@ import dataclasses
 import pulumi
 
 from ..config import K8treConfig
+from ..config.delivery import source_hosts
 from ..infrastructure import Cluster
 from ..stage import Stage
-from ..config.delivery import source_hosts
 from ..versions import application_sources, chart
 from .admission import AdmissionGuardRails
 from .argocd import ArgoCd, ArgoCdTls

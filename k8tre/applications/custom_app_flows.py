@@ -75,6 +75,10 @@ def custom_app_flows(apps: Sequence[AppFlows]) -> list[Expect]:
             flows.append(deny(Entity("ingress"), pods, PROBE_PORT, "only the routed port is published"))
         for other in apps:
             if other != app:
-                flows.append(deny(pods, PodsOf(other.namespace, {}, other.name), other.route_port or PROBE_PORT, "teams are sealed"))
-                flows += [deny(pods, Fqdn(n), 443, f"{other.name}'s name") for n in set(other.egress_fqdns) - set(app.egress_fqdns)]
+                flows.append(
+                    deny(pods, PodsOf(other.namespace, {}, other.name), other.route_port or PROBE_PORT, "teams are sealed")
+                )
+                flows += [
+                    deny(pods, Fqdn(n), 443, f"{other.name}'s name") for n in set(other.egress_fqdns) - set(app.egress_fqdns)
+                ]
     return flows

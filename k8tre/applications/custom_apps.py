@@ -10,6 +10,7 @@ HTTPRoute on the platform Gateway when it has a route.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 
@@ -115,7 +116,7 @@ class CustomApp(pulumi.ComponentResource):
         self.register_outputs({"namespace": app.namespace, "application": app.name})
 
     @staticmethod
-    def _policies(app: CustomApplication) -> Sequence[dict[str, object]]:
+    def _policies(app: CustomApplication) -> Sequence[dict[str, Any]]:
         policy = service_policy(app.namespace, app.name, egress_fqdns=app.egress_fqdns)
         policy["metadata"]["labels"][APP_LABEL] = app.name
         if app.route is None:

@@ -41,7 +41,9 @@ class ApplicationLayer(pulumi.ComponentResource):
         sso = config.agnostics.argocd.sso
         admins = sso.admin_groups if sso is not None else ()
         self.applications = []
-        ArgoProject(f"{name}-platform", PLATFORM_PROJECT, platform_project_spec(admins, server=server), cluster, platform, opts=child)
+        ArgoProject(
+            f"{name}-platform", PLATFORM_PROJECT, platform_project_spec(admins, server=server), cluster, platform, opts=child
+        )
         project = ArgoProject(
             f"{name}-research",
             RESEARCH_PROJECT,

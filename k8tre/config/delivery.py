@@ -76,8 +76,11 @@ class TeamSettings(K8treModel):
 
 
 class ChartSource(K8treModel):
-    """A chart from the chart lock (``charts/lock.yaml``): Argo CD fetches it from its Helm repository at exactly this
-    version, and the render expands the vendored archive of that version."""
+    """A chart from the chart lock (``charts/lock.yaml``), at an exact version.
+
+    Argo CD fetches it from its Helm repository at exactly this version; the render expands the
+    vendored archive of that version.
+    """
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     """Chart name as the lock names it."""

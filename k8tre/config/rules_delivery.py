@@ -27,9 +27,10 @@ def delivery_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
     """(key, message) for each delivery rule the stack breaks; each message names the application or team."""
     apps = config.applications
     teams = {team.name: team for team in apps.teams}
-    for i, team in enumerate(apps.teams):
-        if [t.name for t in apps.teams].index(team.name) != i:
-            yield f"applications.teams[{i}].name", f"team {team.name!r} is declared more than once"
+    team_names = [t.name for t in apps.teams]
+    for i, name in enumerate(team_names):
+        if team_names.index(name) != i:
+            yield f"applications.teams[{i}].name", f"team {name!r} is declared more than once"
     names = [app.name for app in apps.apps]
     namespaces = [app.namespace for app in apps.apps]
     for i, app in enumerate(apps.apps):
@@ -38,15 +39,15 @@ def delivery_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
             yield f"{key}.name", f"application {app.name!r} is already an application of this stack"
         if namespaces.index(app.namespace) != i:
             yield f"{key}.namespace", f"application {app.name!r}: namespace {app.namespace} is another application's"
-        team = teams.get(app.team)
-        if team is None:
+        owner = teams.get(app.team)
+        if owner is None:
             yield f"{key}.team", f"application {app.name!r}: team {app.team!r} is not in applications.teams"
-        elif app.namespace not in team.namespaces:
-            yield f"{key}.namespace", f"application {app.name!r}: {app.namespace} is not one of team {team.name}'s namespaces"
+        elif app.namespace not in owner.namespaces:
+            yield f"{key}.namespace", f"application {app.name!r}: {app.namespace} is not one of team {owner.name}'s namespaces"
         for dependency in app.depends_on:
             if dependency not in names or dependency == app.name:
                 yield f"{key}.dependsOn", f"application {app.name!r}: {dependency!r} is not another application of this stack"
-        yield from _source_issues(config, key, app, team.source_repos if team else ())
+        yield from _source_issues(config, key, app, owner.source_repos if owner else ())
     try:
         TopologicalSorter({app.name: set(app.depends_on) for app in apps.apps}).prepare()
     except CycleError as error:
@@ -66,7 +67,7 @@ def _source_issues(config: K8treConfig, key: str, app: CustomApplication, repos:
                 f"(locked: {', '.join(sorted(available)) or 'none'}); a chart is deployed only at a reviewed, locked version",
             )
         return
-    assert app.git is not None  # noqa: S101 - narrowed by the check above
+    assert app.git is not None
     if app.values:
         yield f"{key}.values", f"application {app.name!r}: values apply to a chart source, not a Git directory"
     if app.git.repo not in repos:

@@ -25,9 +25,9 @@ from ..agnostics.observability_network import observability_flows, operator_pods
 from ..agnostics.seaweedfs import seaweedfs_flows
 from ..agnostics.storage import storage_flows
 from ..agnostics.velero import backup_hosts, velero_flows
+from ..applications.custom_app_flows import apps_in, custom_app_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
-from ..applications.custom_app_flows import apps_in, custom_app_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
 from ..offline.graph import Graph
 from ..versions import application_sources

@@ -45,7 +45,11 @@ def check_project(
     name = str(project["metadata"]["name"])
     spec = project.get("spec") or {}
     subject = f"AppProject {name}"
-    findings = [Finding("project-bounds", subject, f"source repository {r!r} is a wildcard") for r in spec.get("sourceRepos") or () if "*" in r]
+    findings = [
+        Finding("project-bounds", subject, f"source repository {r!r} is a wildcard")
+        for r in spec.get("sourceRepos") or ()
+        if "*" in r
+    ]
     for destination in spec.get("destinations") or ():
         if "*" in str(destination.get("server", "")) or "*" in str(destination.get("namespace", "")):
             findings.append(Finding("project-bounds", subject, f"destination {destination} is a wildcard"))
@@ -58,7 +62,10 @@ def check_project(
                 findings.append(Finding("project-bounds", subject, f"role {role.get('name')}: {policy!r} reaches beyond {name}"))
     whitelist = spec.get("namespaceResourceWhitelist")
     if whitelist is None:
-        return [*findings, Finding("project-bounds", subject, "no namespaceResourceWhitelist: every namespaced kind is permitted")]
+        return [
+            *findings,
+            Finding("project-bounds", subject, "no namespaceResourceWhitelist: every namespaced kind is permitted"),
+        ]
     listed = {(str(e.get("group", "")), str(e.get("kind", ""))) for e in whitelist}
     for group, kind in sorted(listed):
         if "*" in group or "*" in kind:
