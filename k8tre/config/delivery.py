@@ -37,12 +37,12 @@ GitRevision = Annotated[str, Field(pattern=_REVISION)]
 
 
 def prod_revision_problem(revision: str) -> str | None:
-    """Why ``revision`` cannot be deployed to prod (None when it is an immutable release tag or commit)."""
+    """Why ``revision`` cannot be deployed to prod (None when it is a release tag or a commit SHA)."""
     if COMMIT_SHA.match(revision) or VERSION_TAG.match(revision):
         return None
     if revision.upper() == "HEAD":
         return "'HEAD' follows whatever is pushed last"
-    return f"{revision!r} is a branch (or not a release tag): prod takes a release tag like 'v1.2.0' or a 40-hex commit SHA"
+    return f"{revision!r} is a branch (or not a release tag)"
 
 
 class SyncWindow(K8treModel):

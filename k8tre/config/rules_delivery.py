@@ -77,4 +77,10 @@ def _source_issues(config: K8treConfig, key: str, app: CustomApplication, repos:
     if revision is None:
         yield f"{key}.git.revision", f"application {app.name!r}: no revision, and the stack sets no applications.revision"
     elif config.is_prod and (problem := prod_revision_problem(revision)):
-        yield where, f"application {app.name!r} cannot be delivered to prod from {problem}"
+        yield (
+            where,
+            (
+                f"application {app.name!r} cannot go to prod from revision {revision!r}: {problem}; prod takes a release tag "
+                "like 'v1.2.0' or a 40-hex commit SHA"
+            ),
+        )
