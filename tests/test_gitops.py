@@ -221,8 +221,16 @@ def test_a_prod_stack_with_a_branch_exits_2_naming_the_application_and_the_file(
 
 @pytest.mark.parametrize(
     ("revision", "refused"),
-    [("main", True), ("HEAD", True), ("feature/x", True), ("release-1", True), ("v1.2.0", False), ("2025.10.1", False)]
-    + [("0123456789abcdef0123456789abcdef01234567", False), ("0123456789abcdef", True)],
+    [
+        ("main", True),
+        ("HEAD", True),
+        ("feature/x", True),
+        ("release-1", True),
+        ("0123456789abcdef", True),
+        ("v1.2.0", False),
+        ("2025.10.1", False),
+        ("0123456789abcdef0123456789abcdef01234567", False),
+    ],
 )
 def test_prod_takes_release_tags_and_commit_shas_only(revision: str, refused: bool) -> None:
     from k8tre.config.delivery import prod_revision_problem
