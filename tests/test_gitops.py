@@ -236,3 +236,16 @@ def test_prod_takes_release_tags_and_commit_shas_only(revision: str, refused: bo
     from k8tre.config.delivery import prod_revision_problem
 
     assert (prod_revision_problem(revision) is not None) == refused
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", *TEAM_STACKS])
+def test_the_default_project_permits_nothing_by_argo_cds_rules(stack: str) -> None:
+    graph = _graph(stack) if stack in TEAM_STACKS else expanded_graph_of(stack)
+    (default,) = [m for m in graph.manifests() if m.get("kind") == "AppProject" and m["metadata"]["name"] == "default"]
+    spec = default["spec"]
+    assert spec["sourceRepos"] == []
+    for namespace in ("default", "jupyterhub", "team-analytics-logs", "kube-system"):
+        assert not destination_permitted(spec, IN_CLUSTER, namespace)
+    for group, kind in [*CLUSTER_KINDS, ("apps", "Deployment"), ("", "ConfigMap")]:
+        assert not kind_permitted(spec, group, kind, "x", namespaced=True)
+        assert not kind_permitted(spec, group, kind, "x", namespaced=False)
