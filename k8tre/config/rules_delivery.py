@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 RESERVED_APPLICATIONS = frozenset({"jupyterhub"})
 """Names of the built-in Applications."""
+RESERVED_HOSTS = frozenset({"argocd", "jupyter", "keycloak"})
+"""Host names the platform publishes (``<host>.<domain>``): a team's route must not take one over."""
 
 
 def effective_revision(app: CustomApplication, default: str | None) -> str | None:
@@ -39,6 +41,9 @@ def delivery_issues(config: K8treConfig) -> Iterator[tuple[str, str]]:
             yield f"{key}.name", f"application {app.name!r} is already an application of this stack"
         if namespaces.index(app.namespace) != i:
             yield f"{key}.namespace", f"application {app.name!r}: namespace {app.namespace} is another application's"
+        hosts = [a.route.host for a in apps.apps if a.route is not None]
+        if app.route is not None and (app.route.host in RESERVED_HOSTS or hosts.count(app.route.host) > 1):
+            yield f"{key}.route.host", f"application {app.name!r}: {app.route.host}.<domain> is published by another service"
         owner = teams.get(app.team)
         if owner is None:
             yield f"{key}.team", f"application {app.name!r}: team {app.team!r} is not in applications.teams"
