@@ -44,7 +44,7 @@ def test_a_bad_value_in_a_render_is_reported() -> None:
 def test_a_bad_field_in_a_custom_resource_is_reported() -> None:
     graph = graph_of("dev")
     (project,) = [
-        p for p in graph.of_type("kubernetes:argoproj.io/v1alpha1:AppProject") if p.inputs["metadata"]["name"] != "default"
+        p for p in graph.of_type("kubernetes:argoproj.io/v1alpha1:AppProject") if p.inputs["metadata"]["name"] == "research-apps"
     ]
     project.inputs["spec"]["destinationz"] = []
     try:

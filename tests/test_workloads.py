@@ -394,7 +394,9 @@ def test_a_privileged_container_added_to_the_hub_is_refused() -> None:
 def test_a_kind_removed_from_the_appproject_is_refused_naming_object_and_project() -> None:
     def change(graph: Any) -> None:
         (project,) = [
-            p for p in graph.of_type("kubernetes:argoproj.io/v1alpha1:AppProject") if p.inputs["metadata"]["name"] != "default"
+            p
+            for p in graph.of_type("kubernetes:argoproj.io/v1alpha1:AppProject")
+            if p.inputs["metadata"]["name"] == "research-apps"
         ]
         kinds = {(o["apiVersion"].rpartition("/")[0], o["kind"]) for r in graph.workloads for o in r.objects}
         allowed = [{"group": g, "kind": k} for g, k in sorted(kinds) if k != "Deployment"]

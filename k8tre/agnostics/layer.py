@@ -7,6 +7,7 @@ import dataclasses
 import pulumi
 
 from ..config import K8treConfig
+from ..config.delivery import source_hosts
 from ..infrastructure import Cluster
 from ..stage import Stage
 from ..versions import application_sources, chart
@@ -71,7 +72,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
                 chart("argo-cd", pins, config.versions.chart_source),
                 settings.argocd,
                 stage,
-                application_sources(),
+                (*application_sources(), *source_hosts(config.applications.apps)),
                 ArgoCdTls(cert_manager.issuer_name, [cert_manager.release], config.secrets.argocd_oidc_client_secret),
                 opts=child,
             )

@@ -27,23 +27,58 @@ class HelmSource:
     """Values, rendered by Argo CD (``valuesObject``)."""
 
 
-def application_spec(project: str, namespace: str, source: HelmSource) -> dict[str, Any]:
-    """An Application spec: one pinned chart into one namespace, kept in sync automatically."""
+@dataclass(frozen=True)
+class GitDirectory:
+    """A directory of a Git repository at one revision (branch in dev, release tag or commit SHA in prod)."""
+
+    repository: str
+    """Repository URL."""
+    path: str
+    """Directory inside it."""
+    revision: str
+    """Branch, tag or commit (``targetRevision``)."""
+
+
+SYNC_OPTIONS = ("ServerSideApply=true", "PruneLast=true")
+RETRY: dict[str, Any] = {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}}
+
+
+def sync_policy(automated: bool) -> dict[str, Any]:
+    """Automated with prune and self-heal, or manual (a person syncs after review); retries either way."""
+    policy: dict[str, Any] = {"syncOptions": list(SYNC_OPTIONS), "retry": RETRY}
+    if automated:
+        # selfHeal reverts hand edits in the cluster: git (and this program) stay the record.
+        policy["automated"] = {"prune": True, "selfHeal": True}
+    return policy
+
+
+def source_spec(source: HelmSource | GitDirectory) -> dict[str, Any]:
+    """An Application ``source``: a chart from its repository at its exact version, or a Git directory at a revision."""
+    if isinstance(source, GitDirectory):
+        return {"repoURL": source.repository, "path": source.path, "targetRevision": source.revision}
+    return {
+        "repoURL": source.pin.repository,
+        "chart": source.pin.chart,
+        # A chart's revision is its version, pinned exactly (never a range).
+        "targetRevision": source.pin.version,
+        "helm": {"releaseName": source.release_name, "valuesObject": source.values},
+    }
+
+
+def application_spec(
+    project: str,
+    namespace: str,
+    source: HelmSource | GitDirectory,
+    *,
+    server: str = IN_CLUSTER,
+    automated: bool = True,
+) -> dict[str, Any]:
+    """An Application spec: one source into one namespace of the cluster at ``server`` (default: Argo CD's own)."""
     return {
         "project": project,
-        "source": {
-            "repoURL": source.pin.repository,
-            "chart": source.pin.chart,
-            "targetRevision": source.pin.version,
-            "helm": {"releaseName": source.release_name, "valuesObject": source.values},
-        },
-        "destination": {"server": IN_CLUSTER, "namespace": namespace},
-        "syncPolicy": {
-            # selfHeal reverts hand edits in the cluster: git (and this program) stay the record.
-            "automated": {"prune": True, "selfHeal": True},
-            "syncOptions": ["ServerSideApply=true", "PruneLast=true"],
-            "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
-        },
+        "source": source_spec(source),
+        "destination": {"server": server, "namespace": namespace},
+        "syncPolicy": sync_policy(automated),
     }
 
 

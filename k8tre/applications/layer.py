@@ -10,14 +10,16 @@ from ..infrastructure import Cluster
 from ..stage import Stage
 from ..versions import chart
 from . import jupyterhub
-from .project import ArgoProject, app_project_spec
+from .app_projects import PLATFORM_PROJECT, platform_project_spec, research_project_spec
+from .delivery import TeamDelivery
+from .project import IN_CLUSTER, ArgoProject
 from .research_project import ResearchProject
 
 RESEARCH_PROJECT = "research-apps"
 
 
 class ApplicationLayer(pulumi.ComponentResource):
-    """Creates the Argo CD project for research applications and the Applications in it."""
+    """Creates the Argo CD projects (platform, research, teams) and the Applications in them."""
 
     applications: list[str]
     """Names of the Applications delivered."""
@@ -30,21 +32,22 @@ class ApplicationLayer(pulumi.ComponentResource):
         config: K8treConfig,
         stage: Stage,
         opts: pulumi.ResourceOptions | None = None,
+        server: str = IN_CLUSTER,
     ) -> None:
         super().__init__("k8tre:applications:ApplicationLayer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         pins = config.versions.charts
         hub = config.applications.jupyterhub
+        sso = config.agnostics.argocd.sso
+        admins = sso.admin_groups if sso is not None else ()
         self.applications = []
-        namespaces = [jupyterhub.NAMESPACE] if hub.enabled else []
+        ArgoProject(
+            f"{name}-platform", PLATFORM_PROJECT, platform_project_spec(admins, server=server), cluster, platform, opts=child
+        )
         project = ArgoProject(
             f"{name}-research",
             RESEARCH_PROJECT,
-            app_project_spec(
-                "Research applications: no cluster-scoped resources, no changes to namespace guard rails",
-                [chart("jupyterhub", pins).repository],
-                namespaces,
-            ),
+            research_project_spec(RESEARCH_PROJECT, chart("jupyterhub", pins).repository, hub.enabled, admins, server=server),
             cluster,
             platform,
             opts=child,
@@ -66,4 +69,7 @@ class ApplicationLayer(pulumi.ComponentResource):
             ResearchProject(f"{name}-project-{project.name}", project, cluster, opts=child)
             for project in config.applications.projects
         ]
+        if config.applications.teams:
+            teams = TeamDelivery(f"{name}-teams", config.applications, cluster, platform, stage, server=server, opts=child)
+            self.applications += teams.applications
         self.register_outputs({"applications": self.applications})

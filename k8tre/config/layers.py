@@ -8,6 +8,7 @@ from pydantic import Field
 
 from ..versions import ChartName
 from .base import K8treModel
+from .delivery import CustomApplication, GitRevision, TeamSettings
 from .types import ChartVersion, Fqdn
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -177,6 +178,13 @@ class ApplicationsConfig(K8treModel):
     """JupyterHub."""
     projects: tuple[ProjectSettings, ...] = ()
     """Research projects, each isolated in its own namespace."""
+    revision: GitRevision | None = None
+    """Default source revision of every Git-sourced application: a feature branch in a dev stack, a release tag or
+    40-hex commit SHA in prod (branches and ``HEAD`` are refused there). An application's ``git.revision`` overrides it."""
+    teams: tuple[TeamSettings, ...] = ()
+    """Teams, each with its own Argo CD project (sources, namespaces, kinds, and the groups that may sync it)."""
+    apps: tuple[CustomApplication, ...] = ()
+    """Further applications delivered by Argo CD from this file, each in a team's project."""
 
 
 class VersionOverrides(K8treModel):

@@ -14,6 +14,7 @@ from .guardrails import AcceptedRisk, guard_rail_issues
 from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
 from .management import ManagementLink, RegisteredCluster, Role, management_issues
 from .rules_clusters import cluster_issues
+from .rules_delivery import delivery_issues
 from .rules_network import network_issues
 from .secrets import Secrets
 from .types import DnsLabel, DnsName, Environment
@@ -68,6 +69,7 @@ class K8treConfig(K8treModel):
             *_platform_issues(self),
             *guard_rail_issues(self),
             *management_issues(self),
+            *delivery_issues(self),
         ]
         if issues:
             raise ConfigRuleError(issues)

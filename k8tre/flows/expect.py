@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from .model import Address, DnsLookup, Entity, Fqdn, Pod, Protocol
 
@@ -121,3 +121,7 @@ class FlowContext:
     """Argo CD runs in this cluster (False: an environment registered with a management stack's Argo CD)."""
     registered_api_servers: tuple[tuple[str, int], ...] = ()
     """(host, port) of the environment API servers a management stack's Argo CD delivers to."""
+    applications: tuple[Any, ...] = ()
+    """Applications from config (``applications.custom_app_flows.AppFlows``), read from the render."""
+    argocd_sources: tuple[str, ...] = ()
+    """Hosts of the rendered Applications' source repositories (Argo CD's repo server fetches from them)."""

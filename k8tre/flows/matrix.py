@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 from ..agnostics.argocd import NAMESPACE as ARGOCD_NAMESPACE
 from ..agnostics.argocd import argocd_flows
@@ -26,6 +27,7 @@ from ..agnostics.observability_network import observability_flows, operator_pods
 from ..agnostics.seaweedfs import seaweedfs_flows
 from ..agnostics.storage import storage_flows
 from ..agnostics.velero import backup_hosts, velero_flows
+from ..applications.custom_app_flows import apps_in, custom_app_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
@@ -123,7 +125,19 @@ def context_of(graph: Graph) -> FlowContext:
         secret_store_fqdns=tuple(dict.fromkeys(name for provider in stores for name in store_endpoints(provider))),
         argocd=any(r["chart"] == "argo-cd" for r in graph.helm_releases()),
         registered_api_servers=registered_api_servers(graph.outputs),
+        applications=apps_in(graph.manifests()),
+        argocd_sources=tuple(sorted({urlparse(url).hostname or "" for url in _repo_urls(graph)} - {""})),
     )
+
+
+def _repo_urls(graph: Graph) -> list[str]:
+    """Every source repository of the rendered Applications: where Argo CD's repo server must fetch from."""
+    return [
+        str(source.get("repoURL") or "")
+        for app in graph.manifests()
+        if app.get("kind") == "Application"
+        for source in [app["spec"].get("source") or {}, *(app["spec"].get("sources") or [])]
+    ]
 
 
 def declared_flows(context: FlowContext) -> list[Expect]:
@@ -133,7 +147,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *cert_manager_flows(context),
         *cloudnative_pg_flows(context),
         *storage_flows(context),
-        *argocd_flows(application_sources(), context.argocd_ha, context.argocd_sso_hosts),
+        *argocd_flows(sorted({*application_sources(), *context.argocd_sources}), context.argocd_ha, context.argocd_sso_hosts),
         *observability_flows(context),
         *external_dns_flows(context),
         *velero_flows(context),
@@ -142,6 +156,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
         *registered_cluster_flows(context),
+        *custom_app_flows(context.applications),
     ]
     if context.argocd:
         return flows

@@ -18,6 +18,7 @@ from .findings import Finding
 from .images import check_images, images_in, spawned_images
 from .pod_security import check_pod_security
 from .pods import pod_template
+from .project_bounds import check_project
 from .schemas import check_schemas
 from .scopes import crd_scopes
 
@@ -75,6 +76,14 @@ def check_workloads(graph: Graph, kubernetes_version: str) -> WorkloadReport:
         destination = (_owner_inputs(graph, release).get("spec") or {}).get("destination") or {}
         project = projects.get(release.project or "default")
         findings += check_application(release, project, str(destination.get("server") or IN_CLUSTER), scopes)
+    argo_apps = [
+        {"urn": r.urn, "name": a["metadata"]["name"], "project": (a.get("spec") or {}).get("project") or "default"}
+        for r in graph.resources
+        if r.type.startswith("kubernetes:argoproj.io/") and (a := redacted(r.inputs)).get("kind") == "Application"
+    ]
+    for name, project in projects.items():
+        mine = [a for a in argo_apps if a["project"] == name]
+        findings += check_project(project, mine, [r for r in applications if (r.project or "default") == name], scopes)
     findings += check_images(releases, manifests)
     spawned = [(r.namespace, image) for r in releases for image in spawned_images([(r.chart, _values(graph, r))])]
     findings += check_admission(releases, manifests, spawned)
@@ -93,6 +102,7 @@ def check_workloads(graph: Graph, kubernetes_version: str) -> WorkloadReport:
         "schema": len(objects),
         "pod-security": sum(pod_template(obj) is not None for obj in [*manifests, *objects]),
         "app-project": sum(len(r.objects) for r in applications),
+        "project-bounds": len(projects),
         "image": len(images_in(releases, manifests)),
         "admission": sum(m.get("kind") == "ValidatingAdmissionPolicyBinding" for m in manifests),
         "pod-security-label": len(namespace_labels([*manifests, *objects])),
