@@ -35,7 +35,8 @@ def delivered_namespaces(config: K8treConfig) -> tuple[str, ...]:
     Add an application's destination namespace here when it is delivered through Argo CD (a test compares this
     with every rendered Application's destination).
     """
-    return (jupyterhub.NAMESPACE,) if config.applications.jupyterhub.enabled else ()
+    hub = (jupyterhub.NAMESPACE,) if config.applications.jupyterhub.enabled else ()
+    return (*hub, *(app.namespace for app in config.applications.apps))
 
 
 def _in_layer(agnostics: AgnosticsLayer) -> pulumi.ResourceOptions:

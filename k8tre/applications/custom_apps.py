@@ -20,6 +20,7 @@ from ..agnostics.publish import publish
 from ..chart_lock import locked_chart
 from ..config.delivery import CustomApplication
 from ..config.rules_delivery import effective_revision
+from ..delivery import qualified
 from ..infrastructure import Cluster
 from ..manifest import custom_object
 from ..namespace import platform_namespace
@@ -87,7 +88,8 @@ class CustomApp(pulumi.ComponentResource):
             f"{name}-app",
             app.name,
             application_spec(
-                team_project_name(app.team),
+                # On a management cluster's shared Argo CD the team's project carries this environment's prefix.
+                qualified(platform.delivery, team_project_name(app.team)),
                 app.namespace,
                 argo_source(app, default_revision),
                 server=server,
