@@ -154,5 +154,6 @@ class Cilium(pulumi.ComponentResource):
             namespace="kube-system",
             values=values,
             opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[*cluster.ready, *after]),
+            wait=cluster.cilium.wait_for_pods,
         )
         self.register_outputs({"status": self.release.status})

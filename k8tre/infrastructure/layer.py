@@ -30,6 +30,8 @@ class InfrastructureLayer(pulumi.ComponentResource):
             after=self.gateway_api.resources,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # Where the nodes follow the CNI (EKS), they are built now and everything later waits for them too.
+        after_cni = provisioned.after_cni([self.cilium.release]) if provisioned.after_cni else ()
         self.cluster = Cluster(
             cloud=config.cluster.provider,
             environment=stage.environment,
@@ -37,7 +39,7 @@ class InfrastructureLayer(pulumi.ComponentResource):
             kubernetes_version=config.cluster.kubernetes_version,
             kubeconfig=provisioned.kubeconfig,
             provider=provisioned.provider,
-            ready=[*provisioned.ready, self.cilium.release],
+            ready=[*provisioned.ready, self.cilium.release, *after_cni],
             platform=provisioned.platform,
             exports=provisioned.exports,
         )

@@ -99,7 +99,7 @@ class EnvironmentZones(pulumi.ComponentResource):
         vpc_id: pulumi.Input[str],
         region: str,
         stage: Stage,
-        agent: aws.eks.Addon,
+        after: pulumi.Resource,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:EnvironmentZones", name, None, opts)
@@ -121,13 +121,13 @@ class EnvironmentZones(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
-        self._grant("external-dns", "external-dns", zone=private, policy=external_dns_policy, agent=agent)
-        self._grant("cert-manager", "cert-manager", zone=public, policy=cert_manager_policy, agent=agent)
+        self._grant("external-dns", "external-dns", zone=private, policy=external_dns_policy, after=after)
+        self._grant("cert-manager", "cert-manager", zone=public, policy=cert_manager_policy, after=after)
         self.public = Route53Zone(zone=stage.domain, zone_id=public.zone_id, region=region, private=False)
         self.private = Route53Zone(zone=stage.domain, zone_id=private.zone_id, region=region, private=True)
         self.register_outputs({"publicZoneId": public.zone_id, "privateZoneId": private.zone_id})
 
-    def _grant(self, service: str, namespace: str, *, zone: aws.route53.Zone, policy: Any, agent: aws.eks.Addon) -> None:
+    def _grant(self, service: str, namespace: str, *, zone: aws.route53.Zone, policy: Any, after: pulumi.Resource) -> None:
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{self._name}-{service}-role",
@@ -149,5 +149,5 @@ class EnvironmentZones(pulumi.ComponentResource):
             service_account=service,
             role_arn=role.arn,
             tags=dict(self._stage.tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[agent]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[after]),
         )

@@ -59,7 +59,16 @@ class VpcNetwork(pulumi.ComponentResource):
             )
             address = aws.ec2.Eip(f"{name}-nat-{index}-ip", domain="vpc", tags=tags, opts=child)
             nats.append(
-                aws.ec2.NatGateway(f"{name}-nat-{index}", subnet_id=public.id, allocation_id=address.id, tags=tags, opts=child)
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{index}",
+                    subnet_id=public.id,
+                    allocation_id=address.id,
+                    tags=tags,
+                    # AWS: "the NAT gateway ... depends on the internet gateway" for the VPC to reach the internet
+                    # (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-scenarios.html); Pulumi sees no
+                    # reference between them, so the order is stated.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+                )
             )
         self.private_subnets = []
         for index in range(count):
