@@ -110,6 +110,7 @@ RULE_MODULES = (
     "storage_classes",
     "azure_private_dns",
     "aws_dns",
+    "aws_eks",
     "backups",
     "secret_stores",
     "support",
