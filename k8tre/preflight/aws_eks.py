@@ -34,7 +34,7 @@ EKS_LOG_TYPES = frozenset({"api", "audit", "authenticator", "controllerManager",
 
 
 def _cilium_values(graph: Graph) -> list[tuple[RecordedResource, dict[str, Any]]]:
-    return [(r, dict(r.inputs.get("values") or {})) for r in graph.of_type(RELEASE) if "cilium" == str(r.inputs.get("name"))]
+    return [(r, dict(r.inputs.get("values") or {})) for r in graph.of_type(RELEASE) if str(r.inputs.get("name")) == "cilium"]
 
 
 def _bare_clusters(graph: Graph) -> list[RecordedResource]:
@@ -121,8 +121,8 @@ def eni_rights_on_operator(graph: Graph, ctx: PreflightContext) -> Evaluation:
     for cluster in clusters:
         evaluation.check(cluster.urn, bool(operator), "no Pod Identity association for kube-system/cilium-operator")
     for association in operator:
-        role = next((r for r in roles if r.id and str(association.inputs.get("roleArn", "")).endswith("/" + r.id)), None)
-        inline = _grants(graph, role)[0] if role else set()
+        bound = next((r for r in roles if r.id and str(association.inputs.get("roleArn", "")).endswith("/" + r.id)), None)
+        inline = _grants(graph, bound)[0] if bound else set()
         missing = sorted(ENI_MUTATIONS - inline)
         evaluation.check(association.urn, not missing, f"the operator's role lacks {missing}")
     return evaluation
@@ -140,7 +140,9 @@ def upgrade_policy_explicit(graph: Graph, ctx: PreflightContext) -> Evaluation:
     evaluation = Evaluation()
     for cluster in graph.of_type(CLUSTER):
         support = (cluster.inputs.get("upgradePolicy") or {}).get("supportType")
-        evaluation.check(cluster.urn, support in ("STANDARD", "EXTENDED"), "upgradePolicy.supportType is unset (EKS picks EXTENDED)")
+        evaluation.check(
+            cluster.urn, support in ("STANDARD", "EXTENDED"), "upgradePolicy.supportType is unset (EKS picks EXTENDED)"
+        )
     return evaluation
 
 
@@ -185,7 +187,9 @@ def control_plane_logs(graph: Graph, ctx: PreflightContext) -> Evaluation:
         group = groups.get(f"/aws/eks/{cluster.inputs.get('name')}/cluster")
         evaluation.check(cluster.urn, group is not None, "no log group is created for the cluster: EKS makes one kept forever")
         if group is not None:
-            evaluation.check(group.urn, bool(group.inputs.get("retentionInDays")), "the control-plane log group keeps logs forever")
+            evaluation.check(
+                group.urn, bool(group.inputs.get("retentionInDays")), "the control-plane log group keeps logs forever"
+            )
             evaluation.check(group.urn, bool(group.inputs.get("kmsKeyId")), "the control-plane log group is not KMS-encrypted")
     return evaluation
 

@@ -126,9 +126,10 @@ def test_prod_admins_are_named_roles_not_the_creator() -> None:
     assert entries == {"arn:aws:iam::123456789012:role/k8tre-ci-deployer", "arn:aws:iam::123456789012:role/k8tre-break-glass"}
     policies = graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert {p.inputs["principalArn"] for p in policies} == entries
-    assert _one(graph_of("aws-dev"), "aws:eks/cluster:Cluster").inputs["accessConfig"][
-        "bootstrapClusterCreatorAdminPermissions"
-    ] is True
+    assert (
+        _one(graph_of("aws-dev"), "aws:eks/cluster:Cluster").inputs["accessConfig"]["bootstrapClusterCreatorAdminPermissions"]
+        is True
+    )
 
 
 def test_prod_protects_keys_and_log_groups() -> None:

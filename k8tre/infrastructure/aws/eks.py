@@ -97,16 +97,17 @@ class EksCluster(pulumi.ComponentResource):
         self.log_group = logs.log_group
         cluster_role, cluster_policies = self._role("cluster", ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",), child)
         access = ClusterAccess(f"{name}-api-access", config=config, vpc_id=network.vpc.id, stage=stage, opts=child)
+        vpc_config = aws.eks.ClusterVpcConfigArgs(subnet_ids=[subnet.id for subnet in subnets], **access.vpc_config)
         self.cluster = aws.eks.Cluster(
             f"{name}-cluster",
             name=cluster_name,
             version=config.kubernetes_version,
             role_arn=cluster_role.arn,
             bootstrap_self_managed_addons=False,
-            vpc_config={"subnet_ids": [subnet.id for subnet in subnets], **access.vpc_config},
+            vpc_config=vpc_config,
             kubernetes_network_config={"service_ipv4_cidr": config.network.service_cidr},
             encryption_config={"resources": ["secrets"], "provider": {"key_arn": self.secrets_key.arn}},
-            access_config=access.access_config,
+            access_config=aws.eks.ClusterAccessConfigArgs(**access.access_config),
             enabled_cluster_log_types=list(LOG_TYPES),
             # Explicit: left unset, EKS keeps a version past standard support at the extended price.
             upgrade_policy={"support_type": config.upgrade_policy},
