@@ -56,7 +56,8 @@ class InfrastructureLayer(pulumi.ComponentResource):
             case AwsClusterConfig() as aws_config:
                 from .aws import EksCluster
 
-                return EksCluster(f"{name}-eks", aws_config, stage, opts=child).result
+                lb_controller = chart("aws-load-balancer-controller", config.versions.charts, config.versions.chart_source)
+                return EksCluster(f"{name}-eks", aws_config, stage, lb_controller, opts=child).result
             case K3sClusterConfig() as k3s_config:
                 from .k3s import K3sCluster
 

@@ -13,6 +13,7 @@ from ...config import AwsClusterConfig
 from ...naming import AwsNames
 from ...outputs import secret_text
 from ...stage import Stage
+from ...versions import ChartPin
 from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
 from ..kubeconfig import exec_kubeconfig
 from .access import ClusterAccess
@@ -20,6 +21,7 @@ from .backup_store import S3BackupStore
 from .cilium_operator import CiliumOperatorIdentity
 from .control_plane_logs import LOG_TYPES, ControlPlaneLogs
 from .dns import POD_IDENTITY_AGENT, EnvironmentZones
+from .load_balancer_controller import LoadBalancerController
 from .network import VpcNetwork
 from .nodes import EksNodes
 from .secret_store import SecretsManagerStore
@@ -74,8 +76,16 @@ class EksCluster(pulumi.ComponentResource):
     result: ProvisionedCluster
     """What the infrastructure layer hands on."""
 
-    def __init__(self, name: str, config: AwsClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: AwsClusterConfig,
+        stage: Stage,
+        lb_controller: ChartPin,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("k8tre:infrastructure:EksCluster", name, None, opts)
+        self._lb_controller = lb_controller
         self._name = name
         self._stage = stage
         self._config = config
@@ -83,6 +93,7 @@ class EksCluster(pulumi.ComponentResource):
         network = VpcNetwork(f"{name}-network", config, stage, opts=child)
         subnets = network.private_subnets
         self._subnets = subnets
+        self._vpc_id = network.vpc.id
         self.secrets_key = aws.kms.Key(
             f"{name}-secrets-key",
             description=f"EKS envelope encryption of Kubernetes secrets for {stage.slug}",
@@ -133,7 +144,7 @@ class EksCluster(pulumi.ComponentResource):
                 )
             )
         )
-        provider = k8s.Provider(
+        self._provider = provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
         storage = EksStorage(
@@ -202,7 +213,19 @@ class EksCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.node_groups = nodes.groups
-        return [*nodes.groups, *nodes.addons]
+        # The Gateway's LoadBalancer Service needs the controller (and its webhook) running: it joins Cluster.ready.
+        controller = LoadBalancerController(
+            f"{self._name}-lb-controller",
+            cluster=self.cluster,
+            vpc_id=self._vpc_id,
+            region=self._config.region,
+            pin=self._lb_controller,
+            provider=self._provider,
+            stage=self._stage,
+            after=[*nodes.groups, *nodes.addons],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return [*nodes.groups, *nodes.addons, controller.release]
 
     def _role(
         self, kind: str, policies: tuple[str, ...], child: pulumi.ResourceOptions
