@@ -102,8 +102,8 @@ and its notebooks, Prometheus and its operator and Grafana's sidecar (kiwigrid) 
 HAProxy from the Docker official images on ECR Public; External Secrets, CloudNativePG (its operator, plugin
 and the PostgreSQL images it starts), OpenCost and kube-webhook-certgen on ghcr.io; external-dns and
 kube-state-metrics on registry.k8s.io; fluent-bit on its own registry; Grafana, VictoriaLogs, Velero and its
-plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars, and the AWS Load Balancer Controller (AWS's ``eks`` organisation),
-on ECR Public."""
+plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars, and the AWS Load
+Balancer Controller (AWS's ``eks`` organisation), on ECR Public."""
 
 
 class AdmissionSettings(K8treModel):

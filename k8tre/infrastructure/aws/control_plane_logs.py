@@ -72,7 +72,7 @@ class ControlPlaneLogs(pulumi.ComponentResource):
             opts=stage.stateful(child),
         )
         self.log_group = aws.cloudwatch.LogGroup(
-            name,
+            f"{name}-logs",
             name=group_name,
             retention_in_days=stage.audit_retention_days,
             kms_key_id=key.arn,

@@ -104,7 +104,7 @@ class EksCluster(pulumi.ComponentResource):
         )
         cluster_name = AwsNames(stage.slug).eks_cluster
         # Created before the cluster so EKS writes into a group with a key and a retention period.
-        logs = ControlPlaneLogs(f"{name}-control-plane-logs", region=config.region, stage=stage, opts=child)
+        logs = ControlPlaneLogs(f"{name}-control-plane", region=config.region, stage=stage, opts=child)
         self.log_group = logs.log_group
         cluster_role, cluster_policies = self._role("cluster", ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",), child)
         access = ClusterAccess(f"{name}-api-access", config=config, vpc_id=network.vpc.id, stage=stage, opts=child)
@@ -144,7 +144,7 @@ class EksCluster(pulumi.ComponentResource):
                 )
             )
         )
-        self._provider = provider = k8s.Provider(
+        self._k8s = provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
         storage = EksStorage(
@@ -220,9 +220,9 @@ class EksCluster(pulumi.ComponentResource):
             vpc_id=self._vpc_id,
             region=self._config.region,
             pin=self._lb_controller,
-            provider=self._provider,
+            provider=self._k8s,
             stage=self._stage,
-            after=[*nodes.groups, *nodes.addons],
+            after=[*cni, *nodes.groups, *nodes.addons],
             opts=pulumi.ResourceOptions(parent=self),
         )
         return [*nodes.groups, *nodes.addons, controller.release]

@@ -84,7 +84,7 @@ class EksNodes(pulumi.ComponentResource):
             )
             self.groups.append(
                 aws.eks.NodeGroup(
-                    f"{name.removesuffix('-nodes')}-{group.name}",
+                    f"{name}-{group.name}",
                     cluster_name=cluster.name,
                     node_group_name=group.name,
                     node_role_arn=node_role.arn,
@@ -105,7 +105,7 @@ class EksNodes(pulumi.ComponentResource):
             )
         # Pods get AWS roles through EKS Pod Identity: its agent is one managed add-on, on the nodes once they run.
         self.agent = aws.eks.Addon(
-            f"{name.removesuffix('-nodes')}-pod-identity-agent",
+            f"{name}-pod-identity-agent",
             cluster_name=cluster.name,
             addon_name="eks-pod-identity-agent",
             resolve_conflicts_on_create="OVERWRITE",
@@ -113,7 +113,7 @@ class EksNodes(pulumi.ComponentResource):
         )
         # Without the self-managed add-ons EKS installs no CoreDNS either; the managed add-on brings it back.
         coredns = aws.eks.Addon(
-            f"{name.removesuffix('-nodes')}-coredns",
+            f"{name}-coredns",
             cluster_name=cluster.name,
             addon_name="coredns",
             resolve_conflicts_on_create="OVERWRITE",
