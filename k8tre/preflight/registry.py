@@ -111,6 +111,7 @@ RULE_MODULES = (
     "azure_private_dns",
     "aws_dns",
     "aws_eks",
+    "aws_network",
     "backups",
     "secret_stores",
     "support",

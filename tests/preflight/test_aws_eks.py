@@ -21,6 +21,8 @@ RULES = (
     "eks-public-endpoint-restricted",
     "eks-control-plane-logs",
     "eks-node-launch-template",
+    "aws-vpc-flow-logs",
+    "aws-eks-vpc-endpoints",
 )
 
 
@@ -102,6 +104,27 @@ def _no_ami_type(graph: Graph) -> None:
     del _of(graph, "aws:eks/nodeGroup:NodeGroup")[0].inputs["amiType"]
 
 
+def _no_flow_log(graph: Graph) -> None:
+    graph.resources = [r for r in graph.resources if r.type != "aws:ec2/flowLog:FlowLog"]
+
+
+def _accepted_only(graph: Graph) -> None:
+    _of(graph, "aws:ec2/flowLog:FlowLog")[0].inputs["trafficType"] = "ACCEPT"
+
+
+def _ecr_without_private_dns(graph: Graph) -> None:
+    endpoint = next(e for e in _of(graph, "aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["serviceName"].endswith(".ecr.dkr"))
+    endpoint.inputs["privateDnsEnabled"] = False
+
+
+def _no_s3_endpoint(graph: Graph) -> None:
+    graph.resources = [
+        r
+        for r in graph.resources
+        if not (r.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and r.inputs["serviceName"].endswith(".s3"))
+    ]
+
+
 HARMS: dict[str, tuple[str, Callable[[Graph], None]]] = {
     "overlay": ("eks-cilium-eni-mode", _overlay),
     "no-masquerade": ("eks-cilium-eni-mode", _no_masquerade),
@@ -116,6 +139,10 @@ HARMS: dict[str, tuple[str, Callable[[Graph], None]]] = {
     "hop-limit-two": ("eks-node-launch-template", _hop_limit_two),
     "unencrypted-root": ("eks-node-launch-template", _unencrypted_root),
     "no-ami-type": ("eks-node-launch-template", _no_ami_type),
+    "no-flow-log": ("aws-vpc-flow-logs", _no_flow_log),
+    "flow-log-accepted-only": ("aws-vpc-flow-logs", _accepted_only),
+    "ecr-without-private-dns": ("aws-eks-vpc-endpoints", _ecr_without_private_dns),
+    "no-s3-endpoint": ("aws-eks-vpc-endpoints", _no_s3_endpoint),
 }
 
 

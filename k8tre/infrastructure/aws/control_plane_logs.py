@@ -8,6 +8,7 @@ to CloudWatch Logs": https://docs.aws.amazon.com/eks/latest/userguide/control-pl
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -20,8 +21,8 @@ LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """Every control-plane log type EKS offers (the ``enabledClusterLogTypes`` enum of the EKS API)."""
 
 
-def logs_key_policy(region: str, account: str, log_group: str) -> dict[str, Any]:
-    """The key's policy: the account administers it; CloudWatch Logs uses it for this one log group only.
+def logs_key_policy(region: str, account: str, log_groups: list[str]) -> dict[str, Any]:
+    """The key's policy: the account administers it; CloudWatch Logs uses it for the named log groups only.
 
     CloudWatch Logs docs, "Encrypt log data in CloudWatch Logs using AWS KMS", step 2 (the key policy's
     ``logs.<region>.amazonaws.com`` principal and the ``kms:EncryptionContext:aws:logs:arn`` condition):
@@ -44,7 +45,11 @@ def logs_key_policy(region: str, account: str, log_group: str) -> dict[str, Any]
                 "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 "Resource": "*",
                 "Condition": {
-                    "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:{log_group}"}
+                    "ArnEquals": {
+                        "kms:EncryptionContext:aws:logs:arn": [
+                            f"arn:aws:logs:{region}:{account}:log-group:{group}" for group in log_groups
+                        ]
+                    }
                 },
             },
         ],
@@ -57,17 +62,28 @@ class ControlPlaneLogs(pulumi.ComponentResource):
     log_group: aws.cloudwatch.LogGroup
     """The group the cluster depends on."""
 
-    def __init__(self, name: str, *, region: str, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
+    key: aws.kms.Key
+    """The logs key, which may also encrypt ``other_groups``."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        region: str,
+        stage: Stage,
+        other_groups: Sequence[str] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("k8tre:infrastructure:ControlPlaneLogs", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         group_name = AwsNames(stage.slug).eks_log_group
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        key = aws.kms.Key(
+        self.key = key = aws.kms.Key(
             f"{name}-key",
             description=f"CloudWatch Logs encryption of the EKS control-plane logs of {stage.slug}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=account.apply(lambda acct: json.dumps(logs_key_policy(region, acct, group_name))),
+            policy=account.apply(lambda acct: json.dumps(logs_key_policy(region, acct, [group_name, *other_groups]))),
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )

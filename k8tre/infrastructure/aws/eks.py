@@ -21,6 +21,7 @@ from .backup_store import S3BackupStore
 from .cilium_operator import CiliumOperatorIdentity
 from .control_plane_logs import LOG_TYPES, ControlPlaneLogs
 from .dns import POD_IDENTITY_AGENT, EnvironmentZones
+from .endpoints import VpcTelemetry, flow_log_group_name
 from .load_balancer_controller import LoadBalancerController
 from .network import VpcNetwork
 from .nodes import EksNodes
@@ -104,8 +105,24 @@ class EksCluster(pulumi.ComponentResource):
         )
         cluster_name = AwsNames(stage.slug).eks_cluster
         # Created before the cluster so EKS writes into a group with a key and a retention period.
-        logs = ControlPlaneLogs(f"{name}-control-plane", region=config.region, stage=stage, opts=child)
+        logs = ControlPlaneLogs(
+            f"{name}-control-plane",
+            region=config.region,
+            stage=stage,
+            other_groups=[flow_log_group_name(stage.slug)],
+            opts=child,
+        )
         self.log_group = logs.log_group
+        VpcTelemetry(
+            f"{name}-vpc",
+            vpc=network.vpc,
+            subnets=subnets,
+            route_tables=network.private_route_tables,
+            logs_key_arn=logs.key.arn,
+            region=config.region,
+            stage=stage,
+            opts=child,
+        )
         cluster_role, cluster_policies = self._role("cluster", ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",), child)
         access = ClusterAccess(f"{name}-api-access", config=config, vpc_id=network.vpc.id, stage=stage, opts=child)
         vpc_config = aws.eks.ClusterVpcConfigArgs(subnet_ids=[subnet.id for subnet in subnets], **access.vpc_config)

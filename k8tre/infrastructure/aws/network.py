@@ -71,6 +71,7 @@ class VpcNetwork(pulumi.ComponentResource):
                 )
             )
         self.private_subnets = []
+        self.private_route_tables: list[aws.ec2.RouteTable] = []
         for index in range(count):
             subnet = aws.ec2.Subnet(
                 f"{name}-private-{index}",
@@ -92,5 +93,6 @@ class VpcNetwork(pulumi.ComponentResource):
                 f"{name}-private-{index}-assoc", subnet_id=subnet.id, route_table_id=routes.id, opts=child
             )
             self.private_subnets.append(subnet)
+            self.private_route_tables.append(routes)
         self.vpc = vpc
         self.register_outputs({"vpcId": vpc.id})
