@@ -93,7 +93,7 @@ ALLOWED_REGISTRIES: tuple[str, ...] = (
     "public.ecr.aws/csi-components",
     "public.ecr.aws/ebs-csi-driver",
     "public.ecr.aws/efs-csi-driver",
-    "public.ecr.aws/eks/aws-load-balancer-controller",
+    "public.ecr.aws/eks",
 )
 """Exactly where the pinned charts' images come from (every stack's ``images.txt``, which includes the images
 the Prometheus Operator starts from its custom resources), by organisation rather than whole registry: anyone
