@@ -42,6 +42,8 @@ class PodIdentity:
     """The IAM role."""
     association: aws.eks.PodIdentityAssociation
     """The binding to ``namespace/serviceAccount`` in the cluster."""
+    inline: tuple[aws.iam.RolePolicy, ...] = ()
+    """The role's inline policies, in the order given."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,9 @@ def pod_identity_role(
         tags=dict(tags),
         opts=child,
     )
-    for logical, document in (inline or {}).items():
-        aws.iam.RolePolicy(logical, role=role.name, policy=document, opts=child)
+    policies = tuple(
+        aws.iam.RolePolicy(logical, role=role.name, policy=document, opts=child) for logical, document in (inline or {}).items()
+    )
     for logical, arn in (managed or {}).items():
         aws.iam.RolePolicyAttachment(logical, role=role.name, policy_arn=arn, opts=child)
     association = aws.eks.PodIdentityAssociation(
@@ -95,4 +98,4 @@ def pod_identity_role(
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(association_after)) if association_after else child,
     )
-    return PodIdentity(role=role, association=association)
+    return PodIdentity(role=role, association=association, inline=policies)
