@@ -38,6 +38,7 @@ def helm_release(
     namespace: pulumi.Input[str],
     values: Mapping[str, Any],
     opts: pulumi.ResourceOptions,
+    wait: bool = True,
 ) -> k8s.helm.v3.Release:
     """A ``helm.v3.Release`` of a pinned chart that rolls back on a failed upgrade.
 
@@ -54,7 +55,10 @@ def helm_release(
         repository_opts=repository,
         namespace=namespace,
         values=dict(values),
-        atomic=True,  # a failed upgrade rolls back instead of leaving a half-applied release
+        # A failed upgrade rolls back instead of leaving a half-applied release. Without ``wait`` (pods that cannot
+        # run yet, e.g. Cilium's before EKS nodes exist), Helm applies the objects and returns: atomic needs waiting.
+        atomic=wait,
+        skip_await=not wait,
         cleanup_on_fail=True,
         max_history=10,
         timeout=900,

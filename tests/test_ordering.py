@@ -41,6 +41,10 @@ NEEDED: dict[tuple[str, str], str] = {
     ("velero", "external-secrets"): "Velero's copy of the store's S3 keys is delivered by an ExternalSecret",
     ("plugin-barman-cloud", "cert-manager"): "the plugin's chart renders cert-manager Issuer and Certificate objects",
     ("plugin-barman-cloud", "cloudnative-pg"): "the plugin registers with the CloudNativePG operator, which must be running",
+    ("*", "aws-load-balancer-controller"): (
+        "EKS: the controller's mservice.elbv2.k8s.aws webhook mutates every Service created in the cluster with "
+        "failurePolicy Fail (chart templates/webhook.yaml), so no release can create a Service before it answers"
+    ),
 }
 """``(chart, chart it waits for)``: the only chains allowed, each with the CRD or webhook it needs."""
 

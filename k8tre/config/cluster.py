@@ -47,8 +47,24 @@ class AwsClusterConfig(ClusterBase):
     """How many zones the VPC and node groups span."""
     node_groups: tuple[AwsNodeGroup, ...] = Field(min_length=1)
     """Managed node groups."""
-    pod_networking: Literal["cluster-pool", "eni"] = "cluster-pool"
-    """``cluster-pool``: overlay pod range from ``network.podCidrs``; ``eni``: pods get VPC addresses (Cilium ENI mode)."""
+    pod_networking: Literal["eni"] = "eni"
+    """``eni``: pods get VPC addresses (Cilium ENI mode), the only choice on EKS. An overlay (``cluster-pool``) is
+    refused: the EKS control plane runs in AWS's VPC and cannot reach overlay pod addresses, so every admission
+    webhook and aggregated API served from a pod (cert-manager's, Kyverno's, metrics) would time out
+    (preflight rule ``eks-cilium-eni-mode``)."""
+    upgrade_policy: Literal["STANDARD", "EXTENDED"] = "STANDARD"
+    """EKS support type at the end of standard support: ``STANDARD`` upgrades the cluster automatically; ``EXTENDED``
+    keeps the version at six times the cluster-hour price. Always sent: left unset, EKS chooses ``EXTENDED``
+    (https://docs.aws.amazon.com/eks/latest/userguide/view-upgrade-policy.html)."""
+    public_api_cidrs: tuple[Cidr, ...] = ()
+    """dev/stg: the public addresses (deployers, operators) allowed to the public API endpoint; never 0.0.0.0/0.
+    Empty: the endpoint is private. Not allowed in prod, whose endpoint is always private."""
+    private_api_cidrs: tuple[Cidr, ...] = ()
+    """Private networks (an in-VPC deploy runner's subnet, a peered or VPN network) allowed to the private API endpoint
+    on 443 through a security group on the cluster: the deploy path of a private cluster (docs/aws.md)."""
+    access_admin_role_arns: tuple[Annotated[str, Field(pattern=r"^arn:aws:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")], ...] = ()
+    """IAM roles (CI deployer, break-glass) given cluster admin through EKS access entries, instead of the creator
+    alone (``bootstrapClusterCreatorAdminPermissions`` stays on only while this is empty)."""
 
 
 class K3sHost(K8treModel):

@@ -94,6 +94,7 @@ ALLOWED_REGISTRIES: tuple[str, ...] = (
     "public.ecr.aws/csi-components",
     "public.ecr.aws/ebs-csi-driver",
     "public.ecr.aws/efs-csi-driver",
+    "public.ecr.aws/eks",
 )
 """Exactly where the pinned charts' images come from (every stack's ``images.txt``, which includes the images
 the Prometheus Operator starts from its custom resources), by organisation rather than whole registry: anyone
@@ -102,7 +103,8 @@ and its notebooks, Prometheus and its operator and Grafana's sidecar (kiwigrid) 
 HAProxy from the Docker official images on ECR Public; External Secrets, CloudNativePG (its operator, plugin
 and the PostgreSQL images it starts), OpenCost and kube-webhook-certgen on ghcr.io; external-dns and
 kube-state-metrics on registry.k8s.io; fluent-bit on its own registry; Grafana, VictoriaLogs, Velero and its
-plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars on ECR Public."""
+plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars, and the AWS Load
+Balancer Controller (AWS's ``eks`` organisation), on ECR Public."""
 
 
 class AdmissionSettings(K8treModel):

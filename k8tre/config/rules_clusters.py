@@ -89,6 +89,26 @@ def _aws(cluster: AwsClusterConfig, prod: bool) -> Iterator[Issue]:
             )
         if prod and group.min_size < 2:
             yield f"{where}.minSize", f"a node group in prod needs at least 2 nodes, not {group.min_size}"
+    yield from _aws_api_access(cluster, prod)
+
+
+def _aws_api_access(cluster: AwsClusterConfig, prod: bool) -> Iterator[Issue]:
+    # The public endpoint answers the whole internet unless publicAccessCidrs narrows it (EKS docs, "Cluster API
+    # server endpoint": https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html).
+    if prod and cluster.public_api_cidrs:
+        yield "cluster.publicApiCidrs", "prod's API endpoint is private: deploy through k8tre:cluster.privateApiCidrs"
+    if not cluster.private_api_cidrs and (prod or not cluster.public_api_cidrs):
+        yield (
+            "cluster.privateApiCidrs" if prod else "cluster.publicApiCidrs",
+            "no deploy path to the EKS API: give the deploy runner's private networks (privateApiCidrs)"
+            + ("" if prod else " or the deployers' public addresses (publicApiCidrs)"),
+        )
+    for i, cidr in enumerate(cluster.public_api_cidrs):
+        if ipaddress.ip_network(cidr).prefixlen == 0:
+            yield f"cluster.publicApiCidrs[{i}]", f"{cidr} opens the Kubernetes API to the whole internet"
+    for i, cidr in enumerate(cluster.private_api_cidrs):
+        if not ipaddress.ip_network(cidr).is_private:
+            yield f"cluster.privateApiCidrs[{i}]", f"{cidr} is not a private range: the private endpoint is reached from inside"
 
 
 def _k3s(config: K8treConfig, cluster: K3sClusterConfig) -> Iterator[Issue]:

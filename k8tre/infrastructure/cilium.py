@@ -19,12 +19,14 @@ FREE_FORM_VALUES = (
     "hubble.ui.frontend.securityContext",
     "hubble.ui.backend.securityContext",
     "secretsNamespaceLabels",
+    "egressMasqueradeInterfaces",
 )
 """Chart value maps that are Kubernetes objects passed through with toYaml: (Pod)SecurityContexts
 (templates/hubble-relay/deployment.yaml, templates/hubble-ui/deployment.yaml) and the secrets
 namespace's labels (templates/cilium-secrets-namespace.yaml). Their keys are Kubernetes fields or
 label names, not chart keys, and are checked strictly where they land (the rendered objects' schema
-validation)."""
+validation). ``egressMasqueradeInterfaces`` (ENI mode on EKS) is a key values.yaml documents only in a comment,
+which templates/cilium-configmap.yaml reads (``hasKey .Values "egressMasqueradeInterfaces"``)."""
 
 
 def _resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
@@ -154,5 +156,6 @@ class Cilium(pulumi.ComponentResource):
             namespace="kube-system",
             values=values,
             opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[*cluster.ready, *after]),
+            wait=cluster.cilium.wait_for_pods,
         )
         self.register_outputs({"status": self.release.status})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -68,6 +68,9 @@ class CiliumFacts:
     """Port of the Kubernetes API."""
     cloud_values: Mapping[str, Any] = field(default_factory=dict)
     """Chart values only this cloud needs (e.g. ``aksbyocni``)."""
+    wait_for_pods: bool = True
+    """Whether the release waits for Cilium's pods: not where the nodes are created after Cilium (EKS), since
+    its pods (hubble-relay, the operator) cannot run before them."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,9 @@ class ProvisionedCluster:
     """What the agnostics layer needs."""
     exports: Mapping[str, pulumi.Input[Any]] = field(default_factory=dict)
     """Stack outputs other stacks read (e.g. ``hub`` for spokes in ``hub.mode: stack``)."""
+    after_cni: Callable[[Sequence[pulumi.Resource]], Sequence[pulumi.Resource]] | None = None
+    """Builds what must follow the CNI (EKS node groups and their add-ons) given the CNI release; what it returns
+    joins ``Cluster.ready``. None where the nodes exist first (AKS, K3s)."""
 
 
 @dataclass(frozen=True)

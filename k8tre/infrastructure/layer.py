@@ -30,6 +30,8 @@ class InfrastructureLayer(pulumi.ComponentResource):
             after=self.gateway_api.resources,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # Where the nodes follow the CNI (EKS), they are built now and everything later waits for them too.
+        after_cni = provisioned.after_cni([self.cilium.release]) if provisioned.after_cni else ()
         self.cluster = Cluster(
             cloud=config.cluster.provider,
             environment=stage.environment,
@@ -37,7 +39,7 @@ class InfrastructureLayer(pulumi.ComponentResource):
             kubernetes_version=config.cluster.kubernetes_version,
             kubeconfig=provisioned.kubeconfig,
             provider=provisioned.provider,
-            ready=[*provisioned.ready, self.cilium.release],
+            ready=[*provisioned.ready, self.cilium.release, *after_cni],
             platform=provisioned.platform,
             exports=provisioned.exports,
         )
@@ -54,7 +56,8 @@ class InfrastructureLayer(pulumi.ComponentResource):
             case AwsClusterConfig() as aws_config:
                 from .aws import EksCluster
 
-                return EksCluster(f"{name}-eks", aws_config, stage, opts=child).result
+                lb_controller = chart("aws-load-balancer-controller", config.versions.charts, config.versions.chart_source)
+                return EksCluster(f"{name}-eks", aws_config, stage, lb_controller, opts=child).result
             case K3sClusterConfig() as k3s_config:
                 from .k3s import K3sCluster
 

@@ -110,6 +110,8 @@ RULE_MODULES = (
     "storage_classes",
     "azure_private_dns",
     "aws_dns",
+    "aws_eks",
+    "aws_network",
     "backups",
     "secret_stores",
     "support",

@@ -126,7 +126,7 @@ def test_efs_is_encrypted_reached_on_nfs_from_the_node_subnets_only_and_protecte
     subnets = [r for r in graph.of_type("aws:ec2/subnet:Subnet") if "internal-elb" in str(r.inputs.get("tags"))]
     targets = graph.of_type("aws:efs/mountTarget:MountTarget")
     assert {t.inputs["subnetId"] for t in targets} == {s.id for s in subnets}
-    (group,) = graph.of_type("aws:ec2/securityGroup:SecurityGroup")
+    (group,) = [g for g in graph.of_type("aws:ec2/securityGroup:SecurityGroup") if g.name.endswith("-efs-sg")]
     (rule,) = group.inputs["ingress"]
     assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (2049, 2049, "tcp")
     assert sorted(rule["cidrBlocks"]) == sorted(s.inputs["cidrBlock"] for s in subnets)

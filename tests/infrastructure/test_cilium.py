@@ -28,7 +28,8 @@ def test_cilium_replaces_kube_proxy_with_cluster_pool_ipam(stack: str) -> None:
     values = _cilium_values(stack)
     assert values["kubeProxyReplacement"] is True
     assert values["k8sServiceHost"] and values["k8sServicePort"] in (443, 6443)
-    assert values["ipam"]["mode"] == "cluster-pool"  # type: ignore[index]
+    # EKS: ENI mode, pods on VPC addresses the control plane can reach (tests/infrastructure/test_aws.py).
+    assert values["ipam"]["mode"] == ("eni" if stack.startswith("aws") else "cluster-pool")  # type: ignore[index]
     assert values["l7Proxy"] is True
     assert values["gatewayAPI"] == {"enabled": True}
 

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from ...naming import AwsNames
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
+from .pod_identity import PodIdentityNames, pod_identity_role
 
 VELERO_NAMESPACE = "velero"
 VELERO_SERVICE_ACCOUNT = "velero"
@@ -59,21 +60,6 @@ def tls_only_policy(bucket_arn: str) -> str:
             ],
         }
     )
-
-
-_POD_IDENTITY_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "pods.eks.amazonaws.com"},
-                "Action": ["sts:AssumeRole", "sts:TagSession"],
-            }
-        ],
-    }
-)
-"""Only EKS Pod Identity may assume the role (EKS docs, "Create IAM role with trust policy required by EKS Pod Identity")."""
 
 
 class S3BackupStore(pulumi.ComponentResource):
@@ -148,22 +134,20 @@ class S3BackupStore(pulumi.ComponentResource):
             policy=self.bucket.arn.apply(tls_only_policy),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.public_access]),
         )
-        role = aws.iam.Role(f"{name}-velero-role", assume_role_policy=_POD_IDENTITY_TRUST, tags=dict(stage.tags), opts=child)
-        self.policy = aws.iam.RolePolicy(
-            f"{name}-velero-policy",
-            role=role.name,
-            policy=pulumi.Output.all(self.bucket.arn, self.key.arn).apply(lambda arns: velero_policy(arns[0], arns[1])),
-            opts=child,
-        )
-        aws.eks.PodIdentityAssociation(
-            f"{name}-velero-identity",
+        identity = pod_identity_role(
+            PodIdentityNames(role=f"{name}-velero-role", association=f"{name}-velero-identity"),
+            parent=self,
             cluster_name=cluster_name,
             namespace=VELERO_NAMESPACE,
             service_account=VELERO_SERVICE_ACCOUNT,
-            role_arn=role.arn,
-            tags=dict(stage.tags),
-            opts=child,
+            tags=stage.tags,
+            inline={
+                f"{name}-velero-policy": pulumi.Output.all(self.bucket.arn, self.key.arn).apply(
+                    lambda arns: velero_policy(arns[0], arns[1])
+                )
+            },
         )
+        (self.policy,) = identity.inline
         # The plugin's AWS SDK uses the regional virtual-hosted name; Kopia's minio-go client (the node agent's
         # uploads) the dual-stack one, on by default (minio-go api.go, s3DualstackEnabled).
         host = pulumi.Output.concat(self.bucket.bucket, f".s3.{region}.amazonaws.com")

@@ -17,26 +17,11 @@ import pulumi_aws as aws
 
 from ...stage import Stage
 from ..cluster import Route53Zone
+from .pod_identity import PodIdentityNames, pod_identity_role
 
 POD_IDENTITY_AGENT = "169.254.170.23"
 """The EKS Pod Identity Agent's node-local address, port 80
 (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html)."""
-
-
-def pod_identity_trust() -> str:
-    """Trust policy letting EKS Pod Identity hand the role to an associated service account."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "pods.eks.amazonaws.com"},
-                    "Action": ["sts:AssumeRole", "sts:TagSession"],
-                }
-            ],
-        }
-    )
 
 
 def external_dns_policy(zone_arn: str) -> dict[str, Any]:
@@ -99,7 +84,7 @@ class EnvironmentZones(pulumi.ComponentResource):
         vpc_id: pulumi.Input[str],
         region: str,
         stage: Stage,
-        agent: aws.eks.Addon,
+        after: pulumi.Resource,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:EnvironmentZones", name, None, opts)
@@ -121,33 +106,21 @@ class EnvironmentZones(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=stage.stateful(child),
         )
-        self._grant("external-dns", "external-dns", zone=private, policy=external_dns_policy, agent=agent)
-        self._grant("cert-manager", "cert-manager", zone=public, policy=cert_manager_policy, agent=agent)
+        self._grant("external-dns", "external-dns", zone=private, policy=external_dns_policy, after=after)
+        self._grant("cert-manager", "cert-manager", zone=public, policy=cert_manager_policy, after=after)
         self.public = Route53Zone(zone=stage.domain, zone_id=public.zone_id, region=region, private=False)
         self.private = Route53Zone(zone=stage.domain, zone_id=private.zone_id, region=region, private=True)
         self.register_outputs({"publicZoneId": public.zone_id, "privateZoneId": private.zone_id})
 
-    def _grant(self, service: str, namespace: str, *, zone: aws.route53.Zone, policy: Any, agent: aws.eks.Addon) -> None:
-        child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{self._name}-{service}-role",
-            assume_role_policy=pod_identity_trust(),
-            description=f"{service} in {self._stage.slug}: records in one Route 53 zone",
-            tags=dict(self._stage.tags),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{self._name}-{service}-zone",
-            role=role.name,
-            policy=zone.arn.apply(lambda arn: json.dumps(policy(arn))),
-            opts=child,
-        )
-        aws.eks.PodIdentityAssociation(
-            f"{self._name}-{service}-association",
+    def _grant(self, service: str, namespace: str, *, zone: aws.route53.Zone, policy: Any, after: pulumi.Resource) -> None:
+        pod_identity_role(
+            PodIdentityNames(role=f"{self._name}-{service}-role", association=f"{self._name}-{service}-association"),
+            parent=self,
             cluster_name=self._cluster,
             namespace=namespace,
             service_account=service,
-            role_arn=role.arn,
-            tags=dict(self._stage.tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[agent]),
+            tags=self._stage.tags,
+            inline={f"{self._name}-{service}-zone": zone.arn.apply(lambda arn: json.dumps(policy(arn)))},
+            description=f"{service} in {self._stage.slug}: records in one Route 53 zone",
+            association_after=[after],
         )

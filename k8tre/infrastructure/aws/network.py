@@ -59,9 +59,19 @@ class VpcNetwork(pulumi.ComponentResource):
             )
             address = aws.ec2.Eip(f"{name}-nat-{index}-ip", domain="vpc", tags=tags, opts=child)
             nats.append(
-                aws.ec2.NatGateway(f"{name}-nat-{index}", subnet_id=public.id, allocation_id=address.id, tags=tags, opts=child)
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{index}",
+                    subnet_id=public.id,
+                    allocation_id=address.id,
+                    tags=tags,
+                    # AWS: "the NAT gateway ... depends on the internet gateway" for the VPC to reach the internet
+                    # (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-scenarios.html); Pulumi sees no
+                    # reference between them, so the order is stated.
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+                )
             )
         self.private_subnets = []
+        self.private_route_tables: list[aws.ec2.RouteTable] = []
         for index in range(count):
             subnet = aws.ec2.Subnet(
                 f"{name}-private-{index}",
@@ -83,5 +93,6 @@ class VpcNetwork(pulumi.ComponentResource):
                 f"{name}-private-{index}-assoc", subnet_id=subnet.id, route_table_id=routes.id, opts=child
             )
             self.private_subnets.append(subnet)
+            self.private_route_tables.append(routes)
         self.vpc = vpc
         self.register_outputs({"vpcId": vpc.id})

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from ...stage import Stage
 from ..cluster import SecretStoreFacts, StoredSecret, json_secret
+from .pod_identity import PodIdentityNames, pod_identity_role
 
 NAMESPACE = "external-secrets"
 SERVICE_ACCOUNT = "external-secrets"
@@ -107,31 +108,21 @@ class SecretsManagerStore(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:infrastructure:SecretsManagerStore", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         prefix = secret_prefix(stage.slug)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=cluster.name.apply(trust_policy),
-            tags=dict(stage.tags),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-read",
-            role=role.name,
-            policy=account.apply(lambda acct: read_policy(region, acct, prefix)),
-            opts=child,
-        )
-        # The association needs the agent on the nodes to mean anything (`after`: the add-on).
-        self.association = aws.eks.PodIdentityAssociation(
-            f"{name}-association",
+        identity = pod_identity_role(
+            PodIdentityNames(role=f"{name}-role", association=f"{name}-association"),
+            parent=self,
             cluster_name=cluster.name,
             namespace=NAMESPACE,
             service_account=SERVICE_ACCOUNT,
-            role_arn=role.arn,
-            tags=dict(stage.tags),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+            tags=stage.tags,
+            trust=cluster.name.apply(trust_policy),
+            inline={f"{name}-read": account.apply(lambda acct: read_policy(region, acct, prefix))},
+            # The association needs the agent on the nodes to mean anything (`after`).
+            association_after=list(after),
         )
+        role, self.association = identity.role, identity.association
 
         def write(
             name: str,

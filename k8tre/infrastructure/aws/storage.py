@@ -21,6 +21,7 @@ import pulumi_aws as aws
 
 from ...stage import Stage
 from ..cluster import StorageClassFacts, StorageDriver, StorageFacts
+from .pod_identity import PodIdentityNames, pod_identity_role
 
 NAMESPACE = "kube-system"
 """Both drivers run in kube-system, as their charts and the EKS add-ons place them: the node plugins are
@@ -37,22 +38,6 @@ _MANAGED_POLICIES = {
 }
 NFS_PORT = 2049
 """EFS mount targets listen for NFS on 2049 (EFS docs, "Using VPC security groups")."""
-
-
-def _pod_identity_trust() -> str:
-    # EKS docs, "Create an IAM role for Pod Identity": the pods.eks.amazonaws.com service assumes it, tagging the session.
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "pods.eks.amazonaws.com"},
-                    "Action": ["sts:AssumeRole", "sts:TagSession"],
-                }
-            ],
-        }
-    )
 
 
 def _key_use(key_arn: str) -> str:
@@ -176,23 +161,12 @@ class EksStorage(pulumi.ComponentResource):
         self.register_outputs({"fileSystemId": self.file_system.id})
 
     def _driver_role(self, driver: str, cluster_name: pulumi.Input[str], service_account: str, stage: Stage) -> aws.iam.Role:
-        child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{self._name}-{driver}-csi-role",
-            assume_role_policy=_pod_identity_trust(),
-            tags=dict(stage.tags),
-            opts=child,
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{self._name}-{driver}-csi-policy", role=role.name, policy_arn=_MANAGED_POLICIES[driver], opts=child
-        )
-        aws.eks.PodIdentityAssociation(
-            f"{self._name}-{driver}-csi-identity",
+        return pod_identity_role(
+            PodIdentityNames(role=f"{self._name}-{driver}-csi-role", association=f"{self._name}-{driver}-csi-identity"),
+            parent=self,
             cluster_name=cluster_name,
             namespace=NAMESPACE,
             service_account=service_account,
-            role_arn=role.arn,
-            tags=dict(stage.tags),
-            opts=child,
-        )
-        return role
+            tags=stage.tags,
+            managed={f"{self._name}-{driver}-csi-policy": _MANAGED_POLICIES[driver]},
+        ).role

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
+from .aws_more import MORE
 from .common import AWS_ACCOUNT, CA_DATA, MockMissing, Outputs, autoname, stable_hex, stable_uuid
 
 # type -> (physical id prefix, ARN resource part or "" when the type has no ARN)
@@ -61,7 +62,7 @@ class AwsMocks:
 
     def handles(self, token: str) -> bool:
         """True for the AWS resource types modelled here."""
-        return token in _EC2 or token in _OTHERS or token in _BUCKET_SETTINGS
+        return token in _EC2 or token in _OTHERS or token in _BUCKET_SETTINGS or token in MORE
 
     def _region(self, what: str) -> str:
         if not self.region:
@@ -71,6 +72,8 @@ class AwsMocks:
     def new_resource(self, args: MockResourceArgs) -> tuple[str, Outputs]:
         """Id and state for one resource, computed from its inputs and the region."""
         inputs, region = dict(args.inputs), self._region(args.typ)
+        if args.typ in MORE:
+            return MORE[args.typ](args, region)
         if args.typ in _EC2:
             prefix, arn = _EC2[args.typ]
             ident = prefix + "0" + stable_hex(args.typ + args.name, 16)
