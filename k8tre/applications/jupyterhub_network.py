@@ -53,9 +53,11 @@ def _policy(namespace: str, name: str, selector: Mapping[str, str], spec: dict[s
 
 
 def jupyterhub_policies(namespace: str, domain: str, workspace_namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The hub's, the proxy's and the single-user servers' policies (one per workspace namespace)."""
+    """The hub's and the proxy's policies; they reach the servers in ``workspace_namespaces`` (the projects')."""
     hub, proxy = _peer(namespace, HUB), _peer(namespace, PROXY)
     workspaces = [_peer(ns, WORKSPACES) for ns in workspace_namespaces]
+    # No project to serve: no rule naming workspaces at all (an empty endpoint list is no selector).
+    to_workspaces = [{"toEndpoints": workspaces, "toPorts": _tcp(NOTEBOOK_PORT)}] if workspaces else []
     keycloak = f"keycloak.{domain}"
     policies = [
         _policy(
@@ -67,7 +69,7 @@ def jupyterhub_policies(namespace: str, domain: str, workspace_namespaces: tuple
                 "ingress": [{"fromEndpoints": [proxy, *workspaces], "toPorts": _tcp(HUB_PORT)}],
                 "egress": [
                     {"toEndpoints": [proxy], "toPorts": _tcp(PROXY_API_PORT)},
-                    {"toEndpoints": workspaces, "toPorts": _tcp(NOTEBOOK_PORT)},
+                    *to_workspaces,
                     # The hub alone spawns notebooks: it alone talks to the Kubernetes API.
                     {"toEntities": ["kube-apiserver"]},
                     dns_egress_rule([keycloak]),
@@ -87,26 +89,28 @@ def jupyterhub_policies(namespace: str, domain: str, workspace_namespaces: tuple
                 ],
                 "egress": [
                     {"toEndpoints": [hub], "toPorts": _tcp(HUB_PORT)},
-                    {"toEndpoints": workspaces, "toPorts": _tcp(NOTEBOOK_PORT)},
+                    *to_workspaces,
                     dns_egress_rule(),
                 ],
             },
         ),
     ]
-    for ws_namespace in workspace_namespaces:
-        policies.append(
-            _policy(
-                ws_namespace,
-                "jupyterhub-singleuser",
-                WORKSPACES,
-                {
-                    "description": "notebooks: reached by the hub and proxy only; they call the hub's API and nothing else",
-                    "ingress": [{"fromEndpoints": [hub, proxy], "toPorts": _tcp(NOTEBOOK_PORT)}],
-                    "egress": [{"toEndpoints": [hub], "toPorts": _tcp(HUB_PORT)}, dns_egress_rule()],
-                },
-            )
-        )
     return policies
+
+
+def singleuser_policy(hub_namespace: str, ws_namespace: str) -> dict[str, Any]:
+    """The servers spawned into one project namespace: reached by the hub and the proxy only; they call the hub."""
+    hub, proxy = _peer(hub_namespace, HUB), _peer(hub_namespace, PROXY)
+    return _policy(
+        ws_namespace,
+        "jupyterhub-singleuser",
+        WORKSPACES,
+        {
+            "description": "notebooks: reached by the hub and proxy only; they call the hub's API and nothing else",
+            "ingress": [{"fromEndpoints": [hub, proxy], "toPorts": _tcp(NOTEBOOK_PORT)}],
+            "egress": [{"toEndpoints": [hub], "toPorts": _tcp(HUB_PORT)}, dns_egress_rule()],
+        },
+    )
 
 
 def jupyterhub_flows(context: FlowContext, namespace: str) -> list[Expect]:

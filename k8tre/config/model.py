@@ -14,6 +14,7 @@ from .guardrails import AcceptedRisk, guard_rail_issues
 from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
 from .rules_clusters import cluster_issues
 from .rules_network import network_issues
+from .rules_projects import project_issues
 from .secrets import Secrets
 from .types import DnsLabel, DnsName, Environment
 
@@ -55,7 +56,7 @@ class K8treConfig(K8treModel):
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Self:
-        issues = [*network_issues(self), *cluster_issues(self), *_platform_issues(self), *guard_rail_issues(self)]
+        issues = [*network_issues(self), *cluster_issues(self), *_platform_issues(self), *guard_rail_issues(self), *project_issues(self)]
         if issues:
             raise ConfigRuleError(issues)
         return self
