@@ -15,17 +15,14 @@ from typing import Any, Final
 
 from ..agnostics.network_policy import NAMESPACE_LABEL, dns_egress_rule, egress_to_names
 from ..flows.expect import (
-    EXFILTRATION_NAME,
-    METADATA_SERVICE,
     WORKSPACES,
-    WORLD_ADDRESS,
     Expect,
     FlowContext,
     PodsOf,
     allow,
     deny,
 )
-from ..flows.model import DnsLookup, Entity, Fqdn
+from ..flows.model import Entity, Fqdn
 
 HUB: Final = {"component": "hub"}
 PROXY: Final = {"component": "proxy"}
@@ -114,35 +111,17 @@ def singleuser_policy(hub_namespace: str, ws_namespace: str) -> dict[str, Any]:
 
 
 def jupyterhub_flows(context: FlowContext, namespace: str) -> list[Expect]:
-    """What JupyterHub needs, and what a notebook must never reach."""
+    """What the hub and proxy need; the Gateway reaches the proxy alone (workspaces: :mod:`.workspace_flows`)."""
     if not context.jupyterhub:
         return []
     hub = PodsOf(namespace, HUB, "hub")
     proxy = PodsOf(namespace, PROXY, "proxy")
-    workspace = PodsOf(None, WORKSPACES, "workspace")
     keycloak = f"keycloak.{context.domain}"
     return [
         allow(Entity("ingress"), proxy, PROXY_HTTP_PORT, "the Gateway serves jupyter.<domain> through the proxy"),
         deny(Entity("ingress"), hub, HUB_PORT, "only the proxy is published"),
-        deny(Entity("ingress"), workspace, NOTEBOOK_PORT, "notebooks are reached through the proxy only"),
         allow(proxy, hub, HUB_PORT, "the proxy forwards /hub to the hub"),
         allow(hub, proxy, PROXY_API_PORT, "the hub configures the proxy's routes"),
-        allow(hub, workspace, NOTEBOOK_PORT, "the hub checks the servers it spawned"),
-        allow(proxy, workspace, NOTEBOOK_PORT, "the proxy forwards a user to their server"),
-        allow(workspace, hub, HUB_PORT, "a server reports activity to the hub API"),
         allow(hub, Entity("kube-apiserver"), 443, "the hub spawns servers through the Kubernetes API"),
         allow(hub, Fqdn(keycloak), 443, "the hub signs users in with Keycloak"),
-        deny(
-            workspace,
-            workspace,
-            NOTEBOOK_PORT,
-            "a user never reaches another user's server",
-            differ_on="hub.jupyter.org/username",
-        ),
-        deny(workspace, Entity("kube-apiserver"), 443, "a notebook has no business with the Kubernetes API"),
-        deny(workspace, WORLD_ADDRESS, 443, "no internet from a notebook outside a project's allowlist"),
-        deny(workspace, Fqdn("pypi.org"), 443, "no name outside the allowlist"),
-        deny(workspace, METADATA_SERVICE, 80, "cloud credentials stay out of reach"),
-        deny(workspace, DnsLookup(EXFILTRATION_NAME), 53, "DNS is no channel out", protocol="UDP"),
-        deny(workspace, Fqdn(keycloak), 443, "notebooks sign in through the hub, never to Keycloak directly"),
     ]

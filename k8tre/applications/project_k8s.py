@@ -56,7 +56,9 @@ def guard_rails(
         )
         for item in limits["spec"]["limits"]
     ]
-    k8s.core.v1.LimitRange(f"{name}-limits", metadata=_metadata(limits), spec=k8s.core.v1.LimitRangeSpecArgs(limits=items), opts=opts)
+    k8s.core.v1.LimitRange(
+        f"{name}-limits", metadata=_metadata(limits), spec=k8s.core.v1.LimitRangeSpecArgs(limits=items), opts=opts
+    )
 
 
 def pvc(name: str, claim: dict[str, Any], opts: pulumi.ResourceOptions) -> k8s.core.v1.PersistentVolumeClaim:
@@ -90,7 +92,9 @@ def spawner_rbac(name: str, namespace: str, hub_namespace: str, opts: pulumi.Res
     k8s.rbac.v1.RoleBinding(
         f"{name}-spawner-binding",
         metadata=_metadata(binding),
-        role_ref=k8s.rbac.v1.RoleRefArgs(**{"api_group": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}),
+        role_ref=k8s.rbac.v1.RoleRefArgs(
+            **{"api_group": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
+        ),
         subjects=[k8s.rbac.v1.SubjectArgs(kind=s["kind"], name=s["name"], namespace=s["namespace"]) for s in binding["subjects"]],
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[created])),
     )

@@ -18,6 +18,8 @@ INPUT_VOLUME: Final = "project-input"
 HUB_ROLE: Final = "jupyterhub-spawner"
 """The Role (and its binding) that lets JupyterHub's hub start workspaces in one project namespace."""
 GPU_RESOURCE: Final = "nvidia.com/gpu"
+DECOMMISSION_LABEL: Final = "k8tre.io/decommission"
+"""On a retired project's namespace and volumes: the stack file's decision (read by the protected-state rule)."""
 
 
 def _gib(value: float) -> str:
@@ -82,12 +84,14 @@ def limit_range(namespace: str, project: ProjectSettings, hub: JupyterHubSetting
     }
 
 
-def data_volume(namespace: str, name: str, size_gib: int, storage_class: str) -> dict[str, Any]:
+def data_volume(
+    namespace: str, name: str, size_gib: int, storage_class: str, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     """A project volume many workspaces mount at once (ReadWriteMany on the shared-file class)."""
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
-        "metadata": {"name": name, "namespace": namespace, "labels": {"k8tre.io/data": name}},
+        "metadata": {"name": name, "namespace": namespace, "labels": {"k8tre.io/data": name, **(labels or {})}},
         "spec": {
             "accessModes": ["ReadWriteMany"],
             "storageClassName": storage_class,

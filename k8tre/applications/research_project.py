@@ -18,7 +18,7 @@ from ..namespace import platform_namespace
 from ..stage import Stage
 from .jupyterhub_network import singleuser_policy
 from .project_k8s import data_options, guard_rails, pvc, spawner_rbac
-from .project_resources import INPUT_VOLUME, SHARED_VOLUME, data_volume
+from .project_resources import DECOMMISSION_LABEL, INPUT_VOLUME, SHARED_VOLUME, data_volume
 
 PROJECT_LABEL = "k8tre.io/project"
 _NOT_WORKSPACES = {"matchExpressions": [{"key": "component", "operator": "NotIn", "values": ["singleuser-server"]}]}
@@ -117,6 +117,8 @@ class ResearchProject(pulumi.ComponentResource):
         super().__init__("k8tre:applications:ResearchProject", name, None, opts)
         self.namespace = project_namespace(settings.name)
         keep = data_options(settings, stage)
+        # The decision is written on what holds the data, where the protected-state rule reads it.
+        decision = {DECOMMISSION_LABEL: settings.decommission} if settings.decommission else {}
         namespace = platform_namespace(
             f"{name}-ns",
             self.namespace,
@@ -124,7 +126,7 @@ class ResearchProject(pulumi.ComponentResource):
             self,
             layer="applications",
             gateway_access=True,
-            extra_labels={PROJECT_LABEL: settings.name},
+            extra_labels={PROJECT_LABEL: settings.name, **decision},
             extra_opts=keep,
         )
         inside = cluster.opts(self, depends_on=[namespace])
@@ -135,8 +137,14 @@ class ResearchProject(pulumi.ComponentResource):
         guard_rails(name, self.namespace, settings, hub, inside)
         after_classes = pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(depends_on=list(storage_classes)))
         for volume, size in ((SHARED_VOLUME, settings.volumes.shared_gib), (INPUT_VOLUME, settings.volumes.input_gib)):
-            pvc(f"{name}-{volume}", data_volume(self.namespace, volume, size, RWX_CLASS), pulumi.ResourceOptions.merge(after_classes, keep))
+            pvc(
+                f"{name}-{volume}",
+                data_volume(self.namespace, volume, size, RWX_CLASS, decision),
+                pulumi.ResourceOptions.merge(after_classes, keep),
+            )
         if hub_namespace is not None:
-            custom_object(f"{name}-singleuser", singleuser_policy(hub_namespace, self.namespace), cluster, self, depends_on=[namespace])
+            custom_object(
+                f"{name}-singleuser", singleuser_policy(hub_namespace, self.namespace), cluster, self, depends_on=[namespace]
+            )
             spawner_rbac(name, self.namespace, hub_namespace, inside)
         self.register_outputs({"namespace": self.namespace})

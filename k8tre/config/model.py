@@ -56,7 +56,13 @@ class K8treConfig(K8treModel):
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Self:
-        issues = [*network_issues(self), *cluster_issues(self), *_platform_issues(self), *guard_rail_issues(self), *project_issues(self)]
+        issues = [
+            *network_issues(self),
+            *cluster_issues(self),
+            *_platform_issues(self),
+            *guard_rail_issues(self),
+            *project_issues(self),
+        ]
         if issues:
             raise ConfigRuleError(issues)
         return self

@@ -41,28 +41,39 @@ def project_issues(config: K8treConfig) -> Iterator[Issue]:
         for j, profile in enumerate(project.workspace_profiles(hub)):
             at = f"{key}.profiles[{j}]" if project.profiles is not None else f"{key}.quota"
             if profile.cpu_limit > quota.cpu:
-                yield at if project.profiles is None else f"{at}.cpuLimit", (
-                    f"workspace profile {profile.name!r} may use {profile.cpu_limit} CPUs, more than the quota's {quota.cpu}"
+                yield (
+                    at if project.profiles is None else f"{at}.cpuLimit",
+                    (f"workspace profile {profile.name!r} may use {profile.cpu_limit} CPUs, more than the quota's {quota.cpu}"),
                 )
             if profile.memory_limit_gib > quota.memory_gib:
-                yield at if project.profiles is None else f"{at}.memoryLimitGib", (
-                    f"workspace profile {profile.name!r} may use {profile.memory_limit_gib} GiB, more than the quota's "
-                    f"{quota.memory_gib}"
+                yield (
+                    at if project.profiles is None else f"{at}.memoryLimitGib",
+                    (
+                        f"workspace profile {profile.name!r} may use {profile.memory_limit_gib} GiB, more than the quota's "
+                        f"{quota.memory_gib}"
+                    ),
                 )
             if profile.gpus > quota.gpus:
-                yield at if project.profiles is None else f"{at}.gpus", (
-                    f"workspace profile {profile.name!r} asks for {profile.gpus} GPUs, more than the quota's {quota.gpus}"
+                yield (
+                    at if project.profiles is None else f"{at}.gpus",
+                    (f"workspace profile {profile.name!r} asks for {profile.gpus} GPUs, more than the quota's {quota.gpus}"),
                 )
         volumes = project.volumes
         fixed = volumes.shared_gib + volumes.input_gib + volumes.home_gib
         if fixed > quota.storage_gib:
-            yield f"{key}.quota.storageGib", (
-                f"{quota.storage_gib} GiB cannot hold the shared ({volumes.shared_gib}), input ({volumes.input_gib}) "
-                f"and one home volume ({volumes.home_gib})"
+            yield (
+                f"{key}.quota.storageGib",
+                (
+                    f"{quota.storage_gib} GiB cannot hold the shared ({volumes.shared_gib}), input ({volumes.input_gib}) "
+                    f"and one home volume ({volumes.home_gib})"
+                ),
             )
         if config.is_prod and project.active and "jupyterhub" in project.applications and not hub.enabled:
-            yield "applications.jupyterhub.enabled", (
-                f"is false in prod while project {project.name!r} uses JupyterHub: decide first, in the stack file, by "
-                f"removing 'jupyterhub' from k8tre:{key}.applications (members' home volumes stay, protected, in "
-                f"project-{project.name}) or by setting k8tre:{key}.decommission"
+            yield (
+                "applications.jupyterhub.enabled",
+                (
+                    f"is false in prod while project {project.name!r} uses JupyterHub: decide first, in the stack file, by "
+                    f"removing 'jupyterhub' from k8tre:{key}.applications (members' home volumes stay, protected, in "
+                    f"project-{project.name}) or by setting k8tre:{key}.decommission"
+                ),
             )

@@ -27,6 +27,7 @@ from ..agnostics.velero import backup_hosts, velero_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
+from ..applications.workspace_flows import workspace_flows, workspace_namespaces
 from ..offline.graph import Graph
 from ..versions import application_sources
 from .chart_pods import modelled_pods
@@ -93,8 +94,9 @@ def context_of(graph: Graph) -> FlowContext:
                 for rule in spec.get("egress") or []
                 for f in rule.get("toFQDNs") or []
             )
+    spawned = workspace_namespaces(graph.manifests())
     projects = tuple(
-        ProjectFlows(labels[PROJECT_LABEL], name, fqdns.get(name, ()))
+        ProjectFlows(labels[PROJECT_LABEL], name, fqdns.get(name, ()), name in spawned)
         for name, labels in sorted(namespaces.items())
         if PROJECT_LABEL in labels
     )
@@ -137,6 +139,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *external_secrets_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
+        *workspace_flows(context, JUPYTERHUB_NAMESPACE),
     ]
 
 
