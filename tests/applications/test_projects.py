@@ -207,3 +207,27 @@ def test_workspaces_are_restricted_tokenless_sized_and_mount_the_project_data(st
 def test_the_jupyterhub_namespace_is_restricted_now_that_notebooks_run_elsewhere() -> None:
     labels = _named(graph_of("prod"), "Namespace", None, "jupyterhub").inputs["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_a_decommission_decision_releases_protection_as_decided(tmp_path: Any) -> None:
+    from conftest import ROOT
+    from k8tre.offline.engine import resolve, run
+
+    document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    projects = document["config"]["k8tre:applications"]["projects"]
+    projects[0]["decommission"] = "retain"  # genomics-demo: Pulumi forgets it, the cluster keeps it
+    projects[1]["decommission"] = "delete"  # imaging-demo: unprotected, deleted with its entry
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(yaml.safe_dump(document))
+    graph = run(resolve(str(path), ROOT))
+    for project, retain in (("genomics-demo", True), ("imaging-demo", False)):
+        ns = f"project-{project}"
+        held = [_named(graph, "Namespace", None, ns), *_objects(graph, "PersistentVolumeClaim", ns)]
+        assert len(held) == 3
+        assert all(not r.options.protect and r.options.retain_on_delete is retain for r in held), project
+        assert all(r.inputs["metadata"]["labels"]["k8tre.io/decommission"] in ("retain", "delete") for r in held)
+        # A retired project gets no workspaces: the hub may no longer spawn there.
+        assert not _objects(graph, "Role", ns) and not _objects(graph, "RoleBinding", ns)
+    assert not protected_state(graph).violations
+    (app,) = [r for r in graph.kubernetes_objects() if r.inputs.get("kind") == "Application"]
+    assert app.inputs["spec"]["source"]["helm"]["valuesObject"]["singleuser"]["profileList"] == []
