@@ -118,7 +118,7 @@ class ResearchProject(pulumi.ComponentResource):
         self.namespace = project_namespace(settings.name)
         keep = data_options(settings, stage)
         # The decision is written on what holds the data, where the protected-state rule reads it.
-        decision = {DECOMMISSION_LABEL: settings.decommission} if settings.decommission else {}
+        decision: dict[str, str] = {DECOMMISSION_LABEL: settings.decommission} if settings.decommission else {}
         namespace = platform_namespace(
             f"{name}-ns",
             self.namespace,
