@@ -229,3 +229,42 @@ def test_a_decommission_decision_releases_protection_as_decided(tmp_path: Any) -
     assert not protected_state(graph).violations
     (app,) = [r for r in graph.kubernetes_objects() if r.inputs.get("kind") == "Application"]
     assert app.inputs["spec"]["source"]["helm"]["valuesObject"]["singleuser"]["profileList"] == []
+
+
+def workspace_pod(values: dict[str, Any]) -> dict[str, Any]:
+    """The pod KubeSpawner makes from the hub's config (kubespawner ``objects.py`` ``make_pod``).
+
+    ``fs_gid`` then ``pod_security_context`` become the pod's security context; ``uid`` and
+    ``allow_privilege_escalation`` then ``container_security_context`` the notebook container's.
+    """
+    singleuser, spawner = values["singleuser"], values["hub"]["config"]["KubeSpawner"]
+    storage = singleuser["storage"]
+    container_context: dict[str, Any] = {
+        "runAsUser": singleuser["uid"],
+        "allowPrivilegeEscalation": singleuser["allowPrivilegeEscalation"],
+    }
+    container_context.update(spawner["container_security_context"])
+    mounts = [{"name": "home", "mountPath": storage["homeMountPath"]}, *storage["extraVolumeMounts"]]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "jupyter-alice"},
+        "spec": {
+            "automountServiceAccountToken": spawner["automount_service_account_token"],
+            "securityContext": {"fsGroup": singleuser["fsGid"], **spawner["pod_security_context"]},
+            "containers": [{"name": "notebook", "image": "x", "securityContext": container_context, "volumeMounts": mounts}],
+            "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "home-alice"}}, *storage["extraVolumes"]],
+        },
+    }
+
+
+def test_a_workspace_pod_passes_pod_security_restricted() -> None:
+    from k8tre.workload_checks.pod_security import refusals
+    from k8tre.workload_checks.pods import pod_template
+
+    values = hub_values("prod")
+    template = pod_template(workspace_pod(values))
+    assert template is not None and refusals(template, "restricted", 33) == []
+    values["hub"]["config"]["KubeSpawner"]["container_security_context"]["capabilities"] = {"drop": []}
+    worse = pod_template(workspace_pod(values))
+    assert worse is not None and any(r.startswith("Capabilities") for r in refusals(worse, "restricted", 33))
