@@ -11,14 +11,15 @@ volume is created by KubeSpawner in that namespace (``_start``: the PVC is creat
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any, Final
 
 from ..agnostics.storage import RWO_CLASS
 from ..config.layers import JupyterHubSettings, ProjectSettings
 from ..config.projects import WorkspaceProfile
+from .hub import project_profiles
 from .project_resources import GPU_RESOURCE, INPUT_VOLUME, SHARED_VOLUME
 
 HOME: Final = "/home/jovyan"
@@ -65,8 +66,7 @@ def profile_entry(project: ProjectSettings, profile: WorkspaceProfile, namespace
 def filter_config(projects: Sequence[ProjectSettings], hub: JupyterHubSettings) -> str:
     """The hub-side filter, with each profile's slug mapped to its project's group."""
     groups = {profile_slug(p, profile): p.group for p in projects for profile in p.workspace_profiles(hub)}
-    code = resources.files(__package__).joinpath("hub/project_profiles.py").read_text(encoding="utf-8")
-    return f"K8TRE_PROFILE_GROUPS = {json.dumps(groups, sort_keys=True)}\n{code}"
+    return f"{inspect.getsource(project_profiles)}\nconfigure(c, {json.dumps(groups, sort_keys=True)})\n"
 
 
 def spawn_values(projects: Sequence[ProjectSettings], hub: JupyterHubSettings, namespaces: dict[str, str]) -> dict[str, Any]:

@@ -51,6 +51,7 @@ def test_a_namespace_wide_workspace_policy_is_caught() -> None:
     singleuser = _policy_in(graph, "project-genomics-demo", "jupyterhub-singleuser")
     singleuser["spec"]["endpointSelector"] = {}
     singleuser["spec"]["ingress"].append({"fromEndpoints": [{}]})
+    singleuser["spec"]["egress"].append({"toEndpoints": [{}]})
     bad = _unexpected(graph)
     assert any("project-genomics-demo/jupyter-alice->project-genomics-demo/jupyter-bob" in b for b in bad)
     assert project_isolation(graph).violations
