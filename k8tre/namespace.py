@@ -27,12 +27,14 @@ def platform_namespace(
     pod_security_reason: str = "",
     gateway_access: bool = False,
     extra_labels: dict[str, str] | None = None,
+    extra_opts: pulumi.ResourceOptions | None = None,
 ) -> k8s.core.v1.Namespace:
     """A namespace with Pod Security admission enforced and the owning layer labelled.
 
     Every namespace the program makes carries ``k8tre.io/layer`` so that policies
     (default-deny, compliance checks) can tell platform from workload namespaces.
-    ``gateway_access`` lets the namespace attach HTTPRoutes to the shared Gateway.
+    ``gateway_access`` lets the namespace attach HTTPRoutes to the shared Gateway; ``extra_opts``
+    (e.g. protection of a namespace holding research data) merge into its resource options.
     Pod Security is ``restricted`` unless the caller names a weaker level *and* the reason
     for it; the reason is kept on the namespace, where the Pod Security check reads it.
     """
@@ -56,5 +58,5 @@ def platform_namespace(
             labels=labels,
             annotations={POD_SECURITY_REASON: pod_security_reason} if pod_security != "restricted" else None,
         ),
-        opts=cluster.opts(parent),
+        opts=pulumi.ResourceOptions.merge(cluster.opts(parent), extra_opts),
     )

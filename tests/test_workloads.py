@@ -443,14 +443,13 @@ def test_the_namespace_reason_annotation_is_the_one_the_check_reads() -> None:
 
 
 REVIEWED_WEAKER_LEVELS = {
-    "jupyterhub": "baseline",
     "kube-system": "privileged",
     "longhorn-system": "privileged",
     "monitoring-nodes": "privileged",
     "velero": "privileged",
 }
-"""Namespaces that enforce less than ``restricted``, each reviewed with its reason in code (KubeSpawner's notebook
-pods in JupyterHub's; Cilium's agent and the clouds' node add-ons in kube-system, labelled by
+"""Namespaces that enforce less than ``restricted``, each reviewed with its reason in code (notebooks now run in the
+restricted project namespaces; Cilium's agent and the clouds' node add-ons in kube-system, labelled by
 ``k8tre/agnostics/admission.py``; Longhorn's node plugin, which attaches and encrypts volumes on the host;
 node-exporter's host namespaces and fluent-bit's host log paths in monitoring-nodes,
 ``k8tre/agnostics/observability_network.py``). A research project runs researchers' own code: it never enforces

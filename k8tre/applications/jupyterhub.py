@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 
 from ..agnostics import Platform
 from ..agnostics.publish import publish
-from ..config.layers import JupyterHubSettings
+from ..config.layers import JupyterHubSettings, ProjectSettings
 from ..infrastructure import Cluster
 from ..manifest import custom_object
 from ..namespace import platform_namespace
@@ -16,6 +17,9 @@ from ..stage import Stage
 from ..versions import ChartPin
 from .application import ArgoApplication, HelmSource, application_spec
 from .jupyterhub_network import jupyterhub_policies
+from .jupyterhub_spawn import spawn_values
+from .project_k8s import HUB_SERVICE_ACCOUNT
+from .research_project import project_namespace
 
 NAMESPACE = "jupyterhub"
 OAUTH_SECRET = "jupyterhub-oauth"  # noqa: S105 - the name of a Secret, not its value
@@ -55,8 +59,9 @@ _PROXY_HARDENING: dict[str, Any] = {
 }
 
 
-def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, Any]:
-    """z2jh values: sign-in through the TRE's identity provider, no cluster-scoped extras."""
+def jupyterhub_values(settings: JupyterHubSettings, stage: Stage, projects: Sequence[ProjectSettings] = ()) -> dict[str, Any]:
+    """z2jh values: sign-in through the TRE's identity provider, workspaces in ``projects``' namespaces only."""
+    spawn = spawn_values(projects, settings, {p.name: project_namespace(p.name) for p in projects})
     hub_url = f"https://jupyter.{stage.domain}"
     realm = f"https://keycloak.{stage.domain}/realms/k8tre/protocol/openid-connect"
     return {
@@ -72,11 +77,21 @@ def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, A
                     "scope": ["openid", "profile", "email"],
                     "username_claim": "preferred_username",
                     "allow_all": False,
-                    "allowed_groups": ["researchers"],
+                    # Only members of a project JupyterHub serves may sign in (admins too, as admin_groups).
+                    "allowed_groups": sorted({p.group for p in projects}),
                     "admin_groups": ["tre-admins"],
-                    "claim_groups_key": "groups",
+                    # The hub's groups follow the token's `groups` claim at every login, so the profile filter
+                    # (hub.extraConfig) sees the realm's project groups (OAuthenticator 16+: manage_groups,
+                    # auth_state_groups_key replaces the deprecated claim_groups_key).
+                    "manage_groups": True,
+                    "auth_state_groups_key": "oauth_user.groups",
                 },
+                "KubeSpawner": spawn["kubespawner"],
             },
+            "extraConfig": spawn["extraConfig"],
+            # The hub's service account, named so each project's RoleBinding can name it. It gets no Role in its
+            # own namespace (rbac.create below is off): it spawns only where a project Role lets it.
+            "serviceAccount": {"create": True, "name": HUB_SERVICE_ACCOUNT},
             # The client secret never appears in the Application: the hub reads it from a Secret.
             "extraEnv": {"OAUTH_CLIENT_SECRET": {"valueFrom": {"secretKeyRef": {"name": OAUTH_SECRET, "key": "client-secret"}}}},
             # The chart's NetworkPolicies are off: the research AppProject forbids the kind (a namespace's
@@ -86,8 +101,10 @@ def jupyterhub_values(settings: JupyterHubSettings, stage: Stage) -> dict[str, A
         },
         # Published through the Cilium Gateway, never as its own load balancer.
         "proxy": {"service": {"type": "ClusterIP"}, "chp": {"networkPolicy": {"enabled": False}, **_PROXY_HARDENING}},
+        # z2jh's Role lets the hub manage pods, volumes and secrets in its own namespace, where no workspace runs.
+        "rbac": {"create": False},
         "singleuser": {
-            "image": {"name": settings.singleuser_image, "tag": settings.singleuser_tag},
+            **spawn["singleuser"],
             "cpu": {"limit": settings.cpu_limit, "guarantee": min(0.5, settings.cpu_limit)},
             "memory": {"limit": f"{settings.memory_limit_gib}G", "guarantee": "1G"},
             "networkPolicy": {"enabled": False},
@@ -120,8 +137,10 @@ class JupyterHub(pulumi.ComponentResource):
         pin: ChartPin,
         settings: JupyterHubSettings,
         stage: Stage,
+        projects: Sequence[ProjectSettings],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``projects``: the projects whose members it serves (it spawns into their namespaces only)."""
         super().__init__("k8tre:applications:JupyterHub", name, None, opts)
         namespace = platform_namespace(
             f"{name}-ns",
@@ -129,17 +148,13 @@ class JupyterHub(pulumi.ComponentResource):
             cluster,
             self,
             layer="applications",
-            pod_security="baseline",
-            pod_security_reason=(
-                "KubeSpawner starts notebook pods here at run time (not rendered): z2jh runs them as uid 1000 "
-                "without privilege escalation, but sets neither runAsNonRoot, a seccomp profile nor drop ALL"
-            ),
+            # Notebooks run in the projects' namespaces; the hub and proxy here pass `restricted`.
             gateway_access=True,
         )
-        # One policy per component: the hub, the proxy, and the notebooks it spawns (here, for now).
-        for policy in jupyterhub_policies(NAMESPACE, stage.domain, (NAMESPACE,)):
+        # One policy per component: the hub and the proxy here; each project holds its notebooks' policy.
+        for policy in jupyterhub_policies(NAMESPACE, stage.domain, tuple(project_namespace(p.name) for p in projects)):
             custom_object(f"{name}-{policy['metadata']['name']}", policy, cluster, self, depends_on=[namespace])
-        source = HelmSource(pin, "jupyterhub", jupyterhub_values(settings, stage))
+        source = HelmSource(pin, "jupyterhub", jupyterhub_values(settings, stage, projects))
         self.application = ArgoApplication(
             f"{name}-app",
             "jupyterhub",

@@ -15,17 +15,14 @@ from typing import Any, Final
 
 from ..agnostics.network_policy import NAMESPACE_LABEL, dns_egress_rule, egress_to_names
 from ..flows.expect import (
-    EXFILTRATION_NAME,
-    METADATA_SERVICE,
     WORKSPACES,
-    WORLD_ADDRESS,
     Expect,
     FlowContext,
     PodsOf,
     allow,
     deny,
 )
-from ..flows.model import DnsLookup, Entity, Fqdn
+from ..flows.model import Entity, Fqdn
 
 HUB: Final = {"component": "hub"}
 PROXY: Final = {"component": "proxy"}
@@ -53,9 +50,11 @@ def _policy(namespace: str, name: str, selector: Mapping[str, str], spec: dict[s
 
 
 def jupyterhub_policies(namespace: str, domain: str, workspace_namespaces: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The hub's, the proxy's and the single-user servers' policies (one per workspace namespace)."""
+    """The hub's and the proxy's policies; they reach the servers in ``workspace_namespaces`` (the projects')."""
     hub, proxy = _peer(namespace, HUB), _peer(namespace, PROXY)
     workspaces = [_peer(ns, WORKSPACES) for ns in workspace_namespaces]
+    # No project to serve: no rule naming workspaces at all (an empty endpoint list is no selector).
+    to_workspaces = [{"toEndpoints": workspaces, "toPorts": _tcp(NOTEBOOK_PORT)}] if workspaces else []
     keycloak = f"keycloak.{domain}"
     policies = [
         _policy(
@@ -67,7 +66,7 @@ def jupyterhub_policies(namespace: str, domain: str, workspace_namespaces: tuple
                 "ingress": [{"fromEndpoints": [proxy, *workspaces], "toPorts": _tcp(HUB_PORT)}],
                 "egress": [
                     {"toEndpoints": [proxy], "toPorts": _tcp(PROXY_API_PORT)},
-                    {"toEndpoints": workspaces, "toPorts": _tcp(NOTEBOOK_PORT)},
+                    *to_workspaces,
                     # The hub alone spawns notebooks: it alone talks to the Kubernetes API.
                     {"toEntities": ["kube-apiserver"]},
                     dns_egress_rule([keycloak]),
@@ -87,58 +86,42 @@ def jupyterhub_policies(namespace: str, domain: str, workspace_namespaces: tuple
                 ],
                 "egress": [
                     {"toEndpoints": [hub], "toPorts": _tcp(HUB_PORT)},
-                    {"toEndpoints": workspaces, "toPorts": _tcp(NOTEBOOK_PORT)},
+                    *to_workspaces,
                     dns_egress_rule(),
                 ],
             },
         ),
     ]
-    for ws_namespace in workspace_namespaces:
-        policies.append(
-            _policy(
-                ws_namespace,
-                "jupyterhub-singleuser",
-                WORKSPACES,
-                {
-                    "description": "notebooks: reached by the hub and proxy only; they call the hub's API and nothing else",
-                    "ingress": [{"fromEndpoints": [hub, proxy], "toPorts": _tcp(NOTEBOOK_PORT)}],
-                    "egress": [{"toEndpoints": [hub], "toPorts": _tcp(HUB_PORT)}, dns_egress_rule()],
-                },
-            )
-        )
     return policies
 
 
+def singleuser_policy(hub_namespace: str, ws_namespace: str) -> dict[str, Any]:
+    """The servers spawned into one project namespace: reached by the hub and the proxy only; they call the hub."""
+    hub, proxy = _peer(hub_namespace, HUB), _peer(hub_namespace, PROXY)
+    return _policy(
+        ws_namespace,
+        "jupyterhub-singleuser",
+        WORKSPACES,
+        {
+            "description": "notebooks: reached by the hub and proxy only; they call the hub's API and nothing else",
+            "ingress": [{"fromEndpoints": [hub, proxy], "toPorts": _tcp(NOTEBOOK_PORT)}],
+            "egress": [{"toEndpoints": [hub], "toPorts": _tcp(HUB_PORT)}, dns_egress_rule()],
+        },
+    )
+
+
 def jupyterhub_flows(context: FlowContext, namespace: str) -> list[Expect]:
-    """What JupyterHub needs, and what a notebook must never reach."""
+    """What the hub and proxy need; the Gateway reaches the proxy alone (workspaces: :mod:`.workspace_flows`)."""
     if not context.jupyterhub:
         return []
     hub = PodsOf(namespace, HUB, "hub")
     proxy = PodsOf(namespace, PROXY, "proxy")
-    workspace = PodsOf(None, WORKSPACES, "workspace")
     keycloak = f"keycloak.{context.domain}"
     return [
         allow(Entity("ingress"), proxy, PROXY_HTTP_PORT, "the Gateway serves jupyter.<domain> through the proxy"),
         deny(Entity("ingress"), hub, HUB_PORT, "only the proxy is published"),
-        deny(Entity("ingress"), workspace, NOTEBOOK_PORT, "notebooks are reached through the proxy only"),
         allow(proxy, hub, HUB_PORT, "the proxy forwards /hub to the hub"),
         allow(hub, proxy, PROXY_API_PORT, "the hub configures the proxy's routes"),
-        allow(hub, workspace, NOTEBOOK_PORT, "the hub checks the servers it spawned"),
-        allow(proxy, workspace, NOTEBOOK_PORT, "the proxy forwards a user to their server"),
-        allow(workspace, hub, HUB_PORT, "a server reports activity to the hub API"),
         allow(hub, Entity("kube-apiserver"), 443, "the hub spawns servers through the Kubernetes API"),
         allow(hub, Fqdn(keycloak), 443, "the hub signs users in with Keycloak"),
-        deny(
-            workspace,
-            workspace,
-            NOTEBOOK_PORT,
-            "a user never reaches another user's server",
-            differ_on="hub.jupyter.org/username",
-        ),
-        deny(workspace, Entity("kube-apiserver"), 443, "a notebook has no business with the Kubernetes API"),
-        deny(workspace, WORLD_ADDRESS, 443, "no internet from a notebook outside a project's allowlist"),
-        deny(workspace, Fqdn("pypi.org"), 443, "no name outside the allowlist"),
-        deny(workspace, METADATA_SERVICE, 80, "cloud credentials stay out of reach"),
-        deny(workspace, DnsLookup(EXFILTRATION_NAME), 53, "DNS is no channel out", protocol="UDP"),
-        deny(workspace, Fqdn(keycloak), 443, "notebooks sign in through the hub, never to Keycloak directly"),
     ]

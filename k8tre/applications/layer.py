@@ -52,6 +52,8 @@ class ApplicationLayer(pulumi.ComponentResource):
             platform,
             opts=child,
         )
+        # JupyterHub serves the active projects that use it; a retired project keeps its data, not its workspaces.
+        served = [p for p in config.applications.projects if hub.enabled and p.active and "jupyterhub" in p.applications]
         if hub.enabled:
             jupyterhub.JupyterHub(
                 f"{name}-jupyterhub",
@@ -62,11 +64,21 @@ class ApplicationLayer(pulumi.ComponentResource):
                 chart("jupyterhub", pins),
                 hub,
                 stage,
+                served,
                 opts=child,
             )
             self.applications.append("jupyterhub")
         self.projects = [
-            ResearchProject(f"{name}-project-{project.name}", project, cluster, opts=child)
+            ResearchProject(
+                f"{name}-project-{project.name}",
+                project,
+                cluster,
+                stage,
+                hub,
+                platform.storage_classes,
+                jupyterhub.NAMESPACE if project in served else None,
+                opts=child,
+            )
             for project in config.applications.projects
         ]
         if config.applications.teams:

@@ -8,12 +8,17 @@ from typing import Any
 import pulumi
 
 from ..agnostics.network_policy import dns_egress_rule, egress_to_names
-from ..config.layers import ProjectSettings
+from ..agnostics.storage import RWX_CLASS
+from ..config.layers import JupyterHubSettings, ProjectSettings
 from ..flows.expect import EXFILTRATION_NAME, METADATA_SERVICE, WORLD_ADDRESS, Expect, FlowContext, PodsOf, allow, deny
 from ..flows.model import DnsLookup, Entity, Fqdn
 from ..infrastructure import Cluster
 from ..manifest import custom_object
 from ..namespace import platform_namespace
+from ..stage import Stage
+from .jupyterhub_network import singleuser_policy
+from .project_k8s import data_options, guard_rails, pvc, spawner_rbac
+from .project_resources import DECOMMISSION_LABEL, INPUT_VOLUME, SHARED_VOLUME, data_volume
 
 PROJECT_LABEL = "k8tre.io/project"
 _NOT_WORKSPACES = {"matchExpressions": [{"key": "component", "operator": "NotIn", "values": ["singleuser-server"]}]}
@@ -92,16 +97,28 @@ def project_workspace_policy(namespace: str, project: str, egress_fqdns: Sequenc
 
 
 class ResearchProject(pulumi.ComponentResource):
-    """One project's namespace, isolated from every other project, with egress only to its allowlist."""
+    """One project's namespace: isolated, bounded, its data volumes, and JupyterHub allowed to spawn there."""
 
     namespace: str
     """The project's namespace."""
 
     def __init__(
-        self, name: str, settings: ProjectSettings, cluster: Cluster, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        settings: ProjectSettings,
+        cluster: Cluster,
+        stage: Stage,
+        hub: JupyterHubSettings,
+        storage_classes: Sequence[pulumi.Resource],
+        hub_namespace: str | None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``hub_namespace``: where JupyterHub runs when it spawns into this project, else None."""
         super().__init__("k8tre:applications:ResearchProject", name, None, opts)
         self.namespace = project_namespace(settings.name)
+        keep = data_options(settings, stage)
+        # The decision is written on what holds the data, where the protected-state rule reads it.
+        decision: dict[str, str] = {DECOMMISSION_LABEL: settings.decommission} if settings.decommission else {}
         namespace = platform_namespace(
             f"{name}-ns",
             self.namespace,
@@ -109,10 +126,25 @@ class ResearchProject(pulumi.ComponentResource):
             self,
             layer="applications",
             gateway_access=True,
-            extra_labels={PROJECT_LABEL: settings.name},
+            extra_labels={PROJECT_LABEL: settings.name, **decision},
+            extra_opts=keep,
         )
+        inside = cluster.opts(self, depends_on=[namespace])
         policy = project_isolation_policy(self.namespace, settings.name, settings.egress_fqdns)
         self.policy = custom_object(f"{name}-isolation", policy, cluster, self, depends_on=[namespace])
         workspaces = project_workspace_policy(self.namespace, settings.name, settings.egress_fqdns)
         custom_object(f"{name}-workspaces", workspaces, cluster, self, depends_on=[namespace])
+        guard_rails(name, self.namespace, settings, hub, inside)
+        after_classes = pulumi.ResourceOptions.merge(inside, pulumi.ResourceOptions(depends_on=list(storage_classes)))
+        for volume, size in ((SHARED_VOLUME, settings.volumes.shared_gib), (INPUT_VOLUME, settings.volumes.input_gib)):
+            pvc(
+                f"{name}-{volume}",
+                data_volume(self.namespace, volume, size, RWX_CLASS, decision),
+                pulumi.ResourceOptions.merge(after_classes, keep),
+            )
+        if hub_namespace is not None:
+            custom_object(
+                f"{name}-singleuser", singleuser_policy(hub_namespace, self.namespace), cluster, self, depends_on=[namespace]
+            )
+            spawner_rbac(name, self.namespace, hub_namespace, inside)
         self.register_outputs({"namespace": self.namespace})

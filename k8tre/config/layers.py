@@ -9,6 +9,7 @@ from pydantic import Field
 from ..versions import ChartName
 from .base import K8treModel
 from .delivery import CustomApplication, GitRevision, TeamSettings
+from .projects import Application, Decommission, ProjectQuota, ProjectVolumes, WorkspaceProfile
 from .types import ChartVersion, Fqdn
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -166,11 +167,47 @@ class ProjectSettings(K8treModel):
     """Internet names the project may reach over HTTPS (e.g. a package mirror); empty means none."""
     member_group: Annotated[str, Field(pattern=_GROUP)] | None = None
     """Identity-provider group whose members work in this project; default ``project-<name>``."""
+    quota: ProjectQuota = ProjectQuota()
+    """What the project's namespace may consume in total (CPU, memory, GPUs, storage, volumes, pods)."""
+    profiles: tuple[WorkspaceProfile, ...] | None = None
+    """Workspaces members may start; default one profile from ``applications.jupyterhub`` (image, tag, size)."""
+    volumes: ProjectVolumes = ProjectVolumes()
+    """Sizes of the shared, input-data and per-member home volumes."""
+    applications: tuple[Application, ...] = ("jupyterhub",)
+    """Applications the project's members use; JupyterHub spawns into the project only when listed."""
+    decommission: Decommission | None = None
+    """Retiring the project: ``retain`` (its namespace and volumes are released from Pulumi and kept in the
+    cluster when the entry is later removed) or ``delete`` (they are unprotected and deleted with the entry).
+    Unset, the project is active and, in prod, its namespace and volumes are protected: removing it is refused."""
 
     @property
     def group(self) -> str:
         """The identity-provider group of the project's members (the realm creates it; JupyterHub filters on it)."""
         return self.member_group or f"project-{self.name}"
+
+    @property
+    def active(self) -> bool:
+        """Whether members can work in the project (no decommission decision)."""
+        return self.decommission is None
+
+    def workspace_profiles(self, hub: JupyterHubSettings) -> tuple[WorkspaceProfile, ...]:
+        """The project's profiles, or the one built from the JupyterHub settings."""
+        if self.profiles is not None:
+            return self.profiles
+        # Built without validation: the JupyterHub settings were validated already, and a rule reports an
+        # image that is not from an allowed registry (a raise here would hide every other problem).
+        default = WorkspaceProfile.model_construct(
+            name="default",
+            display_name=None,
+            image=hub.singleuser_image,
+            tag=hub.singleuser_tag,
+            cpu_request=min(0.5, hub.cpu_limit),
+            cpu_limit=hub.cpu_limit,
+            memory_request_gib=1.0,
+            memory_limit_gib=float(hub.memory_limit_gib),
+            gpus=0,
+        )
+        return (default,)
 
 
 class ApplicationsConfig(K8treModel):

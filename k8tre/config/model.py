@@ -16,6 +16,7 @@ from .management import ManagementLink, RegisteredCluster, Role, management_issu
 from .rules_clusters import cluster_issues
 from .rules_delivery import delivery_issues
 from .rules_network import network_issues
+from .rules_projects import project_issues
 from .secrets import Secrets
 from .types import DnsLabel, DnsName, Environment
 
@@ -70,6 +71,7 @@ class K8treConfig(K8treModel):
             *guard_rail_issues(self),
             *management_issues(self),
             *delivery_issues(self),
+            *project_issues(self),
         ]
         if issues:
             raise ConfigRuleError(issues)

@@ -86,6 +86,8 @@ class ProjectFlows:
     name: str
     namespace: str
     egress_fqdns: tuple[str, ...] = ()
+    workspaces: bool = False
+    """Whether JupyterHub spawns members' workspaces into the project's namespace (a profile sends them there)."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ..applications.custom_app_flows import apps_in, custom_app_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
+from ..applications.workspace_flows import workspace_flows, workspace_namespaces
 from ..offline.graph import Graph
 from ..versions import application_sources
 from .chart_pods import modelled_pods
@@ -97,8 +98,9 @@ def context_of(graph: Graph) -> FlowContext:
                 for rule in spec.get("egress") or []
                 for f in rule.get("toFQDNs") or []
             )
+    spawned = workspace_namespaces(graph.manifests())
     projects = tuple(
-        ProjectFlows(labels[PROJECT_LABEL], name, fqdns.get(name, ()))
+        ProjectFlows(labels[PROJECT_LABEL], name, fqdns.get(name, ()), name in spawned)
         for name, labels in sorted(namespaces.items())
         if PROJECT_LABEL in labels
     )
@@ -157,6 +159,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *project_flows(context),
         *registered_cluster_flows(context),
         *custom_app_flows(context.applications),
+        *workspace_flows(context, JUPYTERHUB_NAMESPACE),
     ]
     if context.argocd:
         return flows

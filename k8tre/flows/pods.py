@@ -102,12 +102,15 @@ def spawned_workspaces(
     """The single-user servers JupyterHub would spawn for ``users``, one per user and namespace."""
     singleuser = values.get("singleuser") or {}
     kubespawner = ((values.get("hub") or {}).get("config") or {}).get("KubeSpawner") or {}
-    targets = {kubespawner.get("namespace") or release_namespace}
-    # Profiles may send servers elsewhere (kubespawner_override.namespace).
-    for profile in singleuser.get("profileList") or []:
-        override = profile.get("kubespawner_override") or {}
-        if override.get("namespace"):
-            targets.add(override["namespace"])
+    default = kubespawner.get("namespace") or release_namespace
+    # Profiles may send servers elsewhere (kubespawner_override.namespace); with a profile list, servers start
+    # only from its profiles (the hub refuses a spawn without one), so the default namespace hosts one only
+    # when no profile list is given or a profile leaves the namespace alone.
+    profiles = singleuser.get("profileList")
+    if profiles is None:
+        targets = {default}
+    else:
+        targets = {(profile.get("kubespawner_override") or {}).get("namespace") or default for profile in profiles}
     name = values.get("nameOverride") or chart
     common = {"app": name, "app.kubernetes.io/name": name, "release": release, "app.kubernetes.io/instance": release}
     extra = dict(singleuser["extraLabels"]) if "extraLabels" in singleuser else dict(Z2JH_SINGLEUSER_EXTRA_LABELS)

@@ -45,17 +45,25 @@ def _mutated() -> Graph:
     return copy.deepcopy(graph_of("dev"))
 
 
-def test_a_namespace_wide_jupyterhub_policy_is_caught() -> None:
-    # What the program used to render: every pod in the namespace, intra-namespace and API server allows.
+def test_a_namespace_wide_workspace_policy_is_caught() -> None:
+    # Notebooks of one project opened to every pod of their namespace: one member reaches another's server.
     graph = _mutated()
-    hub = _policy(graph, "CiliumNetworkPolicy", "jupyterhub-hub")
-    hub["spec"]["endpointSelector"] = {}
-    hub["spec"]["ingress"].append({"fromEndpoints": [{}]})
-    hub["spec"]["egress"].append({"toEndpoints": [{}]})
+    singleuser = _policy_in(graph, "project-genomics-demo", "jupyterhub-singleuser")
+    singleuser["spec"]["endpointSelector"] = {}
+    singleuser["spec"]["ingress"].append({"fromEndpoints": [{}]})
+    singleuser["spec"]["egress"].append({"toEndpoints": [{}]})
     bad = _unexpected(graph)
-    assert any("jupyter-alice->jupyterhub/jupyter-bob" in b for b in bad)
-    assert any("jupyter-alice->entity:kube-apiserver" in b for b in bad)
+    assert any("project-genomics-demo/jupyter-alice->project-genomics-demo/jupyter-bob" in b for b in bad)
     assert project_isolation(graph).violations
+
+
+def _policy_in(graph: Graph, namespace: str, name: str) -> dict[str, Any]:
+    (resource,) = [
+        r
+        for r in graph.of_type("kubernetes:cilium.io/v2:CiliumNetworkPolicy")
+        if r.inputs["metadata"]["name"] == name and r.inputs["metadata"]["namespace"] == namespace
+    ]
+    return resource.inputs
 
 
 def test_default_deny_widened_to_all_is_caught() -> None:
@@ -92,7 +100,7 @@ def test_a_second_allow_all_policy_is_caught() -> None:
 
 def test_a_notebook_egress_to_world_is_caught() -> None:
     graph = _mutated()
-    _policy(graph, "CiliumNetworkPolicy", "jupyterhub-singleuser")["spec"]["egress"].append({"toEntities": ["world"]})
+    _policy_in(graph, "project-genomics-demo", "jupyterhub-singleuser")["spec"]["egress"].append({"toEntities": ["world"]})
     assert any("jupyter-alice->ip:192.0.2.10" in b for b in _unexpected(graph))
     assert project_isolation(graph).violations
 

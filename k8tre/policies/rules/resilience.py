@@ -9,6 +9,7 @@ from ...offline.graph import Graph, RecordedResource
 from ..facts import is_prod, managed_clusters, objects, plain, text
 from ..k3s_script import install_commands, script_of
 from ..registry import Evaluation, rule
+from .project_data import project_data_kept
 
 MIN_RETENTION_DAYS = 30
 
@@ -165,6 +166,7 @@ def protected_state(graph: Graph) -> Evaluation:
             result.check(resource.urn, resource.options.protect, f"{resource.type} {resource.name} is not protected")
     _volumes_kept(result, graph)
     _k3s_state(result, graph)
+    project_data_kept(result, graph)
     return result
 
 
