@@ -107,11 +107,9 @@ RESEARCH_KINDS: tuple[Kind, ...] = (
     ("", "Service"),
     ("", "ServiceAccount"),
     ("apps", "Deployment"),
-    ("rbac.authorization.k8s.io", "Role"),
-    ("rbac.authorization.k8s.io", "RoleBinding"),
 )
-"""What the JupyterHub chart renders with the program's values (the expanded render under ``workloads/jupyterhub``):
-the hub's Role and RoleBinding let KubeSpawner start notebooks in its own namespace."""
+"""What the JupyterHub chart renders with the program's values (the expanded render under ``workloads/jupyterhub``).
+No Role or RoleBinding: the chart's RBAC is off, and the spawner's Role in each project namespace is the platform's."""
 
 
 def research_project_spec(
