@@ -162,5 +162,6 @@ class AgnosticsLayer(pulumi.ComponentResource):
             storage_classes=storage.classes,
             databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
             object_store=store,
+            object_store_grant=seaweedfs.grant if seaweedfs is not None else None,
         )
         self.register_outputs({"argocdNamespace": argocd.namespace})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from ..infrastructure import ObjectStore
 from .gateway import GatewayRef
+from .generated_secret import GeneratedSecret
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,6 @@ class Platform:
     """``rwo-default`` and ``rwx-default``: what anything with a volume waits for."""
     databases_ready: Sequence[pulumi.Resource] = ()
     """What a ``PostgresDatabase`` waits for: the CloudNativePG operator and plugin (their CRDs) and the classes."""
+    object_store_grant: Callable[[str, Sequence[pulumi.Resource]], GeneratedSecret] | None = None
+    """For an in-cluster object store (SeaweedFS): lets a namespace's pods reach it and delivers its key pair there
+    (``SeaweedFs.grant``); None where the cloud's store is reached with a workload identity."""

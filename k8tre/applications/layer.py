@@ -10,6 +10,7 @@ from ..infrastructure import Cluster
 from ..stage import Stage
 from ..versions import chart
 from . import jupyterhub
+from .keycloak import Keycloak
 from .project import ArgoProject, app_project_spec
 from .research_project import ResearchProject
 
@@ -49,8 +50,9 @@ class ApplicationLayer(pulumi.ComponentResource):
             platform,
             opts=child,
         )
+        hub_component = None
         if hub.enabled:
-            jupyterhub.JupyterHub(
+            hub_component = jupyterhub.JupyterHub(
                 f"{name}-jupyterhub",
                 cluster,
                 platform,
@@ -66,4 +68,19 @@ class ApplicationLayer(pulumi.ComponentResource):
             ResearchProject(f"{name}-project-{project.name}", project, cluster, opts=child)
             for project in config.applications.projects
         ]
+        if config.applications.keycloak.enabled:
+            identity = Keycloak(
+                f"{name}-keycloak",
+                cluster,
+                platform,
+                chart("keycloakx", pins),
+                config.applications.keycloak,
+                [project.group for project in config.applications.projects],
+                stage,
+                opts=child,
+            )
+            self.applications.append("keycloak")
+            if hub_component is not None:
+                # The hub's client secret, where jupyterhub.py reads it (OAUTH_SECRET, key client-secret).
+                identity.deliver("jupyterhub", jupyterhub.NAMESPACE, cluster, [hub_component])
         self.register_outputs({"applications": self.applications})

@@ -117,3 +117,5 @@ class FlowContext:
     """The ClusterSecretStore's provider kind (``azurekv``, ``aws``, ``kubernetes``), as rendered."""
     secret_store_fqdns: tuple[str, ...] = ()
     """Names External Secrets' controller must reach to read the rendered store."""
+    keycloak: bool = False
+    """Whether Keycloak (the ``keycloak`` namespace) is rendered."""

@@ -21,11 +21,14 @@ from ..agnostics.external_secrets import external_secrets_flows, store_endpoints
 from ..agnostics.issuers import solver_targets
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..agnostics.observability_network import observability_flows, operator_pods
+from ..agnostics.postgres_pods import database_pods
 from ..agnostics.seaweedfs import seaweedfs_flows
 from ..agnostics.storage import storage_flows
 from ..agnostics.velero import backup_hosts, velero_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
+from ..applications.keycloak_network import NAMESPACE as KEYCLOAK_NAMESPACE
+from ..applications.keycloak_network import keycloak_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
 from ..offline.graph import Graph
 from ..versions import application_sources
@@ -119,6 +122,7 @@ def context_of(graph: Graph) -> FlowContext:
         seaweedfs=any(r["chart"] == "seaweedfs" for r in graph.helm_releases()),
         secret_store=",".join(sorted({kind for provider in stores for kind in provider})),
         secret_store_fqdns=tuple(dict.fromkeys(name for provider in stores for name in store_endpoints(provider))),
+        keycloak=KEYCLOAK_NAMESPACE in namespaces,
     )
 
 
@@ -137,6 +141,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *external_secrets_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
+        *keycloak_flows(context),
     ]
 
 
@@ -164,6 +169,8 @@ def population(graph: Graph) -> list[Pod]:
     pods += [project_workload(name, namespaces) for name, labels in namespaces.items() if PROJECT_LABEL in labels]
     # Prometheus and Alertmanager pods exist only once the Prometheus Operator acts on their resources.
     pods += operator_pods(all_objects(graph), namespaces)
+    # Postgres instances exist only once CloudNativePG acts on their Cluster resources.
+    pods += database_pods(all_objects(graph), namespaces)
     return [*pods, KUBE_DNS]
 
 
