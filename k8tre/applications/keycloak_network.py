@@ -14,10 +14,8 @@ from ..agnostics.cloudnative_pg import POSTGRES_PORT
 from ..agnostics.network_policy import dns_egress_rule
 from ..flows.expect import WORKSPACES, WORLD_ADDRESS, Expect, FlowContext, PodsOf, allow, deny
 from ..flows.model import Entity
-from .keycloak_database import DATABASE_CLUSTER
+from .keycloak_database import DATABASE_CLUSTER, NAMESPACE
 from .keycloak_values import CLUSTER_PORT, HTTP_PORT, MANAGEMENT_PORT, POD_LABELS
-
-NAMESPACE: Final = "keycloak"
 
 
 def _tcp(*ports: int) -> list[dict[str, Any]]:

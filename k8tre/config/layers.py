@@ -102,7 +102,8 @@ and its notebooks, Prometheus and its operator and Grafana's sidecar (kiwigrid) 
 HAProxy from the Docker official images on ECR Public; External Secrets, CloudNativePG (its operator, plugin
 and the PostgreSQL images it starts), OpenCost and kube-webhook-certgen on ghcr.io; external-dns and
 kube-state-metrics on registry.k8s.io; fluent-bit on its own registry; Grafana, VictoriaLogs, Velero and its
-plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars on ECR Public; Keycloak on quay.io."""
+plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars on ECR Public;
+Keycloak on quay.io."""
 
 
 class AdmissionSettings(K8treModel):

@@ -7,7 +7,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ...naming import AwsNames
+from ...naming import DATABASE_SERVICE_ACCOUNTS, AwsNames
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 
@@ -164,6 +164,17 @@ class S3BackupStore(pulumi.ComponentResource):
             tags=dict(stage.tags),
             opts=child,
         )
+        for namespace, service_account in DATABASE_SERVICE_ACCOUNTS:
+            # Database backups (CloudNativePG's Barman Cloud plugin) write to the same bucket with the same role.
+            aws.eks.PodIdentityAssociation(
+                f"{name}-{namespace}-{service_account}-identity",
+                cluster_name=cluster_name,
+                namespace=namespace,
+                service_account=service_account,
+                role_arn=role.arn,
+                tags=dict(stage.tags),
+                opts=child,
+            )
         # The plugin's AWS SDK uses the regional virtual-hosted name; Kopia's minio-go client (the node agent's
         # uploads) the dual-stack one, on by default (minio-go api.go, s3DualstackEnabled).
         host = pulumi.Output.concat(self.bucket.bucket, f".s3.{region}.amazonaws.com")
