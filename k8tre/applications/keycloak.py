@@ -29,8 +29,8 @@ from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
 from .application import ArgoApplication, HelmSource, application_spec
-from .keycloak_database import keycloak_database
-from .keycloak_network import NAMESPACE, keycloak_policy
+from .keycloak_database import NAMESPACE, keycloak_database
+from .keycloak_network import keycloak_policy
 from .keycloak_realm import CLIENT_SECRET_KEY, CLIENTS, REALM_FILE, REALM_LABEL, realm_file
 from .keycloak_values import BOOTSTRAP_ADMIN_SECRET, REALM_CONFIGMAP, SERVICE, keycloak_values
 from .project import ArgoProject, app_project_spec

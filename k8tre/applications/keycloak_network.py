@@ -8,7 +8,7 @@ no identity brokering, no e-mail (SMTP is not configured), no internet.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from ..agnostics.cloudnative_pg import POSTGRES_PORT
 from ..agnostics.network_policy import dns_egress_rule

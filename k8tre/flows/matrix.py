@@ -27,7 +27,7 @@ from ..agnostics.storage import storage_flows
 from ..agnostics.velero import backup_hosts, velero_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
-from ..applications.keycloak_network import NAMESPACE as KEYCLOAK_NAMESPACE
+from ..applications.keycloak_database import NAMESPACE as KEYCLOAK_NAMESPACE
 from ..applications.keycloak_network import keycloak_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
 from ..offline.graph import Graph
