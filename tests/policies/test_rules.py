@@ -16,7 +16,9 @@ import pytest
 import yaml
 
 from conftest import ALL_STACKS, expanded_graph_of, graph_of
+from k8tre.applications.keycloak_realm import realm as tre_realm
 from k8tre.chart_lock import PROGRAM_DIR, chart_name
+from k8tre.config.layers import KeycloakRealmSettings
 from k8tre.offline.graph import Graph, Options, RecordedResource, Secret
 from k8tre.offline.workloads import ExpandedRelease
 from k8tre.policies.registry import RULES, Finding, evaluate_all
@@ -434,9 +436,13 @@ def test_every_mandatory_rule_has_a_violation_test() -> None:
 
 def test_mfa_rule_passes_a_realm_that_requires_otp() -> None:
     graph = copy.deepcopy(graph_of("dev"))
-    realm = {"realm": "k8tre", "requiredActions": [{"alias": "CONFIGURE_TOTP", "enabled": True, "defaultAction": True}]}
+    assert _finding(graph, "mfa-required").status == "pass", "the stack's own realm requires OTP"
+    realm = tre_realm(KeycloakRealmSettings(), "dev.example", ())
     _add(graph, "KeycloakRealmImport", "k8s.keycloak.org/v2beta1", {"realm": realm})
     assert _finding(graph, "mfa-required").status == "pass"
+    realm["requiredActions"] = [{"alias": "CONFIGURE_TOTP", "enabled": True, "defaultAction": True}]
+    realm["browserFlow"] = "browser"  # Keycloak's built-in flow, not in the file: OTP only for users who configured it
+    assert _finding(graph, "mfa-required").status == "fail"
 
 
 def test_backups_are_advisory_and_a_schedule_satisfies_them() -> None:
