@@ -196,3 +196,29 @@ def test_mfa_rule_examines_nothing_without_a_realm() -> None:
     graph = copy.deepcopy(graph_of("dev"))
     graph.resources.remove(_realm_config_map(graph))
     assert _mfa(graph).status == "not-evidenced"
+
+
+def _keycloak_state(graph: Any) -> list[Any]:
+    """Keycloak's database cluster and its generated database password (the data and what opens it)."""
+    return [
+        r
+        for r in graph.resources
+        if (r.inputs.get("kind") == "Cluster" and r.inputs["metadata"].get("name") == "keycloak-db")
+        or (r.type == "random:index/randomPassword:RandomPassword" and "keycloak-db-app-user" in r.name)
+    ]
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("prod", True), ("dev", False)])
+def test_keycloak_database_is_protected_in_prod_only(stack: str, protected: bool) -> None:
+    state = _keycloak_state(graph_of(stack))
+    assert len(state) == 2, [r.name for r in state]
+    assert all(r.options.protect is protected for r in state)
+
+
+def test_a_store_entry_name_is_no_credential_but_a_literal_beside_it_is() -> None:
+    from k8tre.policies.rules.secrets import plaintext_secrets
+
+    entry = {"data": [{"secretKey": "client-secret", "remoteRef": {"key": "k8tre-dev/keycloak-jupyterhub-oauth"}}]}
+    assert list(plaintext_secrets(entry)) == []
+    leaked = {"data": [{"secretKey": "client-secret", "value": "q8ZrT2vLx9NwK4sJ7mB3cH6pD1fG5yA0"}]}
+    assert list(plaintext_secrets(leaked))
