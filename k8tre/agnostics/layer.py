@@ -12,6 +12,7 @@ from ..stage import Stage
 from ..versions import application_sources, chart
 from .admission import AdmissionGuardRails
 from .argocd import ArgoCd, ArgoCdTls
+from .argocd_realm import argocd_settings, uses_realm
 from .cert_manager import CertManager
 from .cloudnative_pg import CloudNativePg
 from .costs import Costs
@@ -65,10 +66,15 @@ class AgnosticsLayer(pulumi.ComponentResource):
             f"{name}-argocd",
             cluster,
             chart("argo-cd", pins, config.versions.chart_source),
-            settings.argocd,
+            argocd_settings(config),
             stage,
             application_sources(),
-            ArgoCdTls(cert_manager.issuer_name, [cert_manager.release], config.secrets.argocd_oidc_client_secret),
+            ArgoCdTls(
+                cert_manager.issuer_name,
+                [cert_manager.release],
+                config.secrets.argocd_oidc_client_secret,
+                oidc_secret_from_realm=uses_realm(config),
+            ),
             opts=child,
         )
         gateway = SharedGateway(

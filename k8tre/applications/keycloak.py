@@ -20,7 +20,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..agnostics import Platform
-from ..agnostics.generated_secret import GeneratedSecret, copied_secret, generated_secret
+from ..agnostics.argocd_sso import OIDC_SECRET, OIDC_SECRET_KEY, PART_OF_ARGOCD
+from ..agnostics.generated_secret import GeneratedSecret, copied_secret, external_secret_spec, generated_secret
 from ..agnostics.publish import publish
 from ..config.layers import KeycloakSettings
 from ..infrastructure import Cluster
@@ -142,4 +143,25 @@ class Keycloak(pulumi.ComponentResource):
             cluster=cluster,
             parent=self,
             depends_on=after,
+        )
+
+    def deliver_argocd(self, namespace: str, cluster: Cluster, after: Sequence[pulumi.Resource]) -> pulumi.Resource:
+        """The ``argocd`` client's secret as Argo CD reads it: Secret ``argocd-oidc``, key ``clientSecret``.
+
+        Labelled ``app.kubernetes.io/part-of: argocd``: without the label Argo CD refuses to read it (Argo CD docs,
+        "Sensitive Data and SSO Client Secrets").
+        """
+        source = self.client_secrets["argocd"]
+        spec = external_secret_spec(OIDC_SECRET, [CLIENT_SECRET_KEY], source.remote_key)
+        spec["data"][0]["secretKey"] = OIDC_SECRET_KEY
+        spec["target"]["template"] = {"metadata": {"labels": dict(PART_OF_ARGOCD)}}
+        return k8s.apiextensions.CustomResource(
+            f"{self._prefix}-client-argocd-{namespace}",
+            api_version="external-secrets.io/v1",
+            kind="ExternalSecret",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=OIDC_SECRET, namespace=namespace, annotations={"pulumi.com/waitFor": "condition=Ready"}
+            ),
+            spec=spec,
+            opts=cluster.opts(self, depends_on=[*cluster.secret_store_ready, source.ready, *after]),
         )

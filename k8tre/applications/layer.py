@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from ..agnostics import Platform
+from ..agnostics.argocd_realm import uses_realm
 from ..config import K8treConfig
 from ..infrastructure import Cluster
 from ..stage import Stage
@@ -83,4 +84,7 @@ class ApplicationLayer(pulumi.ComponentResource):
             if hub_component is not None:
                 # The hub's client secret, where jupyterhub.py reads it (OAUTH_SECRET, key client-secret).
                 identity.deliver("jupyterhub", jupyterhub.NAMESPACE, cluster, [hub_component])
+            if uses_realm(config):
+                # Argo CD signs in through the realm (agnostics.argocd_realm): its client secret goes to Argo CD.
+                identity.deliver_argocd(platform.argocd_namespace, cluster, platform.ready)
         self.register_outputs({"applications": self.applications})
