@@ -28,10 +28,13 @@ def argocd_settings(config: K8treConfig) -> ArgoCdSettings:
     settings = config.agnostics.argocd
     if not uses_realm(config):
         return settings
-    sso = ArgoCdSso(
-        issuer=f"https://keycloak.{config.domain}/realms/k8tre",
-        client_id=REALM_CLIENT,
-        name="K8TRE sign-in",
-        admin_groups=(REALM_ADMINS,),
+    # By the stack file's (camelCase) names: the model accepts nothing else, as a stack file would give it.
+    sso = ArgoCdSso.model_validate(
+        {
+            "issuer": f"https://keycloak.{config.domain}/realms/k8tre",
+            "clientId": REALM_CLIENT,
+            "name": "K8TRE sign-in",
+            "adminGroups": (REALM_ADMINS,),
+        }
     )
     return settings.model_copy(update={"sso": sso})
