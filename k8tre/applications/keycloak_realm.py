@@ -27,6 +27,7 @@ REALM: Final = "k8tre"
 """The realm's name: JupyterHub's and Argo CD's issuer is ``https://keycloak.<domain>/realms/k8tre``."""
 BROWSER_FLOW: Final = "tre browser"
 FORMS_FLOW: Final = "tre browser forms"
+DIRECT_GRANT_FLOW: Final = "tre direct grant"
 ADMIN_GROUP: Final = "tre-admins"
 """Platform administrators (JupyterHub's ``admin_groups``, Argo CD's admin group)."""
 RESEARCHERS_GROUP: Final = "researchers"
@@ -148,6 +149,21 @@ def _flows() -> list[dict[str, Any]]:
             ],
         },
         {
+            # Keycloak creates clients of its own in every imported realm (admin-cli among them, a public client
+            # with the password grant on), so the realm's password grant must demand OTP too, not only the file's
+            # clients. A user without OTP configured cannot use it at all: the grant cannot enrol a factor.
+            "alias": DIRECT_GRANT_FLOW,
+            "description": "Password grant: username, password and OTP, all required",
+            "providerId": "basic-flow",
+            "topLevel": True,
+            "builtIn": False,
+            "authenticationExecutions": [
+                _execution("direct-grant-validate-username", "REQUIRED", 10),
+                _execution("direct-grant-validate-password", "REQUIRED", 20),
+                _execution("direct-grant-validate-otp", "REQUIRED", 30),
+            ],
+        },
+        {
             "alias": FORMS_FLOW,
             "description": "Username and password, then OTP: both required",
             "providerId": "basic-flow",
@@ -220,6 +236,7 @@ def realm(settings: KeycloakRealmSettings, domain: str, project_groups: Sequence
             },
         ],
         "browserFlow": BROWSER_FLOW,
+        "directGrantFlow": DIRECT_GRANT_FLOW,
         "authenticationFlows": _flows(),
         "groups": [{"name": group, "path": f"/{group}"} for group in groups],
         "clients": [_client(client, domain) for client in CLIENTS],

@@ -12,7 +12,15 @@ import pytest
 
 from conftest import graph_of
 from k8tre.applications.jupyterhub import OAUTH_SECRET, jupyterhub_values
-from k8tre.applications.keycloak_realm import BROWSER_FLOW, CLIENTS, FORMS_FLOW, REALM_LABEL, placeholder, realm
+from k8tre.applications.keycloak_realm import (
+    BROWSER_FLOW,
+    CLIENTS,
+    DIRECT_GRANT_FLOW,
+    FORMS_FLOW,
+    REALM_LABEL,
+    placeholder,
+    realm,
+)
 from k8tre.config.layers import JupyterHubSettings, KeycloakRealmSettings
 from k8tre.policies.realm_mfa import mfa_gaps
 from k8tre.policies.registry import evaluate_all
@@ -86,6 +94,16 @@ def _conditional_otp(r: Realm) -> None:
     )
 
 
+def _direct_otp(r: Realm) -> Realm:
+    flow = _flow(r, DIRECT_GRANT_FLOW)["authenticationExecutions"]
+    return next(e for e in flow if e["authenticator"] == "direct-grant-validate-otp")
+
+
+def _password_only_direct_grant(r: Realm) -> None:
+    _password_only_flow(r)
+    _client(r)["authenticationFlowBindingOverrides"] = {"direct_grant": "password only"}
+
+
 BYPASSES: dict[str, Callable[[Realm], None]] = {
     "OTP set-up is no default action": lambda r: r["requiredActions"][0].update(defaultAction=False),
     "OTP set-up disabled": lambda r: r["requiredActions"][0].update(enabled=False),
@@ -97,8 +115,10 @@ BYPASSES: dict[str, Callable[[Realm], None]] = {
     "browser flow is a cookie alone": lambda r: (_cookie_only_flow(r), r.update(browserFlow="cookie")),
     "a password-only alternative": _alternative_password_path,
     "a client overrides the browser flow": _password_only_flow,
-    "a client allows the password grant": _set(_client, directAccessGrantsEnabled=True),
-    "a client leaves the password grant to Keycloak's default": lambda r: _client(r).pop("directAccessGrantsEnabled"),
+    "password grant flow is Keycloak's built-in": lambda r: r.update(directGrantFlow="direct grant"),
+    "password grant flow unset": lambda r: r.pop("directGrantFlow"),
+    "password grant's OTP check optional": _set(_direct_otp, requirement="ALTERNATIVE"),
+    "a client's password grant bound to a flow without OTP": _password_only_direct_grant,
     "a brokered sign-in": lambda r: r.update(identityProviders=[{"alias": "github", "providerId": "github", "enabled": True}]),
     "forms subflow missing": lambda r: r.update(authenticationFlows=[_flow(r, BROWSER_FLOW)]),
 }
@@ -120,6 +140,7 @@ def test_clients_are_confidential_with_placeholder_secrets_and_exact_redirects()
     assert {c["clientId"] for c in r["clients"]} == {"jupyterhub", "argocd", "grafana"}
     for client in r["clients"]:
         assert client["publicClient"] is False and client["clientAuthenticatorType"] == "client-secret"
+        assert client["directAccessGrantsEnabled"] is False and client["implicitFlowEnabled"] is False
         assert re.fullmatch(r"\$\{K8TRE_CLIENT_[A-Z_]+_SECRET\}", client["secret"]), client["secret"]
         assert all("*" not in uri and uri.startswith("https://") for uri in client["redirectUris"])
         assert any(m["protocolMapper"] == "oidc-group-membership-mapper" for m in client["protocolMappers"])
