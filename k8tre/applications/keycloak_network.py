@@ -12,6 +12,8 @@ from typing import Any
 
 from ..agnostics.cloudnative_pg import POSTGRES_PORT
 from ..agnostics.network_policy import dns_egress_rule
+from ..agnostics.seaweedfs import NAMESPACE as SEAWEEDFS_NAMESPACE
+from ..agnostics.seaweedfs import S3_LABELS, S3_PORT
 from ..flows.expect import WORKSPACES, WORLD_ADDRESS, Expect, FlowContext, PodsOf, allow, deny
 from ..flows.model import Entity
 from .keycloak_database import DATABASE_CLUSTER, NAMESPACE
@@ -64,6 +66,13 @@ def keycloak_flows(context: FlowContext) -> list[Expect]:
         deny(keycloak, WORLD_ADDRESS, 443, "Keycloak calls nothing on the internet"),
         deny(keycloak, Entity("kube-apiserver"), 443, "Keycloak has no business with the Kubernetes API"),
     ]
+    if context.seaweedfs:
+        # The in-cluster store (K3s): the grant opened its S3 gateway to this namespace (Platform.object_store_grant).
+        store = PodsOf(SEAWEEDFS_NAMESPACE, S3_LABELS, "seaweedfs-s3")
+        flows += [
+            allow(database, store, S3_PORT, "base backups and WAL go to the object store"),
+            deny(keycloak, store, S3_PORT, "Keycloak itself never writes to the object store"),
+        ]
     if context.jupyterhub:
         # The hub reaches the token endpoint by its public name through the Gateway (jupyterhub_flows), not directly.
         flows += [
