@@ -298,9 +298,3 @@ def name_problems(derived: dict[str, str]) -> list[str]:
         if problem is not None:
             problems.append(problem)
     return problems
-
-
-DATABASE_SERVICE_ACCOUNTS: tuple[tuple[str, str], ...] = (("keycloak", "keycloak-db"),)
-"""(namespace, service account) of each CloudNativePG cluster that backs up to the platform's object store with
-the store's cloud identity: CloudNativePG runs a cluster's instances as a service account named after the
-cluster. The cloud modules federate (Azure) or associate (AWS) the backup identity with each."""

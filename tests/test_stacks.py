@@ -205,7 +205,7 @@ def test_outputs_describe_the_environment(any_stack: str) -> None:
     assert graph.outputs["environment"] in ("dev", "stg", "prod")
     assert graph.outputs["cloud"] in ("azure", "aws", "k3s")
     assert graph.outputs["clusterName"]
-    assert graph.outputs["applications"] == ["jupyterhub"]
+    assert graph.outputs["applications"] == ["jupyterhub", "keycloak"]
 
 
 def test_cloud_inputs_use_the_providers_wire_names(any_stack: str) -> None:

@@ -18,7 +18,7 @@ from ..agnostics.seaweedfs import NAMESPACE as SEAWEEDFS_NAMESPACE
 from ..agnostics.seaweedfs import S3_LABELS, S3_PORT
 from ..config.layers import KeycloakSettings
 from ..infrastructure import Cluster, ObjectStore
-from ..naming import DATABASE_SERVICE_ACCOUNTS
+from ..infrastructure.service_facts import DATABASE_SERVICE_ACCOUNTS
 from ..stage import Stage
 
 NAMESPACE: Final = "keycloak"
@@ -28,7 +28,7 @@ PREFIX: Final = "postgres/keycloak"
 """Where in the store this database's base backups and WAL go."""
 AZURE_CLIENT_ID: Final = "azure.workload.identity/client-id"
 if (NAMESPACE, DATABASE_CLUSTER) not in DATABASE_SERVICE_ACCOUNTS:  # the cloud modules federate the identity to it
-    raise RuntimeError(f"{NAMESPACE}/{DATABASE_CLUSTER} must be listed in naming.DATABASE_SERVICE_ACCOUNTS")
+    raise RuntimeError(f"{NAMESPACE}/{DATABASE_CLUSTER} must be listed in service_facts.DATABASE_SERVICE_ACCOUNTS")
 
 
 def _in_cluster_rule() -> dict[str, object]:

@@ -7,7 +7,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ...naming import DATABASE_SERVICE_ACCOUNTS, AwsNames
+from ...naming import AwsNames
+from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 

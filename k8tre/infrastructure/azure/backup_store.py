@@ -7,7 +7,8 @@ import functools
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources, storage
 
-from ...naming import BACKUP_CONTAINER, DATABASE_SERVICE_ACCOUNTS, AzureNames
+from ...naming import BACKUP_CONTAINER, AzureNames
+from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
 from .account import AzureAccount
