@@ -8,9 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ...naming import AwsNames
-from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
+from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 
 VELERO_NAMESPACE = "velero"
 VELERO_SERVICE_ACCOUNT = "velero"

@@ -8,9 +8,9 @@ import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources, storage
 
 from ...naming import BACKUP_CONTAINER, AzureNames
-from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
+from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 from .account import AzureAccount
 from .data_services import INFRASTRUCTURE_ENCRYPTION
 from .identities import federated_identity, role_definition_id
