@@ -150,7 +150,7 @@ def _unwrap_stdin(graph: Graph) -> None:
 
 
 def _env(graph: Graph, name: str, value: str) -> None:
-    application = _one(graph, _kind("Application"))
+    application = _one(graph, _kind("Application", "jupyterhub"))
     application.inputs["spec"]["source"]["helm"]["valuesObject"]["hub"]["extraEnv"][name] = value
     # and as a container env entry, the place a pod really reads it
     _add(graph, "Pod", "v1", {"containers": [{"name": "x", "image": "quay.io/a/b:1.0", "env": [{"name": name, "value": value}]}]})
@@ -336,8 +336,16 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
             chart="cilium", repositoryOpts={"repo": "https://charts.example.org/cilium"}
         ),
     ),
-    ("pinned-versions", "dev", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="4.x")),
-    ("pinned-versions", "prod", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="HEAD")),
+    (
+        "pinned-versions",
+        "dev",
+        lambda g: _one(g, _kind("Application", "jupyterhub")).inputs["spec"]["source"].update(targetRevision="4.x"),
+    ),
+    (
+        "pinned-versions",
+        "prod",
+        lambda g: _one(g, _kind("Application", "jupyterhub")).inputs["spec"]["source"].update(targetRevision="HEAD"),
+    ),
     ("pinned-versions", "dev", lambda g: _add(g, "Pod", "v1", {"containers": [{"name": "x", "image": "quay.io/jupyter/base"}]})),
     ("pinned-versions", "dev", lambda g: _add(g, "Pod", "v1", {"containers": [{"name": "x", "image": "busybox:latest"}]})),
     ("pinned-versions", "dev", lambda g: g.workloads.append(_workload("busybox"))),
@@ -473,7 +481,14 @@ def test_listener_names_do_not_decide_tls() -> None:
 
 
 def test_a_rule_that_examines_nothing_is_not_evidenced() -> None:
-    finding = _finding(graph_of("dev"), "mfa-required")
+    graph = copy.deepcopy(graph_of("dev"))
+    # Without the realm file (Keycloak off), mfa-required has nothing to judge.
+    graph.resources[:] = [
+        r
+        for r in graph.resources
+        if not (r.inputs.get("kind") == "ConfigMap" and "k8tre.io/realm" in (r.inputs.get("metadata") or {}).get("labels", {}))
+    ]
+    finding = _finding(graph, "mfa-required")
     assert finding.status == "not-evidenced" and not finding.blocks
 
 
