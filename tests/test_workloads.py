@@ -512,7 +512,11 @@ def test_jupyterhub_as_the_chart_delivers_it_by_default_would_neither_sync_nor_a
     seen: dict[str, Any] = {}
 
     def change(graph: Any) -> None:
-        (app,) = graph.of_type("kubernetes:argoproj.io/v1alpha1:Application")
+        (app,) = [
+            a
+            for a in graph.of_type("kubernetes:argoproj.io/v1alpha1:Application")
+            if a.inputs["metadata"]["name"] == "jupyterhub"
+        ]
         values = app.inputs["spec"]["source"]["helm"]["valuesObject"]
         values["hub"]["networkPolicy"]["enabled"] = True
         values["singleuser"]["cloudMetadata"]["blockWithIptables"] = True

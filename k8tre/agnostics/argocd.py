@@ -57,6 +57,8 @@ class ArgoCdTls:
     """What installs the Certificate kind (the cert-manager release)."""
     oidc_client_secret: SecretRef | None = None
     """``k8tre:argocdOidcClientSecret`` when SSO is configured."""
+    oidc_secret_from_realm: bool = False
+    """The TRE realm delivers the Secret ``argocd-oidc`` itself (``argocd_realm``): no stack secret is needed."""
 
 
 def _component(name: str) -> PodsOf:
@@ -154,7 +156,9 @@ class ArgoCd(pulumi.ComponentResource):
         self.namespace = NAMESPACE
         after: list[pulumi.Resource] = [namespace]
         oidc_secret = None
-        if settings.sso is not None:
+        if settings.sso is not None and tls.oidc_secret_from_realm:
+            oidc_secret = OIDC_SECRET  # delivered by the realm's External Secret (applications.keycloak)
+        elif settings.sso is not None:
             if tls.oidc_client_secret is None:
                 raise ValueError("agnostics.argocd.sso needs k8tre:argocdOidcClientSecret")
             secret = oidc_client_secret(

@@ -14,6 +14,7 @@ from ..versions import application_sources, chart
 from .admission import AdmissionGuardRails
 from .argocd import NAMESPACE as ARGOCD_NAMESPACE
 from .argocd import ArgoCd, ArgoCdTls
+from .argocd_realm import argocd_settings, uses_realm
 from .cert_manager import CertManager
 from .cloudnative_pg import CloudNativePg
 from .costs import Costs
@@ -70,10 +71,15 @@ class AgnosticsLayer(pulumi.ComponentResource):
                 f"{name}-argocd",
                 cluster,
                 chart("argo-cd", pins, config.versions.chart_source),
-                settings.argocd,
+                argocd_settings(config),
                 stage,
                 (*application_sources(), *source_hosts(config.applications.apps)),
-                ArgoCdTls(cert_manager.issuer_name, [cert_manager.release], config.secrets.argocd_oidc_client_secret),
+                ArgoCdTls(
+                    cert_manager.issuer_name,
+                    [cert_manager.release],
+                    config.secrets.argocd_oidc_client_secret,
+                    oidc_secret_from_realm=uses_realm(config),
+                ),
                 opts=child,
             )
         self.argocd = argocd
@@ -168,5 +174,6 @@ class AgnosticsLayer(pulumi.ComponentResource):
             storage_classes=storage.classes,
             databases_ready=[cnpg.operator, cnpg.plugin, *storage.classes],
             object_store=store,
+            object_store_grant=seaweedfs.grant if seaweedfs is not None else None,
         )
         self.register_outputs({"argocdNamespace": ARGOCD_NAMESPACE})

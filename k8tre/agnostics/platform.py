@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -10,6 +10,7 @@ import pulumi
 from ..delivery import ArgoDelivery
 from ..infrastructure import ObjectStore
 from .gateway import GatewayRef
+from .generated_secret import GeneratedSecret
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,6 @@ class Platform:
     """What a ``PostgresDatabase`` waits for: the CloudNativePG operator and plugin (their CRDs) and the classes."""
     delivery: ArgoDelivery | None = None
     """A management cluster's Argo CD this environment is registered with; None: its own Argo CD delivers in-cluster."""
+    object_store_grant: Callable[[str, Sequence[pulumi.Resource]], GeneratedSecret] | None = None
+    """For an in-cluster object store (SeaweedFS): lets a namespace's pods reach it and delivers its key pair there
+    (``SeaweedFs.grant``); None where the cloud's store is reached with a workload identity."""

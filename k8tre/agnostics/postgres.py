@@ -8,7 +8,7 @@ and base backups scheduled to object storage with a retention, the cluster prote
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
@@ -37,8 +37,8 @@ class PostgresSpec:
     """The database created at bootstrap."""
     owner: str
     """The application user owning it."""
-    backup: BackupTarget
-    """Where backups go."""
+    backup: BackupTarget | pulumi.Output[BackupTarget]
+    """Where backups go: known now, or built from the platform's object store once its bucket name is known."""
     size: str = "10Gi"
     """Each instance's volume (expandable later: the class allows it)."""
     retention_days: int = 30
@@ -76,17 +76,16 @@ def cluster_spec(name: str, spec: PostgresSpec, stage: Stage, app_secret: str) -
         "primaryUpdateStrategy": "unsupervised",
         "plugins": [{"name": PLUGIN, "isWALArchiver": True, "parameters": {"barmanObjectName": f"{name}-backup"}}],
     }
-    if isinstance(spec.backup.auth, AzureWorkloadIdentity):
-        body["serviceAccountTemplate"] = {
-            "metadata": {"annotations": {"azure.workload.identity/client-id": spec.backup.auth.client_id}}
-        }
+    auth = _known(spec).auth
+    if isinstance(auth, AzureWorkloadIdentity):
+        body["serviceAccountTemplate"] = {"metadata": {"annotations": {"azure.workload.identity/client-id": auth.client_id}}}
         body["inheritedMetadata"] = {"labels": {"azure.workload.identity/use": "true"}}
     return body
 
 
 def object_store_spec(spec: PostgresSpec) -> dict[str, Any]:
     """The ``ObjectStore`` (barmancloud.cnpg.io/v1): destination, credentials, compression, retention."""
-    target = spec.backup
+    target = _known(spec)
     encryption = target.encryption()
     data: dict[str, Any] = {"compression": "gzip", **({"encryption": encryption} if encryption else {})}
     wal: dict[str, Any] = {"compression": "gzip", **({"encryption": encryption} if encryption else {})}
@@ -112,11 +111,12 @@ def instance_policy(name: str, spec: PostgresSpec) -> dict[str, Any]:
     """The instances' CiliumNetworkPolicy: the operator and the namespace's pods in; replication, API, store out."""
     instances = {"matchLabels": {"cnpg.io/cluster": name}}
     operator = {"matchLabels": {NAMESPACE_LABEL: OPERATOR_NAMESPACE, **{f"k8s:{k}": v for k, v in OPERATOR_LABELS.items()}}}
-    hosts = [*spec.backup.store_hosts(spec.region), *spec.backup.egress_fqdns]
+    backup = _known(spec)
+    hosts = [*backup.store_hosts(spec.region), *backup.egress_fqdns]
     return {
         "apiVersion": "cilium.io/v2",
         "kind": "CiliumNetworkPolicy",
-        "metadata": {"name": f"{name}-postgres", "namespace": spec.namespace, "labels": {"k8tre.io/policy": "service"}},
+        "metadata": _policy_metadata(name, spec.namespace),
         "spec": {
             "description": f"Postgres {name}: the operator, replication and the namespace's clients; backups out",
             "endpointSelector": {"matchLabels": {"cnpg.io/cluster": name, **INSTANCE_LABELS}},
@@ -128,12 +128,23 @@ def instance_policy(name: str, spec: PostgresSpec) -> dict[str, Any]:
                 {"toEndpoints": [instances], "toPorts": tcp(POSTGRES_PORT)},
                 {"toEntities": ["kube-apiserver"]},
                 dns_egress_rule(hosts),
-                *egress_to_names(spec.backup.store_hosts(spec.region), spec.backup.store_port()),
-                *egress_to_names(spec.backup.egress_fqdns),
-                *spec.backup.identity_egress(),
+                *egress_to_names(backup.store_hosts(spec.region), backup.store_port()),
+                *egress_to_names(backup.egress_fqdns),
+                *backup.identity_egress(),
             ],
         },
     }
+
+
+def _policy_metadata(name: str, namespace: str) -> dict[str, Any]:
+    return {"name": f"{name}-postgres", "namespace": namespace, "labels": {"k8tre.io/policy": "service"}}
+
+
+def _known(spec: PostgresSpec) -> BackupTarget:
+    """The spec's backup target, which the component resolves before building any object from it."""
+    if isinstance(spec.backup, pulumi.Output):
+        raise TypeError("the backup target must be resolved before an object is built from it")
+    return spec.backup
 
 
 def tcp(port: int) -> list[dict[str, Any]]:
@@ -170,6 +181,12 @@ class PostgresDatabase(pulumi.ComponentResource):
         if spec.retention_days < 1:
             raise ValueError(f"Postgres {cluster_name}: retention_days must be at least 1, got {spec.retention_days}")
         self.secret = f"{cluster_name}-app-user"
+        # A cloud bucket's name is known only once the bucket exists: the specs that name it wait for it.
+        target = spec.backup if isinstance(spec.backup, pulumi.Output) else pulumi.Output.from_input(spec.backup)
+
+        def resolved(backup: BackupTarget) -> PostgresSpec:
+            return replace(spec, backup=backup)
+
         password = generated_secret(
             f"{name}-app-user",
             secret_name=self.secret,
@@ -187,7 +204,7 @@ class PostgresDatabase(pulumi.ComponentResource):
                 "apiVersion": "barmancloud.cnpg.io/v1",
                 "kind": "ObjectStore",
                 "metadata": {"name": f"{cluster_name}-backup", "namespace": spec.namespace},
-                "spec": object_store_spec(spec),
+                "spec": target.apply(lambda b: object_store_spec(resolved(b))),
             },
             cluster,
             self,
@@ -199,7 +216,7 @@ class PostgresDatabase(pulumi.ComponentResource):
                 "apiVersion": "postgresql.cnpg.io/v1",
                 "kind": "Cluster",
                 "metadata": {"name": cluster_name, "namespace": spec.namespace},
-                "spec": cluster_spec(cluster_name, spec, stage, self.secret),
+                "spec": target.apply(lambda b: cluster_spec(cluster_name, resolved(b), stage, self.secret)),
             },
             cluster,
             self,
@@ -218,6 +235,12 @@ class PostgresDatabase(pulumi.ComponentResource):
             self,
             depends_on=[database],
         )
-        self.policy = custom_object(f"{name}-policy", instance_policy(cluster_name, spec), cluster, self, depends_on=depends_on)
+        policy = {
+            "apiVersion": "cilium.io/v2",
+            "kind": "CiliumNetworkPolicy",
+            "metadata": _policy_metadata(cluster_name, spec.namespace),
+            "spec": target.apply(lambda b: instance_policy(cluster_name, resolved(b))["spec"]),
+        }
+        self.policy = custom_object(f"{name}-policy", policy, cluster, self, depends_on=depends_on)
         self.service = f"{cluster_name}-rw"
         self.register_outputs({"service": self.service, "secret": self.secret})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from ..agnostics import Platform
+from ..agnostics.argocd_realm import uses_realm
 from ..config import K8treConfig
 from ..infrastructure import Cluster
 from ..stage import Stage
@@ -12,6 +13,7 @@ from ..versions import chart
 from . import jupyterhub
 from .app_projects import PLATFORM_PROJECT, platform_project_spec, research_project_spec
 from .delivery import TeamDelivery
+from .keycloak import Keycloak
 from .project import IN_CLUSTER, ArgoProject
 from .research_project import ResearchProject
 
@@ -54,8 +56,9 @@ class ApplicationLayer(pulumi.ComponentResource):
         )
         # JupyterHub serves the active projects that use it; a retired project keeps its data, not its workspaces.
         served = [p for p in config.applications.projects if hub.enabled and p.active and "jupyterhub" in p.applications]
+        hub_component = None
         if hub.enabled:
-            jupyterhub.JupyterHub(
+            hub_component = jupyterhub.JupyterHub(
                 f"{name}-jupyterhub",
                 cluster,
                 platform,
@@ -84,4 +87,22 @@ class ApplicationLayer(pulumi.ComponentResource):
         if config.applications.teams:
             teams = TeamDelivery(f"{name}-teams", config.applications, cluster, platform, stage, server=server, opts=child)
             self.applications += teams.applications
+        if config.applications.keycloak.enabled:
+            identity = Keycloak(
+                f"{name}-keycloak",
+                cluster,
+                platform,
+                chart("keycloakx", pins),
+                config.applications.keycloak,
+                [project.group for project in config.applications.projects],
+                stage,
+                opts=child,
+            )
+            self.applications.append("keycloak")
+            if hub_component is not None:
+                # The hub's client secret, where jupyterhub.py reads it (OAUTH_SECRET, key client-secret).
+                identity.deliver("jupyterhub", jupyterhub.NAMESPACE, cluster, [hub_component])
+            if uses_realm(config):
+                # Argo CD signs in through the realm (agnostics.argocd_realm): its client secret goes to Argo CD.
+                identity.deliver_argocd(platform.argocd_namespace, cluster, platform.ready)
         self.register_outputs({"applications": self.applications})

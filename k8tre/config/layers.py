@@ -96,6 +96,7 @@ ALLOWED_REGISTRIES: tuple[str, ...] = (
     "public.ecr.aws/ebs-csi-driver",
     "public.ecr.aws/efs-csi-driver",
     "public.ecr.aws/eks",
+    "quay.io/keycloak",
 )
 """Exactly where the pinned charts' images come from (every stack's ``images.txt``, which includes the images
 the Prometheus Operator starts from its custom resources), by organisation rather than whole registry: anyone
@@ -105,7 +106,7 @@ HAProxy from the Docker official images on ECR Public; External Secrets, CloudNa
 and the PostgreSQL images it starts), OpenCost and kube-webhook-certgen on ghcr.io; external-dns and
 kube-state-metrics on registry.k8s.io; fluent-bit on its own registry; Grafana, VictoriaLogs, Velero and its
 plugins, SeaweedFS and Longhorn on Docker Hub; the EBS and EFS CSI drivers and their sidecars, and the AWS Load
-Balancer Controller (AWS's ``eks`` organisation), on ECR Public."""
+Balancer Controller (AWS's ``eks`` organisation), on ECR Public; Keycloak on quay.io."""
 
 
 class AdmissionSettings(K8treModel):
@@ -210,6 +211,34 @@ class ProjectSettings(K8treModel):
         return (default,)
 
 
+class KeycloakRealmSettings(K8treModel):
+    """The TRE realm's session and sign-in policy (Keycloak realm settings; times in seconds)."""
+
+    sso_session_idle_timeout: Annotated[int, Field(ge=300, le=28800)] = 1800
+    """A session unused this long ends (``ssoSessionIdleTimeout``): 30 minutes, as an unattended desk must not stay signed in."""
+    sso_session_max_lifespan: Annotated[int, Field(ge=3600, le=86400)] = 36000
+    """A session ends after this long however active (``ssoSessionMaxLifespan``): a working day of 10 hours."""
+    access_token_lifespan: Annotated[int, Field(ge=60, le=900)] = 300
+    """How long an access token is honoured (``accessTokenLifespan``): short, so a disabled user loses access quickly."""
+    password_min_length: Annotated[int, Field(ge=12, le=128)] = 14
+    """Shortest password accepted (NCSC password guidance favours length over composition rules)."""
+    brute_force_failures: Annotated[int, Field(ge=3, le=20)] = 5
+    """Failed sign-ins before the account is temporarily locked (``failureFactor``)."""
+
+
+class KeycloakSettings(K8treModel):
+    """The TRE's identity provider: Keycloak with the ``k8tre`` realm, MFA required for every user."""
+
+    enabled: bool = True
+    """Deliver Keycloak (JupyterHub, and Argo CD and Grafana SSO when on, sign users in through it)."""
+    realm: KeycloakRealmSettings = KeycloakRealmSettings()
+    """Session timeouts, password and lockout policy of the ``k8tre`` realm."""
+    database_size_gib: Annotated[int, Field(ge=1, le=1024)] = 10
+    """Each database instance's volume."""
+    backup_retention_days: Annotated[int, Field(ge=7, le=3650)] = 30
+    """How long the database's base backups and WAL are kept."""
+
+
 class ApplicationsConfig(K8treModel):
     """User-facing services delivered by Argo CD."""
 
@@ -224,6 +253,8 @@ class ApplicationsConfig(K8treModel):
     """Teams, each with its own Argo CD project (sources, namespaces, kinds, and the groups that may sync it)."""
     apps: tuple[CustomApplication, ...] = ()
     """Further applications delivered by Argo CD from this file, each in a team's project."""
+    keycloak: KeycloakSettings = KeycloakSettings()
+    """Keycloak, the identity provider (MFA required)."""
 
 
 class VersionOverrides(K8treModel):

@@ -144,6 +144,12 @@ def _external_secrets(release: str) -> list[_ModelPod]:
     ]
 
 
+def _keycloakx(release: str) -> list[_ModelPod]:
+    # keycloakx 7.x: ``keycloak.selectorLabels`` in ``templates/_helpers.tpl``; http 8080, management 9000.
+    labels = {"app.kubernetes.io/name": "keycloakx", "app.kubernetes.io/instance": release}
+    return [(f"{release}-keycloakx", labels, {"http": 8080, "http-internal": 9000})]
+
+
 _CHARTS: Final = {
     "jupyterhub": _jupyterhub,
     "argo-cd": _argocd,
@@ -155,6 +161,7 @@ _CHARTS: Final = {
     "velero": _velero,
     "seaweedfs": _seaweedfs,
     "external-secrets": _external_secrets,
+    "keycloakx": _keycloakx,
 }
 
 

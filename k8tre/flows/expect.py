@@ -127,3 +127,5 @@ class FlowContext:
     """Applications from config (``applications.custom_app_flows.AppFlows``), read from the render."""
     argocd_sources: tuple[str, ...] = ()
     """Hosts of the rendered Applications' source repositories (Argo CD's repo server fetches from them)."""
+    keycloak: bool = False
+    """Whether Keycloak (the ``keycloak`` namespace) is rendered."""

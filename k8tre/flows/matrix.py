@@ -24,12 +24,15 @@ from ..agnostics.external_secrets import external_secrets_flows, store_endpoints
 from ..agnostics.issuers import solver_targets
 from ..agnostics.network_policy import SYSTEM_NAMESPACES, cluster_flows
 from ..agnostics.observability_network import observability_flows, operator_pods
+from ..agnostics.postgres_pods import database_pods
 from ..agnostics.seaweedfs import seaweedfs_flows
 from ..agnostics.storage import storage_flows
 from ..agnostics.velero import backup_hosts, velero_flows
 from ..applications.custom_app_flows import apps_in, custom_app_flows
 from ..applications.jupyterhub import NAMESPACE as JUPYTERHUB_NAMESPACE
 from ..applications.jupyterhub_network import jupyterhub_flows
+from ..applications.keycloak_database import NAMESPACE as KEYCLOAK_NAMESPACE
+from ..applications.keycloak_network import keycloak_flows
 from ..applications.research_project import PROJECT_LABEL, project_flows
 from ..applications.workspace_flows import workspace_flows, workspace_namespaces
 from ..offline.graph import Graph
@@ -129,6 +132,7 @@ def context_of(graph: Graph) -> FlowContext:
         registered_api_servers=registered_api_servers(graph.outputs),
         applications=apps_in(graph.manifests()),
         argocd_sources=tuple(sorted({urlparse(url).hostname or "" for url in _repo_urls(graph)} - {""})),
+        keycloak=KEYCLOAK_NAMESPACE in namespaces,
     )
 
 
@@ -160,6 +164,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *registered_cluster_flows(context),
         *custom_app_flows(context.applications),
         *workspace_flows(context, JUPYTERHUB_NAMESPACE),
+        *keycloak_flows(context),
     ]
     if context.argocd:
         return flows
@@ -195,6 +200,8 @@ def population(graph: Graph) -> list[Pod]:
     pods += [project_workload(name, namespaces) for name, labels in namespaces.items() if PROJECT_LABEL in labels]
     # Prometheus and Alertmanager pods exist only once the Prometheus Operator acts on their resources.
     pods += operator_pods(all_objects(graph), namespaces)
+    # Postgres instances exist only once CloudNativePG acts on their Cluster resources.
+    pods += database_pods(all_objects(graph), namespaces)
     return [*pods, KUBE_DNS]
 
 

@@ -237,3 +237,9 @@ class SecretStoreFacts:
     """Kubernetes provider only: the namespace that holds the store's Secrets (the agnostics layer creates it)."""
     reader: str | None = None
     """Kubernetes provider only: the service account that may read that namespace's Secrets."""
+
+
+DATABASE_SERVICE_ACCOUNTS: tuple[tuple[str, str], ...] = (("keycloak", "keycloak-db"),)
+"""(namespace, service account) of each CloudNativePG cluster that backs up to the platform's object store with
+the store's cloud identity: CloudNativePG runs a cluster's instances as a service account named after the
+cluster. The cloud modules federate (Azure) or associate (AWS) the backup identity with each."""

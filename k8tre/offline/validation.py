@@ -16,6 +16,7 @@ from ..agnostics.monitoring_values import FREE_FORM_VALUES as KUBE_PROMETHEUS_ST
 from ..agnostics.seaweedfs import FREE_FORM_VALUES as SEAWEEDFS_FREE_FORM
 from ..agnostics.storage_drivers import FREE_FORM_VALUES as STORAGE_FREE_FORM
 from ..agnostics.velero_values import FREE_FORM_VALUES as VELERO_FREE_FORM
+from ..applications.keycloak_values import FREE_FORM_VALUES as KEYCLOAK_FREE_FORM
 from ..infrastructure.aws.load_balancer_controller import FREE_FORM_VALUES as LB_CONTROLLER_FREE_FORM
 from ..infrastructure.cilium import FREE_FORM_VALUES as CILIUM_FREE_FORM
 from ..versions import CHARTS
@@ -41,6 +42,7 @@ FREE_FORM: Mapping[str, tuple[str, ...]] = {
     "seaweedfs": SEAWEEDFS_FREE_FORM,
     "velero": VELERO_FREE_FORM,
     "aws-load-balancer-controller": LB_CONTROLLER_FREE_FORM,
+    "keycloakx": KEYCLOAK_FREE_FORM,
 }
 """Per chart, value maps whose children are not chart keys (so not in the chart's values.yaml)."""
 

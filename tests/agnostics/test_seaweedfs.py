@@ -33,15 +33,16 @@ def test_seaweedfs_runs_only_where_the_cloud_has_no_object_store(stack: str, ins
     assert any(r.type == "k8tre:agnostics:SeaweedFs" for r in graph.resources) is installed
 
 
-def test_keys_are_generated_secrets_in_the_store_and_in_velero_namespace_alone() -> None:
+def test_keys_are_generated_secrets_in_the_store_and_its_clients_namespaces_alone() -> None:
     graph = graph_of("k3s-dev")
-    # Delivered by ExternalSecrets into the store's namespace and Velero's alone, both reading one store entry.
+    # Delivered by ExternalSecrets into the store's namespace and its clients' alone (Velero, Keycloak's database
+    # backups), all reading one store entry.
     externals = [
         r
         for r in graph.of_type("kubernetes:external-secrets.io/v1:ExternalSecret")
         if r.inputs["spec"]["target"]["name"] == CREDENTIALS.secret_name
     ]
-    assert sorted(r.inputs["metadata"]["namespace"] for r in externals) == ["seaweedfs", "velero"]
+    assert sorted(r.inputs["metadata"]["namespace"] for r in externals) == ["keycloak", "seaweedfs", "velero"]
     assert all(r.inputs["metadata"]["name"] == CREDENTIALS.secret_name for r in externals)
     keys = {CREDENTIALS.access_key_key, CREDENTIALS.secret_key_key}
     assert all(keys <= {d["secretKey"] for d in r.inputs["spec"]["data"]} for r in externals)

@@ -186,7 +186,11 @@ def test_federated_credentials_bind_the_right_service_accounts() -> None:
         "system:serviceaccount:external-dns:external-dns",
         "system:serviceaccount:external-secrets:external-secrets",
         "system:serviceaccount:velero:velero",
+        # Keycloak's database backs up to Velero's container as Velero's identity (naming.DATABASE_SERVICE_ACCOUNTS).
+        "system:serviceaccount:keycloak:keycloak-db",
     }
+    velero, database = (credentials[f"system:serviceaccount:{s}"] for s in ("velero:velero", "keycloak:keycloak-db"))
+    assert database.inputs["resourceName"] == velero.inputs["resourceName"], "the database uses the backup identity"
     issuers = {credential.inputs["issuer"] for credential in credentials.values()}
     assert len(issuers) == 1, "every identity trusts the one cluster's OIDC issuer"
     assert _cluster(graph).inputs["oidcIssuerProfile"]["enabled"] and issuers.pop().startswith("https://")

@@ -75,6 +75,6 @@ def test_images_list_includes_the_notebook_image_jupyterhub_starts_at_run_time()
 
     graph = expanded_graph_of("dev")
     listed = images(graph)
-    (application,) = [m for m in graph.manifests() if m.get("kind") == "Application"]
+    (application,) = [m for m in graph.manifests() if m.get("kind") == "Application" and m["metadata"]["name"] == "jupyterhub"]
     image = application["spec"]["source"]["helm"]["valuesObject"]["singleuser"]["image"]
     assert f"{image['name']}:{image['tag']}" in listed, "no rendered pod names it, but every workspace runs it"

@@ -71,9 +71,10 @@ def test_check_dir_passes_an_unchanged_render(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(ROOT)
     result = runner.invoke(app, ["check", str(_render(tmp_path)), "--out", str(tmp_path / "report")])
     assert "FAIL tls-on-every-route" not in result.output, result.output
-    assert "NOT EVIDENCED mfa-required" in result.output
+    # The realm file is in the render: the rule judges it (and passes the realm as written).
+    assert "ok   mfa-required" in result.output, result.output
     data = json.loads((tmp_path / "report" / "check.json").read_text())
-    assert {e["rule"]: e["status"] for e in data["rules"]}["mfa-required"] == "not-evidenced"
+    assert {e["rule"]: e["status"] for e in data["rules"]}["mfa-required"] == "pass"
 
 
 def test_check_dir_fails_a_listener_switched_to_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,9 @@ import pytest
 import yaml
 
 from conftest import ALL_STACKS, expanded_graph_of, graph_of
+from k8tre.applications.keycloak_realm import realm as tre_realm
 from k8tre.chart_lock import PROGRAM_DIR, chart_name
+from k8tre.config.layers import KeycloakRealmSettings
 from k8tre.offline.graph import Graph, Options, RecordedResource, Secret
 from k8tre.offline.workloads import ExpandedRelease
 from k8tre.policies.registry import RULES, Finding, evaluate_all
@@ -148,7 +150,7 @@ def _unwrap_stdin(graph: Graph) -> None:
 
 
 def _env(graph: Graph, name: str, value: str) -> None:
-    application = _one(graph, _kind("Application"))
+    application = _one(graph, _kind("Application", "jupyterhub"))
     application.inputs["spec"]["source"]["helm"]["valuesObject"]["hub"]["extraEnv"][name] = value
     # and as a container env entry, the place a pod really reads it
     _add(graph, "Pod", "v1", {"containers": [{"name": "x", "image": "quay.io/a/b:1.0", "env": [{"name": name, "value": value}]}]})
@@ -338,8 +340,16 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
             chart="cilium", repositoryOpts={"repo": "https://charts.example.org/cilium"}
         ),
     ),
-    ("pinned-versions", "dev", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="4.x")),
-    ("pinned-versions", "prod", lambda g: _one(g, _kind("Application")).inputs["spec"]["source"].update(targetRevision="HEAD")),
+    (
+        "pinned-versions",
+        "dev",
+        lambda g: _one(g, _kind("Application", "jupyterhub")).inputs["spec"]["source"].update(targetRevision="4.x"),
+    ),
+    (
+        "pinned-versions",
+        "prod",
+        lambda g: _one(g, _kind("Application", "jupyterhub")).inputs["spec"]["source"].update(targetRevision="HEAD"),
+    ),
     ("pinned-versions", "dev", lambda g: _add(g, "Pod", "v1", {"containers": [{"name": "x", "image": "quay.io/jupyter/base"}]})),
     ("pinned-versions", "dev", lambda g: _add(g, "Pod", "v1", {"containers": [{"name": "x", "image": "busybox:latest"}]})),
     ("pinned-versions", "dev", lambda g: g.workloads.append(_workload("busybox"))),
@@ -438,9 +448,13 @@ def test_every_mandatory_rule_has_a_violation_test() -> None:
 
 def test_mfa_rule_passes_a_realm_that_requires_otp() -> None:
     graph = copy.deepcopy(graph_of("dev"))
-    realm = {"realm": "k8tre", "requiredActions": [{"alias": "CONFIGURE_TOTP", "enabled": True, "defaultAction": True}]}
+    assert _finding(graph, "mfa-required").status == "pass", "the stack's own realm requires OTP"
+    realm = tre_realm(KeycloakRealmSettings(), "dev.example", ())
     _add(graph, "KeycloakRealmImport", "k8s.keycloak.org/v2beta1", {"realm": realm})
     assert _finding(graph, "mfa-required").status == "pass"
+    realm["requiredActions"] = [{"alias": "CONFIGURE_TOTP", "enabled": True, "defaultAction": True}]
+    realm["browserFlow"] = "browser"  # Keycloak's built-in flow, not in the file: OTP only for users who configured it
+    assert _finding(graph, "mfa-required").status == "fail"
 
 
 def test_backups_are_advisory_and_a_schedule_satisfies_them() -> None:
@@ -471,7 +485,14 @@ def test_listener_names_do_not_decide_tls() -> None:
 
 
 def test_a_rule_that_examines_nothing_is_not_evidenced() -> None:
-    finding = _finding(graph_of("dev"), "mfa-required")
+    graph = copy.deepcopy(graph_of("dev"))
+    # Without the realm file (Keycloak off), mfa-required has nothing to judge.
+    graph.resources[:] = [
+        r
+        for r in graph.resources
+        if not (r.inputs.get("kind") == "ConfigMap" and "k8tre.io/realm" in (r.inputs.get("metadata") or {}).get("labels", {}))
+    ]
+    finding = _finding(graph, "mfa-required")
     assert finding.status == "not-evidenced" and not finding.blocks
 
 

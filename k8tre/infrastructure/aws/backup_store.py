@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from ...naming import AwsNames
 from ...stage import Stage
 from ..cluster import ObjectStore, WorkloadIdentity
+from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 from .pod_identity import PodIdentityNames, pod_identity_role
 
 VELERO_NAMESPACE = "velero"
@@ -148,6 +149,17 @@ class S3BackupStore(pulumi.ComponentResource):
             },
         )
         (self.policy,) = identity.inline
+        for namespace, service_account in DATABASE_SERVICE_ACCOUNTS:
+            # Database backups (CloudNativePG's Barman Cloud plugin) write to the same bucket with the same role.
+            aws.eks.PodIdentityAssociation(
+                f"{name}-{namespace}-{service_account}-identity",
+                cluster_name=cluster_name,
+                namespace=namespace,
+                service_account=service_account,
+                role_arn=identity.role.arn,
+                tags=dict(stage.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         # The plugin's AWS SDK uses the regional virtual-hosted name; Kopia's minio-go client (the node agent's
         # uploads) the dual-stack one, on by default (minio-go api.go, s3DualstackEnabled).
         host = pulumi.Output.concat(self.bucket.bucket, f".s3.{region}.amazonaws.com")

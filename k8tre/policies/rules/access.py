@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from ...offline.graph import Graph, RecordedResource
 from ..facts import environment, is_prod, managed_clusters, objects, plain, releases
 from ..k3s_script import deployer_problems
+from ..realm_mfa import mfa_gaps
 from ..registry import Evaluation, rule
+
+REALM_LABEL = "k8tre.io/realm"
+"""Label on a ConfigMap carrying a realm file Keycloak imports (``k8tre.applications.keycloak_realm``)."""
 
 INTERNAL_LB = {
     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
@@ -61,23 +68,37 @@ def k3s_admin_kubeconfig(graph: Graph) -> list[tuple[RecordedResource, str]]:
 
 @rule(
     "mfa-required",
-    "The identity realm requires a second factor for every user.",
+    "The identity realm requires a second factor for every user: OTP set-up is a default required action, and "
+    "no path through the browser flow, a client's flow override, the password grant or a brokered sign-in skips it.",
     satre=("3.2.04",),
     severity="mandatory",
 )
 def mfa(graph: Graph) -> Evaluation:
-    """Every imported Keycloak realm makes OTP (or WebAuthn) a required action or required in its browser flow."""
+    """Every realm the render imports (a realm file in a labelled ConfigMap, or a ``KeycloakRealmImport``) is judged."""
     result = Evaluation()
-    for realm in objects(graph, "KeycloakRealmImport"):
-        spec = plain(realm.inputs.get("spec")) or {}
-        body = spec.get("realm") or {}
-        required = {a.get("alias") for a in body.get("requiredActions", []) if a.get("enabled") and a.get("defaultAction")}
-        result.check(
-            realm.urn,
-            bool(required & {"CONFIGURE_TOTP", "webauthn-register"}),
-            "realm does not require users to set up a second factor",
-        )
+    for urn, realm in rendered_realms(graph):
+        gaps = mfa_gaps(realm)
+        result.check(urn, not gaps, "; ".join(gaps))
     return result
+
+
+def rendered_realms(graph: Graph) -> list[tuple[str, dict[str, Any]]]:
+    """(URN, realm representation) of every realm the render makes Keycloak import."""
+    realms: list[tuple[str, dict[str, Any]]] = []
+    for config_map in objects(graph, "ConfigMap"):
+        labels = (plain(config_map.inputs.get("metadata")) or {}).get("labels") or {}
+        if REALM_LABEL not in labels:
+            continue
+        for document in (plain(config_map.inputs.get("data")) or {}).values():
+            try:
+                realm = json.loads(document)
+            except (TypeError, ValueError):
+                realm = {"realm": "unreadable realm file"}
+            realms.append((config_map.urn, realm if isinstance(realm, dict) else {}))
+    for imported in objects(graph, "KeycloakRealmImport"):
+        spec = plain(imported.inputs.get("spec")) or {}
+        realms.append((imported.urn, spec.get("realm") or {}))
+    return realms
 
 
 @rule(

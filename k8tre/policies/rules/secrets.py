@@ -102,7 +102,10 @@ def plaintext_secrets(value: Any, path: str = "", *, credential_place: bool = Fa
                 "create",
                 "stdin",
             )
-            yield from plaintext_secrets(item, where, credential_place=place or (credential_place and key != "name"))
+            # A name, or an ExternalSecret's remoteRef (which names a store entry, e.g. k8tre-dev/keycloak-jupyterhub-oauth),
+            # holds no value; known credential formats are still caught there.
+            inherited = credential_place and key not in ("name", "remoteRef")
+            yield from plaintext_secrets(item, where, credential_place=place or inherited)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from plaintext_secrets(item, f"{path}[{index}]", credential_place=credential_place)
