@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from collections.abc import Sequence
 from typing import Any, cast
 
 import pulumi
@@ -41,9 +42,18 @@ class AksCluster(pulumi.ComponentResource):
     result: ProvisionedCluster
     """What the infrastructure layer hands on."""
 
-    def __init__(self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: AzureClusterConfig,
+        stage: Stage,
+        *,
+        registries: Sequence[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("k8tre:infrastructure:AksCluster", name, None, opts)
         self._name = name
+        self._registries = tuple(registries)
         child = pulumi.ResourceOptions(parent=self)
         self.resource_group = resources.ResourceGroup(
             f"{name}-rg",
@@ -55,7 +65,7 @@ class AksCluster(pulumi.ComponentResource):
         account = deploying_account(self)
         hub = self._hub(config, stage)
         exports: dict[str, pulumi.Input[Any]] = {"hub": hub_outputs(hub)} if isinstance(config.hub, CreatedHub) else {}
-        spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, opts=child)
+        spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, registries=registries, opts=child)
         private = config.api_server.private if config.api_server.private is not None else stage.is_prod
         control_plane = control_plane_identity(
             name,
@@ -276,7 +286,9 @@ class AksCluster(pulumi.ComponentResource):
         groups = (names.rule_collection_group, names.api_rule_collection_group)
         fqdn: pulumi.Output[str | None] = pulumi.Output.from_input(None) if private else self.managed_cluster.fqdn
         return fqdn.apply(
-            lambda api: hub_owner_rule_groups(groups, config.location, [config.vnet_cidr], config.egress_allowlist, api)
+            lambda api: hub_owner_rule_groups(
+                groups, config.location, [config.vnet_cidr], config.egress_allowlist, api, self._registries
+            )
         )
 
     def _feature(self, part: str, namespace: str, feature: str) -> features.SubscriptionFeatureRegistration:
