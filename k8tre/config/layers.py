@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..versions import ChartName
+from .alerting import AlertingSettings
 from .base import K8treModel
 from .types import ChartVersion, Fqdn
 
@@ -137,6 +138,8 @@ class AgnosticsConfig(K8treModel):
     """Admission guard rails."""
     backups: BackupSettings = BackupSettings()
     """Scheduled backups (Velero) and, where the cloud has none, the in-cluster object store."""
+    alerting: AlertingSettings = AlertingSettings()
+    """Where Alertmanager sends alerts, by severity (a receiver is required outside dev)."""
 
 
 class JupyterHubSettings(K8treModel):

@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import model_validator
 
 from ..chart_lock import locked_versions
+from .alerting import alerting_issues
 from .base import K8treModel
 from .cluster import ClusterConfig
 from .guardrails import AcceptedRisk, guard_rail_issues
@@ -56,6 +57,7 @@ class K8treConfig(K8treModel):
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Self:
         issues = [*network_issues(self), *cluster_issues(self), *_platform_issues(self), *guard_rail_issues(self)]
+        issues += alerting_issues(self)
         if issues:
             raise ConfigRuleError(issues)
         return self

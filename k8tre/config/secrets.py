@@ -38,6 +38,10 @@ class Secrets(K8treModel):
     """Argo CD's OIDC client secret (``k8tre:argocdOidcClientSecret``), for ``agnostics.argocd.sso``."""
     rfc2136_tsig_secret: SecretRef | None = None
     """Base64 secret of the TSIG key for ``cluster.rfc2136`` (``k8tre:rfc2136TsigSecret``)."""
+    alerting_default_secret: SecretRef | None = None
+    """The default alert receiver's webhook URL or SMTP password (``k8tre:alertingDefaultSecret``)."""
+    alerting_critical_secret: SecretRef | None = None
+    """The critical alert receiver's webhook URL or SMTP password (``k8tre:alertingCriticalSecret``)."""
 
     model_config = {"arbitrary_types_allowed": True}
 

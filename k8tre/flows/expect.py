@@ -117,3 +117,5 @@ class FlowContext:
     """The ClusterSecretStore's provider kind (``azurekv``, ``aws``, ``kubernetes``), as rendered."""
     secret_store_fqdns: tuple[str, ...] = ()
     """Names External Secrets' controller must reach to read the rendered store."""
+    alert_receivers: tuple[tuple[str, int], ...] = ()
+    """(host, port) Alertmanager's receivers send to, as its rendered pods declare them."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..agnostics.alerting import alerting_flows, receiver_targets
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.argocd_sso import sso_hosts
 from ..agnostics.cert_manager import cert_manager_flows
@@ -119,6 +120,12 @@ def context_of(graph: Graph) -> FlowContext:
         seaweedfs=any(r["chart"] == "seaweedfs" for r in graph.helm_releases()),
         secret_store=",".join(sorted({kind for provider in stores for kind in provider})),
         secret_store_fqdns=tuple(dict.fromkeys(name for provider in stores for name in store_endpoints(provider))),
+        alert_receivers=tuple(
+            target
+            for r in graph.helm_releases()
+            if r["chart"] == "kube-prometheus-stack"
+            for target in receiver_targets(r["values"])
+        ),
     )
 
 
@@ -137,6 +144,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *external_secrets_flows(context),
         *jupyterhub_flows(context, JUPYTERHUB_NAMESPACE),
         *project_flows(context),
+        *alerting_flows(context),
     ]
 
 

@@ -47,7 +47,7 @@ def fqdn_matches(pattern: str, name: str) -> bool:
     if pattern == "*":
         return True
     if pattern.startswith("*."):
-        return name.endswith(pattern[1:])
+        return name.endswith("." + pattern[2:])
     if pattern.startswith("*"):
         return name.endswith(pattern[1:])
     return pattern == name
@@ -85,6 +85,12 @@ def _private_suffixes(graph: Graph) -> set[str]:
 
 def _is_private(name: str, suffixes: set[str]) -> bool:
     return any(name == suffix or name.endswith("." + suffix) for suffix in suffixes)
+
+
+def _reaches_https(rule: dict[str, Any]) -> bool:
+    """An egress rule without ports reaches every port, HTTPS included; otherwise only if it names 443."""
+    ports = [p for to in rule.get("toPorts") or [] for p in to.get("ports") or []]
+    return not ports or any(str(p.get("port")) == "443" for p in ports)
 
 
 def _chart_sources(graph: Graph) -> Iterator[tuple[str, str]]:
@@ -156,10 +162,11 @@ def firewall_allows_policy_fqdns(graph: Graph, ctx: PreflightContext) -> Evaluat
         where = f"{policy['metadata'].get('namespace', '')}/{policy['metadata'].get('name')}".lstrip("/")
         specs = [policy.get("spec") or {}, *(policy.get("specs") or [])]
         for rule in (rule for spec in specs for rule in spec.get("egress") or []):
+            if not _reaches_https(rule):
+                continue  # another protocol (SMTP submission, say) needs a network rule, not an application rule
             for selector in rule.get("toFQDNs") or []:
                 name = str(selector.get("matchName") or "")
                 if name and not _is_private(name.lower(), private):
                     needs.setdefault(name.lower(), f"policy {where} lets pods reach {name}")
     _judge(evaluation, graph, needs)
     return evaluation
-
