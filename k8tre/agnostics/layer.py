@@ -106,6 +106,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
             monitoring.namespace_resource,
             monitoring.release,
             opts=child,
+            prices=config.agnostics.costs.prices,
         )
         if cluster.platform.private_dns is not None:
             # Independent of the other releases: it needs only its namespace and the Gateway API CRDs (infrastructure).

@@ -9,6 +9,7 @@ from pydantic import Field
 from ..versions import ChartName
 from .alerting import AlertingSettings
 from .base import K8treModel
+from .costs import CostSettings
 from .types import ChartVersion, Fqdn
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -140,6 +141,8 @@ class AgnosticsConfig(K8treModel):
     """Scheduled backups (Velero) and, where the cloud has none, the in-cluster object store."""
     alerting: AlertingSettings = AlertingSettings()
     """Where Alertmanager sends alerts, by severity (a receiver is required outside dev)."""
+    costs: CostSettings = CostSettings()
+    """OpenCost's price sheet."""
 
 
 class JupyterHubSettings(K8treModel):

@@ -11,6 +11,7 @@ from ..chart_lock import locked_versions
 from .alerting import alerting_issues
 from .base import K8treModel
 from .cluster import ClusterConfig
+from .costs import costs_issues
 from .guardrails import AcceptedRisk, guard_rail_issues
 from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
 from .rules_clusters import cluster_issues
@@ -58,6 +59,7 @@ class K8treConfig(K8treModel):
     def _cross_field_rules(self) -> Self:
         issues = [*network_issues(self), *cluster_issues(self), *_platform_issues(self), *guard_rail_issues(self)]
         issues += alerting_issues(self)
+        issues += costs_issues(self)
         if issues:
             raise ConfigRuleError(issues)
         return self

@@ -37,6 +37,7 @@ from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
 from .managed_cluster import AksManagedCluster
+from .propagation import propagation_wait
 from .spoke import SpokeNetwork
 from .subscriptions import SubscriptionProviders
 
@@ -178,11 +179,13 @@ class AksCluster(pulumi.ComponentResource):
             deployer_type=config.deployer_principal_type,
             parent=self,
         )
+        # Cilium, the first Kubernetes call, uses the deployer's new cluster-admin role: wait until it is honoured.
+        honoured = propagation_wait(f"{name}-access", access, config.rbac_propagation_seconds, self)
         audit_logs(f"{name}-kv", data.vault.id, hub.log_analytics_workspace_id, self)
         facts = aks_platform_facts(
             config, stage, account, self.resource_group.name, identities.client_ids, backups.store, data.vault
         )
-        return facts, list(access)
+        return facts, honoured
 
     def _hand_off(
         self, net: _Network, exports: dict[str, Any], ready: list[pulumi.Resource], platform: PlatformFacts

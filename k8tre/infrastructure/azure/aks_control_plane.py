@@ -17,6 +17,7 @@ from .etcd_encryption import EtcdKey
 from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
 from .hub import HubFacts, arm_parts
 from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, EtcdKms, ManagedClusterArgs
+from .propagation import propagation_wait
 from .spoke import SpokeNetwork
 
 
@@ -64,7 +65,9 @@ def managed_cluster(
 ) -> AksManagedCluster:
     """The cluster, after its network, its identity's roles, the etcd key and the subscription features."""
     # The default route, firewall rules and the control plane's roles (the etcd key's too) must exist before nodes boot.
-    after: list[pulumi.Resource] = [spoke, *control_plane.grants, *etcd_key.grants]
+    # AKS acts with its identity at once: the identity's new roles must be honoured first (propagation).
+    grants = propagation_wait(name, control_plane.grants, config.rbac_propagation_seconds, parent)
+    after: list[pulumi.Resource] = [spoke, *grants, *etcd_key.grants]
     # Node pools encrypt their temp and cache disks at the host; the subscription must allow it.
     after.append(feature_registration(name, "encryption-at-host", "Microsoft.Compute", "EncryptionAtHost", parent))
     if config.kube_proxy == "disabled":
