@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import pulumi
 
+from ..config.costs import OPENCOST_DEFAULTS, PriceSheet
 from ..helm import helm_release
 from ..infrastructure import Cluster
 from ..manifest import custom_object
@@ -32,8 +33,29 @@ UID: Final = 10001
 writes nothing outside the temporary volume the chart mounts for its pricing configuration."""
 
 
-def opencost_values(stage: Stage) -> dict[str, Any]:
-    """OpenCost's exporter only: no UI, no MCP server, no cloud pricing calls; Prometheus as its source."""
+HOURS_PER_MONTH: Final = 730
+"""OpenCost prices storage per GiB-hour; the sheet per GiB-month (730 hours, the clouds' billing month)."""
+
+
+def cost_model(prices: PriceSheet) -> dict[str, str]:
+    """The chart's ``customPricing.costModel`` from a price sheet (OpenCost's keys; strings, as its pricing file has)."""
+    return {
+        "description": "K8TRE price sheet (k8tre:agnostics.costs.prices)",
+        "CPU": f"{prices.cpu_core_hour:g}",
+        "RAM": f"{prices.ram_gib_hour:g}",
+        "GPU": f"{prices.gpu_hour:g}",
+        "storage": f"{prices.storage_gib_month / HOURS_PER_MONTH:.10g}",
+        # Spot prices are not told apart: the platform's node pools are on-demand.
+        "spotCPU": f"{prices.cpu_core_hour:g}",
+        "spotRAM": f"{prices.ram_gib_hour:g}",
+    }
+
+
+def opencost_values(stage: Stage, prices: PriceSheet | None = None) -> dict[str, Any]:
+    """OpenCost's exporter only: no UI, no MCP server, no cloud pricing calls; Prometheus as its source.
+
+    Prices come from the stack's sheet (``k8tre:agnostics.costs.prices``), else OpenCost's own defaults.
+    """
     container = {
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": True,
@@ -56,7 +78,7 @@ def opencost_values(stage: Stage) -> dict[str, Any]:
             "mcp": {"enabled": False},
             # The exporter's API serves Grafana and operators (port-forward); a second web server adds nothing.
             "ui": {"enabled": False},
-            "customPricing": {"enabled": True},
+            "customPricing": {"enabled": True, "costModel": cost_model(prices or OPENCOST_DEFAULTS)},
             "prometheus": {
                 "internal": {
                     "enabled": True,
@@ -87,8 +109,10 @@ def _costs_variant(render: Render) -> str:
     """Where OpenCost's prices come from, as rendered."""
     described = []
     for release in releases(render, "opencost"):
-        custom = ((release.get("values") or {}).get("opencost") or {}).get("customPricing", {}).get("enabled")
-        described.append("OpenCost, custom pricing model" if custom else "OpenCost, cloud list prices")
+        custom = ((release.get("values") or {}).get("opencost") or {}).get("customPricing", {})
+        model = custom.get("costModel") or {}
+        sheet = f"CPU {model.get('CPU')}/core-h, RAM {model.get('RAM')}/GiB-h" if model else "chart placeholder prices"
+        described.append(f"OpenCost, price sheet: {sheet}" if custom.get("enabled") else "OpenCost, cloud list prices")
     return "; ".join(described)
 
 
@@ -113,7 +137,10 @@ class Costs(pulumi.ComponentResource):
         namespace: pulumi.Resource,
         crds: pulumi.Resource,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        prices: PriceSheet | None = None,
     ) -> None:
+        """``prices``: the stack's price sheet (None: OpenCost's defaults)."""
         super().__init__("k8tre:agnostics:Costs", name, None, opts)
         # Into the monitoring namespace, whose policy already lets it reach Prometheus and the API server.
         # It waits for the namespace alone: Prometheus need not run for OpenCost to install (it retries).
@@ -122,7 +149,7 @@ class Costs(pulumi.ComponentResource):
             release_name=RELEASE,
             pin=pin,
             namespace=MONITORING,
-            values=opencost_values(stage),
+            values=opencost_values(stage, prices),
             opts=cluster.opts(self, depends_on=[namespace]),
         )
         monitor = service_monitor("opencost", MONITORING, dict(OPENCOST), "http")

@@ -89,7 +89,16 @@ class AgnosticsLayer(pulumi.ComponentResource):
         # Independent of every release: the policies judge pods whenever they arrive.
         AdmissionGuardRails(f"{name}-admission", cluster, settings.admission, opts=child)
         monitoring = Monitoring(
-            f"{name}-monitoring", cluster, chart("kube-prometheus-stack", pins, config.versions.chart_source), stage, opts=child
+            f"{name}-monitoring",
+            cluster,
+            chart("kube-prometheus-stack", pins, config.versions.chart_source),
+            stage,
+            opts=child,
+            alerting=config.agnostics.alerting,
+            receiver_secrets={
+                "default": config.secrets.alerting_default_secret,
+                "critical": config.secrets.alerting_critical_secret,
+            },
         )
         Logs(
             f"{name}-logs",
@@ -109,6 +118,7 @@ class AgnosticsLayer(pulumi.ComponentResource):
             monitoring.namespace_resource,
             monitoring.release,
             opts=child,
+            prices=config.agnostics.costs.prices,
         )
         if cluster.platform.private_dns is not None:
             # Independent of the other releases: it needs only its namespace and the Gateway API CRDs (infrastructure).

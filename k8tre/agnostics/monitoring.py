@@ -8,17 +8,21 @@ access be individual and strongly authenticated (3.2.01). Operators reach it wit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..config import SecretRef
+from ..config.alerting import AlertingSettings
 from ..helm import helm_release
 from ..infrastructure import Cluster, ControlPlaneMetrics
 from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
+from .alerting import RECEIVER_SECRET, alertmanager_policy, receivers
 from .catalogue import Render, ServiceEntry, kinds, releases
 from .generated_secret import generated_secret
 from .monitoring_values import GRAFANA_ADMIN_SECRET, PLUGIN_HOSTS, RELEASE, monitoring_values
@@ -33,6 +37,7 @@ from .observability_network import (
     grafana_policy,
     prometheus_scrape_policy,
 )
+from .provided_secret import provided_secret
 
 
 def _monitoring_variant(render: Render) -> str:
@@ -51,7 +56,14 @@ def _monitoring_variant(render: Render) -> str:
     published = any(
         r["spec"]["hostnames"][0].startswith("grafana.") for r in kinds(render, "HTTPRoute") if r["spec"].get("hostnames")
     )
-    return "; ".join(described) + ("; Grafana published" if published else "; Grafana not published")
+    routed = [
+        f"{r['name']} by {', '.join(k.removesuffix('_configs') for k in r if k.endswith('_configs'))}"
+        for release in releases(render, "kube-prometheus-stack")
+        for r in (((release.get("values") or {}).get("alertmanager") or {}).get("config") or {}).get("receivers") or []
+        if r.get("name") != "null"
+    ]
+    alerts = f"; alerts to {', '.join(routed)}" if routed else "; alerts not sent (no receiver)"
+    return "; ".join(described) + alerts + ("; Grafana published" if published else "; Grafana not published")
 
 
 ENTRY = ServiceEntry(
@@ -83,8 +95,13 @@ class Monitoring(pulumi.ComponentResource):
         pin: ChartPin,
         stage: Stage,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        alerting: AlertingSettings | None = None,
+        receiver_secrets: Mapping[str, SecretRef | None] | None = None,
     ) -> None:
+        """``alerting`` and ``receiver_secrets`` (role -> stack secret): where Alertmanager sends alerts."""
         super().__init__("k8tre:agnostics:Monitoring", name, None, opts)
+        alerting = alerting or AlertingSettings()
         namespace = platform_namespace(f"{name}-ns", MONITORING, cluster, self, layer="agnostics")
         self.nodes_namespace = platform_namespace(
             f"{name}-nodes-ns",
@@ -107,7 +124,10 @@ class Monitoring(pulumi.ComponentResource):
             depends_on=[namespace],
         )
         metrics = cluster.platform.control_plane_metrics
-        values: dict[str, Any] = monitoring_values(stage, metrics, admin.name)
+        values: dict[str, Any] = monitoring_values(stage, metrics, admin.name, alerting)
+        secrets = [admin.ready]
+        if receivers(alerting):
+            secrets.append(self._receiver_secret(name, cluster, alerting, receiver_secrets or {}, namespace))
         self.release = helm_release(
             f"{name}-release",
             release_name=RELEASE,
@@ -115,10 +135,39 @@ class Monitoring(pulumi.ComponentResource):
             namespace=namespace.metadata.name,
             values=values,
             # Prometheus keeps the metrics history on its volumes: protected in prod.
-            opts=stage.stateful(cluster.opts(self, depends_on=[admin.ready, self.nodes_namespace])),
+            opts=stage.stateful(cluster.opts(self, depends_on=[*secrets, self.nodes_namespace])),
         )
         self._policies(name, cluster, [namespace, self.nodes_namespace], metrics)
+        if receivers(alerting):
+            targets = [(r.host, r.port) for r in receivers(alerting).values()]
+            custom_object(f"{name}-alertmanager-policy", alertmanager_policy(targets), cluster, self, depends_on=[namespace])
         self.register_outputs({"namespace": self.namespace})
+
+    def _receiver_secret(
+        self,
+        name: str,
+        cluster: Cluster,
+        alerting: AlertingSettings,
+        secrets: Mapping[str, SecretRef | None],
+        namespace: k8s.core.v1.Namespace,
+    ) -> pulumi.Resource:
+        """Each receiver's URL or password, from its stack secret, through the secret store (never in values)."""
+        values = {}
+        for role in receivers(alerting):
+            ref = secrets.get(role)
+            if ref is None:  # the config rules refuse this first; guard the contract anyway
+                raise ValueError(f"agnostics.alerting.{role} needs k8tre:alerting{role.capitalize()}Secret")
+            values[role] = ref.output()
+        delivered = provided_secret(
+            f"{name}-alert-receivers",
+            secret_name=RECEIVER_SECRET,
+            namespace=MONITORING,
+            values=values,
+            cluster=cluster,
+            parent=self,
+            depends_on=[namespace],
+        )
+        return delivered.ready
 
     def _policies(
         self, name: str, cluster: Cluster, namespaces: list[k8s.core.v1.Namespace], metrics: ControlPlaneMetrics

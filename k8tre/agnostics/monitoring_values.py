@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ..config.alerting import AlertingSettings
 from ..infrastructure.cluster import ControlPlaneMetrics
 from ..stage import Stage
+from .alerting import RECEIVER_SECRET, RECEIVERS_ANNOTATION, alertmanager_config, endpoints
 from .observability_network import LOG_STORE_PORT, MONITORING, NODES, STORE_HOST
 
 RELEASE: Final = "kube-prometheus-stack"
@@ -134,15 +136,23 @@ def _log_datasource() -> list[dict[str, Any]]:
     ]
 
 
-def monitoring_values(stage: Stage, metrics: ControlPlaneMetrics, admin_secret: str = GRAFANA_ADMIN_SECRET) -> dict[str, Any]:
-    """The chart values for one environment: retention, storage and replicas by environment, no open doors."""
+def monitoring_values(
+    stage: Stage,
+    metrics: ControlPlaneMetrics,
+    admin_secret: str = GRAFANA_ADMIN_SECRET,
+    alerting: AlertingSettings | None = None,
+) -> dict[str, Any]:
+    """The chart values for one environment: retention, storage and replicas by environment, no open doors.
+
+    ``alerting``: the receivers Alertmanager notifies (``agnostics/alerting.py``); none keeps the chart's routes.
+    """
     env = stage.environment
     replicas = 1 if env == "dev" else 2
     days = METRICS_RETENTION_DAYS[env]
     gib = METRICS_VOLUME_GIB[env]
     grafana = _grafana(stage, admin_secret)
     grafana["additionalDataSources"] = _log_datasource()
-    return {
+    values = {
         "crds": {"enabled": True},
         **_control_plane(metrics),
         "prometheusOperator": {
@@ -198,3 +208,10 @@ def monitoring_values(stage: Stage, metrics: ControlPlaneMetrics, admin_secret: 
             "containerSecurityContext": _CONTAINER,
         },
     }
+    routing = alertmanager_config(alerting or AlertingSettings())
+    if routing is not None:
+        values["alertmanager"]["config"] = routing
+        spec = values["alertmanager"]["alertmanagerSpec"]
+        spec["secrets"] = [RECEIVER_SECRET]
+        spec["podMetadata"] = {"annotations": {RECEIVERS_ANNOTATION: ",".join(endpoints(alerting or AlertingSettings()))}}
+    return values

@@ -148,6 +148,9 @@ class AzureClusterConfig(ClusterBase):
     """API server access."""
     deployer_principal_type: Literal["User", "ServicePrincipal"] = "ServicePrincipal"
     """What runs ``pulumi up``: a CI identity (the workflows) or a person; its role assignment must say which."""
+    rbac_propagation_seconds: Annotated[int, Field(ge=0, le=1800)] = 300
+    """How long a first ``pulumi up`` waits after creating role assignments before AKS, the etcd key or the first
+    Kubernetes call relies on them (Azure caches assignments for minutes); 0 turns the waits off."""
     upgrade_channel: Literal["patch", "stable", "rapid", "node-image", "none"] = "patch"
     """Automatic Kubernetes upgrades."""
     maintenance_window: MaintenanceWindow = MaintenanceWindow()

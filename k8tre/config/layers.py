@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..versions import ChartName
+from .alerting import AlertingSettings
 from .base import K8treModel
+from .costs import CostSettings
 from .delivery import CustomApplication, GitRevision, TeamSettings
 from .projects import Application, Decommission, ProjectQuota, ProjectVolumes, WorkspaceProfile
 from .types import ChartVersion, Fqdn
@@ -142,6 +144,10 @@ class AgnosticsConfig(K8treModel):
     """Admission guard rails."""
     backups: BackupSettings = BackupSettings()
     """Scheduled backups (Velero) and, where the cloud has none, the in-cluster object store."""
+    alerting: AlertingSettings = AlertingSettings()
+    """Where Alertmanager sends alerts, by severity (a receiver is required outside dev)."""
+    costs: CostSettings = CostSettings()
+    """OpenCost's price sheet."""
 
 
 class JupyterHubSettings(K8treModel):

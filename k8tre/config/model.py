@@ -8,8 +8,10 @@ from typing import Self
 from pydantic import model_validator
 
 from ..chart_lock import locked_versions
+from .alerting import alerting_issues
 from .base import K8treModel
 from .cluster import ClusterConfig
+from .costs import costs_issues
 from .guardrails import AcceptedRisk, guard_rail_issues
 from .layers import AgnosticsConfig, ApplicationsConfig, VersionOverrides
 from .management import ManagementLink, RegisteredCluster, Role, management_issues
@@ -73,6 +75,8 @@ class K8treConfig(K8treModel):
             *delivery_issues(self),
             *project_issues(self),
         ]
+        issues += alerting_issues(self)
+        issues += costs_issues(self)
         if issues:
             raise ConfigRuleError(issues)
         return self

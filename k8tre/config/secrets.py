@@ -42,6 +42,10 @@ class Secrets(K8treModel):
     """Access key of ``cluster.etcdSnapshots.s3`` (``k8tre:etcdS3AccessKey``), K3s."""
     etcd_s3_secret_key: SecretRef | None = None
     """Secret key of ``cluster.etcdSnapshots.s3`` (``k8tre:etcdS3SecretKey``), K3s."""
+    alerting_default_secret: SecretRef | None = None
+    """The default alert receiver's webhook URL or SMTP password (``k8tre:alertingDefaultSecret``)."""
+    alerting_critical_secret: SecretRef | None = None
+    """The critical alert receiver's webhook URL or SMTP password (``k8tre:alertingCriticalSecret``)."""
 
     model_config = {"arbitrary_types_allowed": True}
 

@@ -129,3 +129,5 @@ class FlowContext:
     """Hosts of the rendered Applications' source repositories (Argo CD's repo server fetches from them)."""
     keycloak: bool = False
     """Whether Keycloak (the ``keycloak`` namespace) is rendered."""
+    alert_receivers: tuple[tuple[str, int], ...] = ()
+    """(host, port) Alertmanager's receivers send to, as its rendered pods declare them."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from ..agnostics.alerting import alerting_flows, receiver_targets
 from ..agnostics.argocd import NAMESPACE as ARGOCD_NAMESPACE
 from ..agnostics.argocd import argocd_flows
 from ..agnostics.argocd_clusters import registered_api_servers, registered_cluster_flows
@@ -133,6 +134,12 @@ def context_of(graph: Graph) -> FlowContext:
         applications=apps_in(graph.manifests()),
         argocd_sources=tuple(sorted({urlparse(url).hostname or "" for url in _repo_urls(graph)} - {""})),
         keycloak=KEYCLOAK_NAMESPACE in namespaces,
+        alert_receivers=tuple(
+            target
+            for r in graph.helm_releases()
+            if r["chart"] == "kube-prometheus-stack"
+            for target in receiver_targets(r["values"])
+        ),
     )
 
 
@@ -165,6 +172,7 @@ def declared_flows(context: FlowContext) -> list[Expect]:
         *custom_app_flows(context.applications),
         *workspace_flows(context, JUPYTERHUB_NAMESPACE),
         *keycloak_flows(context),
+        *alerting_flows(context),
     ]
     if context.argocd:
         return flows

@@ -52,7 +52,9 @@ class InfrastructureLayer(pulumi.ComponentResource):
             case AzureClusterConfig() as azure_config:
                 from .azure import AksCluster
 
-                return AksCluster(f"{name}-aks", azure_config, stage, opts=child).result
+                # The hub firewall lets nodes pull from exactly the registries the admission policy allows.
+                registries = config.agnostics.admission.allowed_registries
+                return AksCluster(f"{name}-aks", azure_config, stage, registries=registries, opts=child).result
             case AwsClusterConfig() as aws_config:
                 from .aws import EksCluster
 

@@ -102,6 +102,7 @@ RULE_MODULES = (
     "azure_dns",
     "azure_subscriptions",
     "azure_egress",
+    "azure_firewall_egress",
     "azure_network",
     "azure_baseline",
     "azure_kms",

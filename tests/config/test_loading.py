@@ -42,6 +42,10 @@ def test_every_credential_the_provider_schema_marks_secret_is_refused_in_plain_t
     assert camel <= PROVIDER_SECRETS[namespace]
 
 
+ALERTING_SECRET = "k8tre:alertingDefaultSecret"
+"""The prod base's alert receiver's credential: a secret (``secure:``) key, passed as such to ``build``."""
+
+
 def _prod(**overrides: object) -> dict[str, object]:
     cluster = {
         "provider": "azure",
@@ -50,8 +54,15 @@ def _prod(**overrides: object) -> dict[str, object]:
         "apiServer": {"adminGroupObjectIds": ["3f2504e0-4f89-41d3-9a0c-0305e82c3301"]},
         "nodePools": [{"name": "system", "mode": "System", "count": 3}],
     }
-    agnostics: dict[str, object] = {"certManager": {"issuer": "letsencrypt", "acmeEmail": "ops@example.org"}}
-    values: dict[str, object] = {"k8tre:environment": "prod", "k8tre:domain": "tre.example.org"}
+    agnostics: dict[str, object] = {
+        "certManager": {"issuer": "letsencrypt", "acmeEmail": "ops@example.org"},
+        "alerting": {"default": {"kind": "webhook", "host": "alerts.example.org"}},
+    }
+    values: dict[str, object] = {
+        "k8tre:environment": "prod",
+        "k8tre:domain": "tre.example.org",
+        ALERTING_SECRET: "offline-placeholder",
+    }
     for key, value in overrides.items():
         section, _, field = key.partition("__")
         target = cluster if section == "cluster" else agnostics
@@ -74,7 +85,7 @@ def test_the_guard_rails_are_exactly_the_ids_an_accepted_risk_may_name() -> None
 
 
 def test_the_prod_base_passes() -> None:
-    assert build(_prod(), set(), source="prod").accepted_risks == ()
+    assert build(_prod(), {ALERTING_SECRET}, source="prod").accepted_risks == ()
 
 
 @pytest.mark.parametrize("rule", sorted(_TRIPS))
@@ -82,10 +93,10 @@ def test_each_guard_rail_refuses_prod_until_the_risk_is_accepted(rule: str) -> N
     key, value = _TRIPS[rule]
     values = _prod(**{key: value})
     with pytest.raises(ConfigError) as caught:
-        build(values, set(), source="prod")
+        build(values, {ALERTING_SECRET}, source="prod")
     assert rule in str(caught.value)
     risk = {"rule": rule, "reason": "a reason", "approvedBy": "the owner"}
-    config = build(values | {"k8tre:acceptedRisks": [risk]}, set(), source="prod")
+    config = build(values | {"k8tre:acceptedRisks": [risk]}, {ALERTING_SECRET}, source="prod")
     assert [(r.rule, r.reason, r.approved_by) for r in config.accepted_risks] == [(rule, "a reason", "the owner")]
     # The same setting outside prod trips nothing, so accepting it there is refused as a false record.
     dev = values | {"k8tre:environment": "dev", "k8tre:acceptedRisks": [risk]}
@@ -102,7 +113,7 @@ def test_the_running_program_gets_the_same_strict_types(key: str, value: object,
     cluster = json.loads(json.dumps(_prod()["k8tre:cluster"]))
     cluster["nodePools"][0][key] = value
     with pytest.raises(ConfigError) as caught:
-        build({**_prod(), "k8tre:cluster": cluster}, set(), source="Pulumi.prod.yaml")
+        build({**_prod(), "k8tre:cluster": cluster}, {ALERTING_SECRET}, source="Pulumi.prod.yaml")
     assert any(k.endswith(expected) for k, _ in caught.value.issues)
 
 

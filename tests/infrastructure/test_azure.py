@@ -216,13 +216,17 @@ def test_access_grants_and_their_scopes() -> None:
     (cluster,) = managed_clusters(graph)
     assert cluster.inputs["apiServerAccessProfile"]["privateDNSZone"] == zone_role["scope"]
     assert cluster.inputs["identity"]["type"] == "UserAssigned"
-    assert {roles["control-plane-network"].urn, roles["control-plane-private-dns"].urn} <= set(cluster.options.depends_on)
+    # The cluster waits for the identity's roles to be honoured: through the propagation wait that follows them.
+    (wait,) = [graph.get(u) for u in cluster.options.depends_on if graph.get(u).type == "command:local:Command"]
+    assert {roles["control-plane-network"].urn, roles["control-plane-private-dns"].urn} <= set(wait.dependencies)
     assert "control-plane-private-dns" not in {
         r.name.rsplit("-aks-", 1)[-1] for r in _types(graph_of("dev"), "azure-native:authorization:RoleAssignment")
     }, "a public dev API registers no private name"
     assert roles["vault-admin-0"].inputs["principalType"] == "Group"
     (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release") if chart_name(r.inputs["chart"]) == "cilium"]
-    assert roles["deployer-admin"].urn in release.dependencies, "Cilium installs only once the deployer may"
+    # Cilium installs only once the deployer's cluster-admin role exists and has been honoured (the wait after it).
+    (access_wait,) = [graph.get(u) for u in release.dependencies if graph.get(u).type == "command:local:Command"]
+    assert roles["deployer-admin"].urn in access_wait.dependencies, "Cilium installs only once the deployer may"
     settings = {
         s.inputs["resourceUri"].split("/providers/")[-1].split("/")[0]
         for s in graph.of_type("azure-native:monitor:DiagnosticSetting")

@@ -8,8 +8,9 @@ import json
 
 import pytest
 
-from conftest import ROOT, graph_of
+from conftest import ROOT, graph_of, stack_file
 from k8tre.chart_lock import chart_name
+from k8tre.config import load_file
 from k8tre.infrastructure.azure.subscriptions import subscription_of
 from k8tre.offline.engine import resolve, run
 from k8tre.offline.graph import Graph
@@ -54,7 +55,13 @@ def test_the_handed_rules_are_exactly_what_a_hub_created_here_gets(stack: str) -
     expected = json.loads(json.dumps(created.inputs["ruleCollections"]).replace(dev_range, own_range))
     (handed,) = graph_of(stack).outputs["hubFirewallRules"]  # a private API: no API server group
     assert handed["name"] == str(created.inputs["ruleCollectionGroupName"]).replace("-dev", f"-{stack}")
-    assert handed["properties"] == {"priority": created.inputs["priority"], "ruleCollections": expected}
+    # Each stack's own allowlist (its receivers' hosts differ) is compared with its stack file, the rest as a whole.
+    allowlists = {c["name"]: c for c in handed["properties"]["ruleCollections"] if c["name"] == "stack-allowlist"}
+    (rule,) = allowlists["stack-allowlist"]["rules"]
+    assert tuple(rule["targetFqdns"]) == load_file(stack_file(stack).path).cluster.egress_allowlist
+    shared = [c for c in expected if c["name"] != "stack-allowlist"]
+    assert handed["properties"]["priority"] == created.inputs["priority"]
+    assert [c for c in handed["properties"]["ruleCollections"] if c["name"] != "stack-allowlist"] == shared
     assert "hubFirewallRules" not in graph_of("dev").outputs, "a stack that owns its firewall writes the rules itself"
 
 

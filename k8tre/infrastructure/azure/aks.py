@@ -1,38 +1,53 @@
-"""AKS in a spoke of a hub-spoke network, with bring-your-own Cilium and kube-proxy switched off."""
+"""AKS in a spoke of a hub-spoke network, with bring-your-own Cilium and kube-proxy switched off.
+
+The constructor wires four groups, each a method creating one coherent set of resources:
+the network (hub and spoke), the control plane (identity, etcd key, cluster, the firewall rules
+and logs that depend on it), the environment's services (DNS zones, Key Vault and storage,
+workload identities, the backup store, operator access) and the hand-off (kubeconfig, provider,
+facts for the agnostics layer: ``aks_facts``).
+"""
 
 from __future__ import annotations
 
 import base64
-import ipaddress
-from typing import Any, cast
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import containerservice, dns, features, network, resources
+from pulumi_azure_native import containerservice, dns, resources
 
 from ...config import AzureClusterConfig, CreatedHub, ExistingHub
 from ...naming import AzureNames
 from ...outputs import secret_text
 from ...stage import Stage
-from ..cluster import CiliumFacts, ControlPlaneMetrics, PlatformFacts, ProvisionedCluster, WorkloadIdentity
+from ..cluster import CiliumFacts, PlatformFacts, ProvisionedCluster
 from .access import grant_access
-from .account import deploying_account
+from .account import AzureAccount, deploying_account
+from .aks_control_plane import api_server_rules, hub_owner_rules, managed_cluster
+from .aks_facts import aks_platform_facts
 from .backup_store import AzureBackupStore
-from .control_plane import ControlPlaneIdentity, control_plane_identity
+from .control_plane import control_plane_identity
 from .data_services import DataServices
-from .environment_dns import EnvironmentPrivateZone, dns_zone
-from .etcd_encryption import EtcdEncryption, EtcdKey
-from .firewall_rules import api_server_rule_collections, hub_owner_rule_groups
-from .hub import HubFacts, HubNetwork, arm_parts, existing_hub, hub_outputs, stack_hub
+from .environment_dns import EnvironmentPrivateZone
+from .etcd_encryption import EtcdEncryption
+from .hub import HubFacts, HubNetwork, existing_hub, hub_outputs, stack_hub
 from .identities import WorkloadIdentities
 from .logs import CLUSTER_LOGS, audit_logs
 from .maintenance import maintenance_windows
-from .managed_cluster import KUBE_PROXY_FEATURE, AgentPool, AksManagedCluster, EtcdKms, ManagedClusterArgs
-from .nsg_rules import ALLOWED_IP_RANGES
-from .secret_store import key_vault_store
-from .spoke import INGRESS_SUBNET, SpokeNetwork
-from .storage import azure_storage
+from .managed_cluster import AksManagedCluster
+from .propagation import propagation_wait
+from .spoke import SpokeNetwork
 from .subscriptions import SubscriptionProviders
+
+
+@dataclass(frozen=True)
+class _Network:
+    hub: HubFacts
+    spoke: SpokeNetwork
+    private: bool
+    """Whether the API server is private (config, else on in prod)."""
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -41,41 +56,86 @@ class AksCluster(pulumi.ComponentResource):
     result: ProvisionedCluster
     """What the infrastructure layer hands on."""
 
-    def __init__(self, name: str, config: AzureClusterConfig, stage: Stage, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: AzureClusterConfig,
+        stage: Stage,
+        *,
+        registries: Sequence[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("k8tre:infrastructure:AksCluster", name, None, opts)
         self._name = name
-        child = pulumi.ResourceOptions(parent=self)
+        self._registries = tuple(registries)
         self.resource_group = resources.ResourceGroup(
             f"{name}-rg",
             resource_group_name=AzureNames(stage.slug).resource_group,
             location=config.location,
             tags=dict(stage.tags),
-            opts=stage.stateful(child),
+            opts=stage.stateful(pulumi.ResourceOptions(parent=self)),
         )
         account = deploying_account(self)
+        net = self._network(config, stage)
+        exports: dict[str, pulumi.Input[Any]] = {"hub": hub_outputs(net.hub)} if isinstance(config.hub, CreatedHub) else {}
+        api_rules = self._control_plane(config, stage, account, net, exports)
+        platform, access = self._environment_services(config, stage, account, net, exports)
+        self.result = self._hand_off(net, exports, [self.managed_cluster, *access, *api_rules], platform)
+        self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
+
+    def _network(self, config: AzureClusterConfig, stage: Stage) -> _Network:
+        """The hub (created, referenced or read from another stack) and the spoke the cluster lives in."""
         hub = self._hub(config, stage)
-        exports: dict[str, pulumi.Input[Any]] = {"hub": hub_outputs(hub)} if isinstance(config.hub, CreatedHub) else {}
-        spoke = SpokeNetwork(f"{name}-spoke", config, hub, self.resource_group, stage, opts=child)
+        child = pulumi.ResourceOptions(parent=self)
+        spoke = SpokeNetwork(
+            f"{self._name}-spoke", config, hub, self.resource_group, stage, registries=self._registries, opts=child
+        )
         private = config.api_server.private if config.api_server.private is not None else stage.is_prod
+        return _Network(hub, spoke, private)
+
+    def _control_plane(
+        self, config: AzureClusterConfig, stage: Stage, account: AzureAccount, net: _Network, exports: dict[str, Any]
+    ) -> list[pulumi.Resource]:
+        """The control plane's identity and etcd key, the cluster, its audit logs, maintenance and firewall rules."""
+        name, hub = self._name, net.hub
         control_plane = control_plane_identity(
             name,
             self.resource_group,
             config.location,
-            spoke.vnet.id,
-            spoke.route_table.id,
-            hub.private_dns_zone_ids["aks"] if private else None,
+            net.spoke.vnet.id,
+            net.spoke.route_table.id,
+            hub.private_dns_zone_ids["aks"] if net.private else None,
             stage,
             account,
             self,
-            hub.providers.get("aks") if private else None,
+            hub.providers.get("aks") if net.private else None,
         )
-        etcd = EtcdEncryption(f"{name}-etcd", self.resource_group, config, control_plane.principal_id, stage, account, opts=child)
-        self.managed_cluster = self._cluster(config, stage, spoke, private, hub, control_plane, etcd.key)
-        api_rules = [] if private else self._api_server_rules(config, stage, hub)
+        etcd = EtcdEncryption(
+            f"{name}-etcd",
+            self.resource_group,
+            config,
+            control_plane.principal_id,
+            stage,
+            account,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.managed_cluster: AksManagedCluster = managed_cluster(
+            name, self, self.resource_group, config, stage, net.spoke, net.private, hub, control_plane, etcd.key
+        )
+        api_rules: list[pulumi.Resource] = (
+            [] if net.private else [*api_server_rules(name, self, self.managed_cluster, config, stage, hub)]
+        )
         if hub.firewall_policy is None:  # a hub owned elsewhere: hand its owner the exact rules to apply
-            exports["hubFirewallRules"] = self._hub_owner_rules(config, stage, private)
+            exports["hubFirewallRules"] = hub_owner_rules(self.managed_cluster, config, stage, net.private, self._registries)
         audit_logs(name, self.managed_cluster.id, hub.log_analytics_workspace_id, self, CLUSTER_LOGS)
         maintenance_windows(name, self.resource_group.name, self.managed_cluster.name, config.maintenance_window, self)
+        return api_rules
+
+    def _environment_services(
+        self, config: AzureClusterConfig, stage: Stage, account: AzureAccount, net: _Network, exports: dict[str, Any]
+    ) -> tuple[PlatformFacts, list[pulumi.Resource]]:
+        """DNS zones, Key Vault and storage, workload identities, the backup store, operators' access; their facts."""
+        name, hub, spoke, child = self._name, net.hub, net.spoke, pulumi.ResourceOptions(parent=self)
         self.dns_zone = dns.Zone(
             f"{name}-dns",
             resource_group_name=self.resource_group.name,
@@ -94,15 +154,9 @@ class AksCluster(pulumi.ComponentResource):
             f"{name}-data", config, hub, self.resource_group, spoke.endpoints_subnet.id, stage, account, opts=child
         )
         issuer = self.managed_cluster.oidcIssuerProfile.apply(lambda profile: str((profile or {}).get("issuerURL", "")))
+        zones = {"vault": data.vault.id, "dns": self.dns_zone.id, "private-dns": private_zone.id}
         identities = WorkloadIdentities(
-            f"{name}-identities",
-            self.resource_group,
-            config.location,
-            issuer,
-            {"vault": data.vault.id, "dns": self.dns_zone.id, "private-dns": private_zone.id},
-            stage,
-            account,
-            opts=child,
+            f"{name}-identities", self.resource_group, config.location, issuer, zones, stage, account, opts=child
         )
         backups = AzureBackupStore(
             f"{name}-backups",
@@ -125,57 +179,33 @@ class AksCluster(pulumi.ComponentResource):
             deployer_type=config.deployer_principal_type,
             parent=self,
         )
+        # Cilium, the first Kubernetes call, uses the deployer's new cluster-admin role: wait until it is honoured.
+        honoured = propagation_wait(f"{name}-access", access, config.rbac_propagation_seconds, self)
         audit_logs(f"{name}-kv", data.vault.id, hub.log_analytics_workspace_id, self)
+        facts = aks_platform_facts(
+            config, stage, account, self.resource_group.name, identities.client_ids, backups.store, data.vault
+        )
+        return facts, honoured
+
+    def _hand_off(
+        self, net: _Network, exports: dict[str, Any], ready: list[pulumi.Resource], platform: PlatformFacts
+    ) -> ProvisionedCluster:
+        """The kubeconfig, the Kubernetes provider and everything the next layers need."""
         kubeconfig = self._kubeconfig()
         provider = k8s.Provider(
-            f"{name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
+            f"{self._name}-k8s", kubeconfig=kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self)
         )
-        host = self.managed_cluster.privateFQDN if private else self.managed_cluster.fqdn
-        self.result = ProvisionedCluster(
+        host = self.managed_cluster.privateFQDN if net.private else self.managed_cluster.fqdn
+        return ProvisionedCluster(
             exports=exports,
             name=self.managed_cluster.name,
             kubeconfig=kubeconfig,
             provider=provider,
-            ready=[self.managed_cluster, *access, *api_rules],
-            cilium=CiliumFacts(
-                # AKS serves the API on 443 at the cluster's FQDN: the private one for a private cluster.
-                api_server_host=host,
-                api_server_port=443,
-                cloud_values={"aksbyocni": {"enabled": True}},
-            ),
-            platform=PlatformFacts(
-                storage=azure_storage(),
-                # AKS runs the controller manager, scheduler and etcd in Azure's own subscription: their metrics
-                # reach only Azure Monitor's managed Prometheus (AKS docs, "Monitor the control plane":
-                # https://learn.microsoft.com/azure/aks/control-plane-metrics-monitor).
-                control_plane_metrics=ControlPlaneMetrics(why="AKS hides its control plane; only Azure Monitor sees it"),
-                internal_lb_annotations={
-                    "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
-                    "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": INGRESS_SUBNET,
-                    # The cloud provider admits only these sources to the Gateway's load balancer (nsg_rules).
-                    ALLOWED_IP_RANGES: ",".join(config.client_ranges),
-                },
-                workload_identities={
-                    service: WorkloadIdentity(
-                        service_account_annotations={"azure.workload.identity/client-id": client_id},
-                        pod_labels={"azure.workload.identity/use": "true"},
-                    )
-                    for service, client_id in identities.client_ids.items()
-                },
-                cloud_api_fqdns=("management.azure.com", "login.microsoftonline.com"),
-                # Zones and the identities with a role on each; the agnostics layer builds the solvers from them.
-                public_dns=dns_zone(
-                    stage.domain, account, self.resource_group.name, identities.client_ids["cert-manager"], False
-                ),
-                private_dns=dns_zone(
-                    stage.domain, account, self.resource_group.name, identities.client_ids["external-dns"], True
-                ),
-                object_store=backups.store,
-                # External Secrets reads generated passwords from the environment's vault (private endpoint).
-                secret_store=key_vault_store(data.vault, self.resource_group.name, account.tenant_id, stage),
-            ),
+            ready=ready,
+            # AKS serves the API on 443 at the cluster's FQDN: the private one for a private cluster.
+            cilium=CiliumFacts(api_server_host=host, api_server_port=443, cloud_values={"aksbyocni": {"enabled": True}}),
+            platform=platform,
         )
-        self.register_outputs({"clusterName": self.managed_cluster.name, "resourceGroup": self.resource_group.name})
 
     def _hub(self, config: AzureClusterConfig, stage: Stage) -> HubFacts:
         match config.hub:
@@ -187,107 +217,6 @@ class AksCluster(pulumi.ComponentResource):
                 return existing_hub(existing, SubscriptionProviders(self._name, self))
             case _:
                 return stack_hub(self._name, config.hub, self, SubscriptionProviders(self._name, self))
-
-    def _cluster(
-        self,
-        config: AzureClusterConfig,
-        stage: Stage,
-        spoke: SpokeNetwork,
-        private: bool,
-        hub: HubFacts,
-        control_plane: ControlPlaneIdentity,
-        etcd_key: EtcdKey,
-    ) -> AksManagedCluster:
-        # The default route, firewall rules and the control plane's roles (the etcd key's too) must exist before nodes boot.
-        after: list[pulumi.Resource] = [spoke, *control_plane.grants, *etcd_key.grants]
-        # Node pools encrypt their temp and cache disks at the host; the subscription must allow it.
-        after.append(self._feature("encryption-at-host", "Microsoft.Compute", "EncryptionAtHost"))
-        if config.kube_proxy == "disabled":
-            # kubeProxyConfig is refused unless the subscription has this preview feature registered.
-            after.append(self._feature("kube-proxy-feature", "Microsoft.ContainerService", KUBE_PROXY_FEATURE))
-        service_net = ipaddress.ip_network(config.network.service_cidr)
-        if len(config.network.pod_cidrs) != 1:
-            # AKS takes one IPv4 podCidr and Cilium must allocate from exactly that range.
-            raise ValueError(f"AKS needs exactly one pod range, got k8tre:cluster.network.podCidrs {config.network.pod_cidrs}")
-        args = ManagedClusterArgs(
-            resource_group_name=self.resource_group.name,
-            cluster_name=AzureNames(stage.slug).aks_cluster,
-            location=config.location,
-            kubernetes_version=config.kubernetes_version,
-            pools=tuple(
-                AgentPool(
-                    p.name,
-                    p.mode,
-                    p.vm_size,
-                    p.count,
-                    p.max_count,
-                    p.zones,
-                    p.os_disk_type,
-                    spoke.node_subnet.id,
-                    critical_addons_only=p.mode == "System" and any(q.mode == "User" for q in config.node_pools),
-                    os_disk_size_gb=p.os_disk_size_gb,
-                )
-                for p in config.node_pools
-            ),
-            pod_cidr=config.network.pod_cidrs[0],
-            service_cidr=config.network.service_cidr,
-            dns_service_ip=str(service_net.network_address + 10),
-            kube_proxy_disabled=config.kube_proxy == "disabled",
-            private_api=private,
-            private_dns_zone_id=hub.private_dns_zone_ids["aks"] if private else None,
-            identity=control_plane.identity,
-            authorized_ip_ranges=config.api_server.authorized_ip_ranges,
-            admin_group_object_ids=config.api_server.admin_group_object_ids,
-            # Shared static admin credentials are an unaudited back door outside dev (SATRE 3.2.01).
-            local_accounts_disabled=stage.environment != "dev",
-            upgrade_channel=config.upgrade_channel,
-            sku_tier="Free" if stage.environment == "dev" else "Standard",
-            tags=dict(stage.tags),
-            log_analytics_workspace_id=hub.log_analytics_workspace_id,
-            etcd_key=EtcdKms(etcd_key.key_id, etcd_key.vault_id),
-        )
-        return AksManagedCluster(
-            f"{self._name}-cluster", args, opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=after))
-        )
-
-    def _api_server_rules(
-        self, config: AzureClusterConfig, stage: Stage, hub: HubFacts
-    ) -> list[network.FirewallPolicyRuleCollectionGroup]:
-        """Let pods outside kube-system reach the public API through a firewall this stack writes rules for."""
-        if hub.firewall_policy is None:
-            return []  # a hub owned elsewhere: its owner adds the rule (docs/azure.md)
-        policy = hub.firewall_policy
-        group = network.FirewallPolicyRuleCollectionGroup(
-            f"{self._name}-api-server-rules",
-            resource_group_name=policy.id.apply(lambda i: arm_parts(i)[0]),
-            firewall_policy_name=policy.name,
-            rule_collection_group_name=AzureNames(stage.slug).api_rule_collection_group,
-            priority=210,
-            # Wire-named dicts on purpose (see firewall_rules), so they are not the SDK's TypedDicts.
-            rule_collections=cast(
-                Any, self.managed_cluster.fqdn.apply(lambda fqdn: api_server_rule_collections(fqdn, [config.vnet_cidr]))
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return [group]
-
-    def _hub_owner_rules(self, config: AzureClusterConfig, stage: Stage, private: bool) -> pulumi.Output[list[dict[str, Any]]]:
-        names = AzureNames(stage.slug)
-        groups = (names.rule_collection_group, names.api_rule_collection_group)
-        fqdn: pulumi.Output[str | None] = pulumi.Output.from_input(None) if private else self.managed_cluster.fqdn
-        return fqdn.apply(
-            lambda api: hub_owner_rule_groups(groups, config.location, [config.vnet_cidr], config.egress_allowlist, api)
-        )
-
-    def _feature(self, part: str, namespace: str, feature: str) -> features.SubscriptionFeatureRegistration:
-        return features.SubscriptionFeatureRegistration(
-            f"{self._name}-{part}",
-            provider_namespace=namespace,
-            feature_name=feature,
-            properties={},
-            # Other workloads in the subscription may rely on it: never unregister on destroy.
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-        )
 
     def _kubeconfig(self) -> pulumi.Output[str]:
         credentials = containerservice.list_managed_cluster_user_credentials_output(

@@ -26,6 +26,7 @@ from ...naming import AzureNames
 from ...stage import Stage
 from .account import AzureAccount
 from .identities import role_definition_id
+from .propagation import propagation_wait
 
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
 """Built-in role 'Key Vault Crypto User': encrypt and decrypt with the vault's keys."""
@@ -126,6 +127,9 @@ class EtcdEncryption(pulumi.ComponentResource):
                 ("deployer-crypto-officer", account.object_id, deployer_type, KEY_VAULT_CRYPTO_OFFICER),
             )
         ]
+        # The deployer's Crypto Officer role must be honoured before it creates the key, and the cluster's two
+        # roles before AKS (which waits for the key) first uses it: one wait for all three.
+        after = propagation_wait(name, grants, config.rbac_propagation_seconds, self)
         key = keyvault.Key(
             f"{name}-key",
             resource_group_name=group.name,
@@ -138,7 +142,7 @@ class EtcdEncryption(pulumi.ComponentResource):
                 "rotation_policy": rotation_policy(),
             },
             tags=dict(stage.tags),
-            opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=grants[2:])),
+            opts=stage.stateful(pulumi.ResourceOptions(parent=self, depends_on=after)),
         )
         self.key = EtcdKey(vault_id=vault.id, key_id=key.key_uri, grants=[*grants, key])
         self.register_outputs({"vaultId": vault.id, "keyId": key.key_uri})

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ...registry_endpoints import firewall_fqdns
+
 AKS_FQDNS = (
     "mcr.microsoft.com",
     "*.data.mcr.microsoft.com",
@@ -35,8 +37,14 @@ HELM_REPOSITORY_FQDNS = (
     "pkg-containers.githubusercontent.com",
     "public.ecr.aws",
     "ecr-public.aws.com",
+    "codecentric.github.io",
 )
-"""Chart and image sources of the platform's own pinned charts."""
+"""Chart and image sources of the platform's own pinned charts (Argo CD fetches the application layer's charts)."""
+
+PLATFORM_SERVICE_FQDNS = ("grafana.com",)
+"""Internet services platform pods call at run time: Grafana installs its pinned log data source plugin from
+grafana.com's catalogue (agnostics/monitoring_values.py ``PLUGIN_HOSTS``). Rule ``azure-firewall-allows-policy-fqdns``
+fails a render whose network policies allow a name this firewall does not."""
 
 
 ACME_FQDNS = ("acme-v02.api.letsencrypt.org", "acme-staging-v02.api.letsencrypt.org", "cloudflare-dns.com")
@@ -76,8 +84,14 @@ def _network_rule(
     return rule
 
 
-def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Sequence[str]) -> list[dict[str, Any]]:
-    """The filter rule collections of the spoke's rule collection group, in priority order."""
+def rule_collections(
+    location: str, spoke_cidrs: Sequence[str], allowlist: Sequence[str], registries: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """The filter rule collections of the spoke's rule collection group, in priority order.
+
+    ``registries`` are the ones the admission policy lets pods pull from: each becomes the hosts a
+    pull from it connects to (the registry and where it redirects layers: ``registry_endpoints``).
+    """
     region_tag = f"AzureCloud.{location}"
     collections: list[dict[str, Any]] = [
         {
@@ -107,6 +121,8 @@ def rule_collections(location: str, spoke_cidrs: Sequence[str], allowlist: Seque
                 _application_rule("aks-required", AKS_FQDNS, spoke_cidrs),
                 _application_rule("platform-charts", HELM_REPOSITORY_FQDNS, spoke_cidrs),
                 _application_rule("acme", ACME_FQDNS, spoke_cidrs),
+                _application_rule("platform-services", PLATFORM_SERVICE_FQDNS, spoke_cidrs),
+                *([_application_rule("image-registries", firewall_fqdns(registries), spoke_cidrs)] if registries else []),
             ],
         },
     ]
@@ -144,7 +160,12 @@ def api_server_rule_collections(api_fqdn: str, spoke_cidrs: Sequence[str]) -> li
 
 
 def hub_owner_rule_groups(
-    groups: tuple[str, str], location: str, spoke_cidrs: Sequence[str], allowlist: Sequence[str], api_fqdn: str | None
+    groups: tuple[str, str],
+    location: str,
+    spoke_cidrs: Sequence[str],
+    allowlist: Sequence[str],
+    api_fqdn: str | None,
+    registries: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The rule collection groups the owner of a hub this stack does not own applies to its firewall policy.
 
@@ -158,7 +179,7 @@ def hub_owner_rule_groups(
     bodies = [
         {
             "name": groups[0],
-            "properties": {"priority": 200, "ruleCollections": rule_collections(location, spoke_cidrs, allowlist)},
+            "properties": {"priority": 200, "ruleCollections": rule_collections(location, spoke_cidrs, allowlist, registries)},
         }
     ]
     if api_fqdn is not None:

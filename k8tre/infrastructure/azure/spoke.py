@@ -29,8 +29,11 @@ class SpokeNetwork(pulumi.ComponentResource):
         hub: HubFacts,
         group: resources.ResourceGroup,
         stage: Stage,
+        *,
+        registries: Sequence[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``registries``: where nodes pull images from (the admission policy's list); the firewall allows their hosts."""
         super().__init__("k8tre:infrastructure:SpokeNetwork", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(stage.tags)
@@ -119,7 +122,9 @@ class SpokeNetwork(pulumi.ComponentResource):
                 rule_collection_group_name=AzureNames(stage.slug).rule_collection_group,
                 priority=200,
                 # Wire-named dicts on purpose (see firewall_rules), so they are not the SDK's TypedDicts.
-                rule_collections=cast(Any, rule_collections(config.location, [config.vnet_cidr], config.egress_allowlist)),
+                rule_collections=cast(
+                    Any, rule_collections(config.location, [config.vnet_cidr], config.egress_allowlist, registries)
+                ),
                 opts=child,
             )
         self.register_outputs({"vnetId": self.vnet.id})
