@@ -41,6 +41,16 @@ NEEDED: dict[tuple[str, str], str] = {
     ("velero", "external-secrets"): "Velero's copy of the store's S3 keys is delivered by an ExternalSecret",
     ("plugin-barman-cloud", "cert-manager"): "the plugin's chart renders cert-manager Issuer and Certificate objects",
     ("plugin-barman-cloud", "cloudnative-pg"): "the plugin registers with the CloudNativePG operator, which must be running",
+    ("keycloakx", "argo-cd"): "Keycloak is an Argo CD Application: its CRD comes with the argo-cd chart",
+    ("keycloakx", "cert-manager"): "Platform.ready holds the ClusterIssuer, as for JupyterHub above",
+    ("keycloakx", "external-secrets"): (
+        "the OIDC clients' secrets and the first admin's password reach Keycloak through ExternalSecrets, which must "
+        "exist before it imports the realm (its placeholders are read from them at start)"
+    ),
+    ("keycloakx", "cloudnative-pg"): "Keycloak's database is a CloudNativePG Cluster (its CRD); Keycloak cannot start without it",
+    ("keycloakx", "plugin-barman-cloud"): "the database's backups are the Barman Cloud plugin's ObjectStore (its CRD)",
+    ("keycloakx", "aws-efs-csi-driver"): "the database's volumes use the platform's storage classes, installed with the drivers",
+    ("keycloakx", "longhorn"): "the database's volumes use the platform's storage classes (Longhorn on K3s)",
     ("*", "aws-load-balancer-controller"): (
         "EKS: the controller's mservice.elbv2.k8s.aws webhook mutates every Service created in the cluster with "
         "failurePolicy Fail (chart templates/webhook.yaml), so no release can create a Service before it answers"
