@@ -12,9 +12,8 @@ aliases. The limits are the providers' own:
   starting with a letter; storage accounts 3-24 lower-case letters and digits).
 - AKS ``dnsPrefix``: 1-54 alphanumerics and hyphens, starting and ending with an alphanumeric (PSRule for Azure, rule
   Azure.AKS.DNSPrefix, https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.AKS.DNSPrefix/).
-- EKS cluster name: 1-100 characters, ``^[0-9A-Za-z][A-Za-z0-9_-]*$`` (Amazon EKS API reference, CreateCluster,
-  request parameter ``name``, https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html); CloudWatch
-  log group names 1-512 (CreateLogGroup, ``logGroupName``).
+- EKS cluster name: 1-100 characters, ``^[0-9A-Za-z][A-Za-z0-9_-]*$`` (EKS API CreateCluster, ``name``,
+  https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html); CloudWatch log groups 1-512 (CreateLogGroup).
 """
 
 from __future__ import annotations
@@ -287,7 +286,8 @@ def aws_names(slug: str) -> dict[str, str]:
     """Every AWS name derived from ``slug``, by name kind."""
     names = AwsNames(slug)
     bucket = names.backup_bucket("0" * 12, "eu-west-2")  # a stand-in account, as for the subscription above
-    return {"eks-cluster": names.eks_cluster, "log-group": names.eks_log_group, "s3-bucket": bucket}
+    flows = f"/k8tre/{slug}/vpc-flow-logs"  # the VPC flow logs' group (infrastructure/aws/endpoints.py)
+    return {"eks-cluster": names.eks_cluster, "log-group": names.eks_log_group, "log-group#flows": flows, "s3-bucket": bucket}
 
 
 def name_problems(derived: dict[str, str]) -> list[str]:

@@ -20,6 +20,7 @@ from .agnostics.argocd_delivery_grant import DeliveryGrant
 from .agnostics.argocd_management import ManagementCluster
 from .agnostics.argocd_registration import ClusterRegistration
 from .applications import jupyterhub
+from .applications.keycloak_database import NAMESPACE as KEYCLOAK_NAMESPACE
 from .config import K8treConfig
 from .stage import Stage
 
@@ -36,7 +37,8 @@ def delivered_namespaces(config: K8treConfig) -> tuple[str, ...]:
     with every rendered Application's destination).
     """
     hub = (jupyterhub.NAMESPACE,) if config.applications.jupyterhub.enabled else ()
-    return (*hub, *(app.namespace for app in config.applications.apps))
+    identity = (KEYCLOAK_NAMESPACE,) if config.applications.keycloak.enabled else ()
+    return (*hub, *identity, *(app.namespace for app in config.applications.apps))
 
 
 def _in_layer(agnostics: AgnosticsLayer) -> pulumi.ResourceOptions:

@@ -19,8 +19,11 @@ REALM_ADMINS = "tre-admins"
 
 
 def uses_realm(config: K8treConfig) -> bool:
-    """Whether Argo CD's sign-in defaults to the TRE realm: no provider configured, Keycloak delivered."""
-    return config.agnostics.argocd.sso is None and config.applications.keycloak.enabled
+    """Whether Argo CD's sign-in defaults to the TRE realm: no provider configured, Keycloak delivered by this stack.
+
+    A management stack delivers no applications, so it has no realm of its own.
+    """
+    return config.agnostics.argocd.sso is None and config.applications.keycloak.enabled and config.role == "environment"
 
 
 def argocd_settings(config: K8treConfig) -> ArgoCdSettings:

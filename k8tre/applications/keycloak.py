@@ -29,14 +29,28 @@ from ..manifest import custom_object
 from ..namespace import platform_namespace
 from ..stage import Stage
 from ..versions import ChartPin
+from .app_projects import project_spec, role
 from .application import ArgoApplication, HelmSource, application_spec
 from .keycloak_database import NAMESPACE, keycloak_database
 from .keycloak_network import keycloak_policy
 from .keycloak_realm import CLIENT_SECRET_KEY, CLIENTS, REALM_FILE, REALM_LABEL, realm_file
 from .keycloak_values import BOOTSTRAP_ADMIN_SECRET, REALM_CONFIGMAP, SERVICE, keycloak_values
-from .project import ArgoProject, app_project_spec
+from .project import ArgoProject
 
 IDENTITY_PROJECT = "identity"
+
+
+def identity_kinds(stage: Stage) -> tuple[tuple[str, str], ...]:
+    """What the keycloakx chart renders with the program's values (``workloads/keycloak``).
+
+    A disruption budget only where Keycloak runs more than one replica (outside dev).
+    """
+    kinds = [("", "Service"), ("", "ServiceAccount"), ("apps", "StatefulSet")]
+    if stage.environment != "dev":
+        kinds.append(("policy", "PodDisruptionBudget"))
+    return tuple(kinds)
+
+
 """The Argo CD project Keycloak is delivered in: its chart's repository, its namespace, nothing else."""
 BOOTSTRAP_ADMIN = "tre-bootstrap-admin"
 """The temporary master-realm administrator's user name (its password is generated)."""
@@ -57,6 +71,7 @@ class Keycloak(pulumi.ComponentResource):
         settings: KeycloakSettings,
         project_groups: Sequence[str],
         stage: Stage,
+        admin_groups: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8tre:applications:Keycloak", name, None, opts)
@@ -65,7 +80,13 @@ class Keycloak(pulumi.ComponentResource):
         project = ArgoProject(
             f"{name}-project",
             IDENTITY_PROJECT,
-            app_project_spec("The identity provider: Keycloak in its own namespace", [pin.repository], [NAMESPACE]),
+            project_spec(
+                "The identity provider: Keycloak in its own namespace, exactly the kinds its chart renders",
+                [pin.repository],
+                [NAMESPACE],
+                identity_kinds(stage),
+                [role(IDENTITY_PROJECT, "operator", admin_groups)],
+            ),
             cluster,
             platform,
             opts=pulumi.ResourceOptions(parent=self),
@@ -105,7 +126,7 @@ class Keycloak(pulumi.ComponentResource):
         self.application = ArgoApplication(
             f"{name}-app",
             "keycloak",
-            application_spec(IDENTITY_PROJECT, NAMESPACE, source),
+            application_spec(project.project_name, NAMESPACE, source),
             cluster,
             platform,
             # Keycloak starts only with its secrets, its realm file and its database in place.

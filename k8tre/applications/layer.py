@@ -96,13 +96,14 @@ class ApplicationLayer(pulumi.ComponentResource):
                 config.applications.keycloak,
                 [project.group for project in config.applications.projects],
                 stage,
+                admins,
                 opts=child,
             )
             self.applications.append("keycloak")
             if hub_component is not None:
                 # The hub's client secret, where jupyterhub.py reads it (OAUTH_SECRET, key client-secret).
                 identity.deliver("jupyterhub", jupyterhub.NAMESPACE, cluster, [hub_component])
-            if uses_realm(config):
+            if uses_realm(config) and config.management is None:
                 # Argo CD signs in through the realm (agnostics.argocd_realm): its client secret goes to Argo CD.
                 identity.deliver_argocd(platform.argocd_namespace, cluster, platform.ready)
         self.register_outputs({"applications": self.applications})

@@ -23,7 +23,11 @@ _dir = Path(tempfile.mkdtemp(prefix="k8tre-dns-variants-"))
 
 
 def _acme(config: dict[str, Any]) -> None:
-    config["k8tre:agnostics"] = {"certManager": {"issuer": "letsencrypt-staging", "acmeEmail": "tre-platform@example.org"}}
+    # Only the issuer changes: the stack's other agnostics settings (its alert receivers) stay as they are.
+    config.setdefault("k8tre:agnostics", {})["certManager"] = {
+        "issuer": "letsencrypt-staging",
+        "acmeEmail": "tre-platform@example.org",
+    }
 
 
 def _no_site_dns(config: dict[str, Any]) -> None:

@@ -227,7 +227,11 @@ def test_a_decommission_decision_releases_protection_as_decided(tmp_path: Any) -
         # A retired project gets no workspaces: the hub may no longer spawn there.
         assert not _objects(graph, "Role", ns) and not _objects(graph, "RoleBinding", ns)
     assert not protected_state(graph).violations
-    (app,) = [r for r in graph.kubernetes_objects() if r.inputs.get("kind") == "Application"]
+    (app,) = [
+        r
+        for r in graph.kubernetes_objects()
+        if r.inputs.get("kind") == "Application" and r.inputs["spec"]["destination"]["namespace"] == "jupyterhub"
+    ]
     assert app.inputs["spec"]["source"]["helm"]["valuesObject"]["singleuser"]["profileList"] == []
 
 

@@ -377,7 +377,14 @@ VIOLATIONS: list[tuple[str, str, Mutation]] = [
         "aws-dev",
         lambda g: _one(g, _typed("aws:eks/cluster:Cluster")).inputs.update(enabledClusterLogTypes=["api"]),
     ),
-    ("security-logs", "aws-dev", lambda g: g.resources.remove(_one(g, _typed("aws:cloudwatch/logGroup:LogGroup")))),
+    (
+        "security-logs",
+        "aws-dev",
+        # The control plane's log group (EKS writes to /aws/eks/<cluster>/cluster), not the VPC flow logs'.
+        lambda g: g.resources.remove(
+            _one(g, lambda r: r.type == "aws:cloudwatch/logGroup:LogGroup" and str(r.inputs.get("name", "")).endswith("/cluster"))
+        ),
+    ),
     ("security-logs", "k3s-dev", lambda g: _k3s_config(g, _apiserver_args(lambda a: not a.startswith("audit-policy-file")))),
     ("security-logs", "k3s-dev", lambda g: _k3s_config(g, _apiserver_args(lambda a: not a.startswith("audit-log-path")))),
     (

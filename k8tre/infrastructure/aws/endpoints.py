@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ...naming import aws_names
 from ...stage import Stage
 
 INTERFACE_SERVICES = ("ecr.api", "ecr.dkr", "sts", "ec2", "logs")
@@ -25,7 +26,7 @@ HTTPS = 443
 
 def flow_log_group_name(slug: str) -> str:
     """The flow logs' group, named like the control plane's so the logs key's policy can name both."""
-    return f"/k8tre/{slug}/vpc-flow-logs"
+    return aws_names(slug)["log-group#flows"]
 
 
 def _delivery_trust() -> str:
