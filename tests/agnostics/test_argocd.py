@@ -23,7 +23,15 @@ from k8tre.offline.graph import Graph, Secret
 from k8tre.policies.registry import RULES, Finding
 from k8tre.policies.rules import argocd as _argocd_rules  # noqa: F401 - registers the rule
 
-ENVIRONMENT = {"dev": "dev", "stg": "stg", "prod": "prod", "aws-dev": "dev", "k3s-dev": "dev", "aws-prod": "prod", "k3s-prod": "prod"}
+ENVIRONMENT = {
+    "dev": "dev",
+    "stg": "stg",
+    "prod": "prod",
+    "aws-dev": "dev",
+    "k3s-dev": "dev",
+    "aws-prod": "prod",
+    "k3s-prod": "prod",
+}
 
 
 def _chart_objects(stack: str, kind: str) -> list[dict[str, Any]]:
