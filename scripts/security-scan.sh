@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CHECKOV_VERSION="3.3.30"
-stacks=(dev stg prod examples/Pulumi.aws-dev.yaml examples/Pulumi.aws-prod.yaml examples/Pulumi.k3s-dev.yaml)
+stacks=(dev stg prod examples/Pulumi.aws-dev.yaml examples/Pulumi.aws-prod.yaml examples/Pulumi.k3s-dev.yaml examples/Pulumi.k3s-prod.yaml examples/Pulumi.mgmt.yaml)
 
 if command -v uv >/dev/null 2>&1; then
     uv=(uv)
