@@ -241,3 +241,17 @@ def test_every_topology_component_sits_in_the_layer_its_type_names() -> None:
 def test_k8tre_check_passes_on_the_management_stack(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", "mgmt", "--out", str(tmp_path / "mgmt")])
     assert result.exit_code == 0, result.output
+
+
+def test_a_qualified_project_s_roles_name_the_qualified_project() -> None:
+    """On a shared Argo CD a project is renamed for its environment: its role policies must follow, or they grant nothing."""
+    from k8tre.applications.app_projects import research_project_spec
+    from k8tre.applications.project import renamed_roles
+
+    spec = research_project_spec("research-apps", "https://hub.jupyter.org/helm-chart/", True, ["tre-admins"])
+    renamed = renamed_roles(spec, "research-apps", "k8tre-dev-research-apps")
+    (policy, *_) = renamed["roles"][0]["policies"]
+    assert policy.startswith("p, proj:k8tre-dev-research-apps:operator, applications, ")
+    assert ", k8tre-dev-research-apps/*, allow" in policy
+    assert "research-apps" not in policy.replace("k8tre-dev-research-apps", "")
+    assert renamed_roles(spec, "research-apps", "research-apps") is spec

@@ -37,6 +37,21 @@ def app_project_spec(description: str, source_repos: Sequence[str], namespaces: 
     }
 
 
+def renamed_roles(spec: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """``spec`` with its roles' policies naming the project ``new`` instead of ``old``.
+
+    Argo CD matches a project role's policy subject (``proj:<project>:<role>``) and object (``<project>/*``) against
+    the project's own name; on a shared Argo CD the project carries the environment's prefix, so its policies must too.
+    """
+    if old == new or "roles" not in spec:
+        return spec
+    roles = [
+        {**r, "policies": [p.replace(f"proj:{old}:", f"proj:{new}:").replace(f", {old}/", f", {new}/") for p in r["policies"]]}
+        for r in spec["roles"]
+    ]
+    return {**spec, "roles": roles}
+
+
 class ArgoProject(pulumi.ComponentResource):
     """An Argo CD ``AppProject`` restricting sources, destinations and kinds."""
 
@@ -63,7 +78,7 @@ class ArgoProject(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=self.project_name, namespace=delivery.namespace if delivery else platform.argocd_namespace
             ),
-            spec=retargeted(spec, delivery),
+            spec=retargeted(renamed_roles(spec, project_name, self.project_name), delivery),
             opts=delivery.opts(self, depends_on=platform.ready) if delivery else cluster.opts(self, depends_on=platform.ready),
         )
         self.register_outputs({"project": project_name})
