@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import pulumi
-from pulumi_azure_native import authorization, managedidentity, resources, storage
+from pulumi_azure_native import authorization, resources, storage
 
 from ...naming import BACKUP_CONTAINER, AzureNames
 from ...stage import Stage
@@ -13,7 +13,7 @@ from ..cluster import ObjectStore, WorkloadIdentity
 from ..service_facts import DATABASE_SERVICE_ACCOUNTS
 from .account import AzureAccount
 from .data_services import INFRASTRUCTURE_ENCRYPTION
-from .identities import federated_identity, role_definition_id
+from .identities import federate, federated_identity, role_definition_id
 from .logs import audit_logs
 from .private_endpoint import private_endpoint
 
@@ -128,15 +128,8 @@ class AzureBackupStore(pulumi.ComponentResource):
         )
         for namespace, service_account in DATABASE_SERVICE_ACCOUNTS:
             # Database backups (CloudNativePG's Barman Cloud plugin) write to the same container as the same identity.
-            managedidentity.FederatedIdentityCredential(
-                f"{name}-{namespace}-{service_account}-federation",
-                resource_group_name=group.name,
-                resource_name_=identity.name,
-                federated_identity_credential_resource_name=f"{namespace}-{service_account}",
-                issuer=issuer_url,
-                subject=f"system:serviceaccount:{namespace}:{service_account}",
-                audiences=["api://AzureADTokenExchange"],
-                opts=child,
+            federate(
+                f"{name}-{namespace}-{service_account}-federation", group, identity, namespace, service_account, issuer_url, child
             )
         self.role = authorization.RoleAssignment(
             f"{name}-velero-role",

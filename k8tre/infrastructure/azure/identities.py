@@ -69,8 +69,22 @@ def federated_identity(
         tags=dict(stage.tags),
         opts=opts,
     )
-    managedidentity.FederatedIdentityCredential(
-        f"{name}-federation",
+    federate(f"{name}-federation", group, identity, namespace, service_account, issuer_url, opts)
+    return identity
+
+
+def federate(
+    name: str,
+    group: resources.ResourceGroup,
+    identity: managedidentity.UserAssignedIdentity,
+    namespace: str,
+    service_account: str,
+    issuer_url: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> managedidentity.FederatedIdentityCredential:
+    """Let one Kubernetes service account sign in as ``identity`` (a federated credential on the cluster's issuer)."""
+    return managedidentity.FederatedIdentityCredential(
+        name,
         resource_group_name=group.name,
         resource_name_=identity.name,
         federated_identity_credential_resource_name=f"{namespace}-{service_account}",
@@ -79,7 +93,6 @@ def federated_identity(
         audiences=["api://AzureADTokenExchange"],
         opts=opts,
     )
-    return identity
 
 
 class WorkloadIdentities(pulumi.ComponentResource):
